@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make site` and `make test`. Only python3 and make required.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: site test serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# reinstall when the project's dependencies change
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+site: $(VENV)/.installed
+	$(BIN)/python build.py
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+serve: $(VENV)/.installed
+	@test -f site/index.html || $(BIN)/python build.py
+	$(BIN)/broadsheet serve
+
+clean:
+	rm -rf site .broadsheet

@@ -1,0 +1,3 @@
+from broadsheet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,258 @@
+"""The command line: the only place that prints or exits.
+
+    broadsheet all      ingest, then build (site + index): what `python build.py` runs
+    broadsheet ingest   raw/*.txt -> content/*.md
+    broadsheet build    content/ -> site/ and the search index
+    broadsheet index    content/ -> the search index only
+    broadsheet search   query the index from the terminal
+    broadsheet serve    preview site/ with /api/search on 127.0.0.1
+    broadsheet explain  show, line by line, what the cleaner keeps and why it drops the rest
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from broadsheet import __version__
+from broadsheet.config import Config, load_config
+from broadsheet.errors import BroadsheetError
+
+
+def _progress_factory(quiet: bool):
+    """tqdm bars on a terminal; nothing in CI or a pipe, where the summary lines are the log."""
+    if quiet or not sys.stderr.isatty() or os.environ.get("CI"):
+        return lambda items, desc, total: items
+    from tqdm import tqdm
+
+    def bar(items, desc, total):
+        return tqdm(items, desc=desc, total=total, unit="file", leave=False, file=sys.stderr)
+    return bar
+
+
+def _say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def _warn(err: BaseException) -> None:
+    print(f"error: {err}", file=sys.stderr, flush=True)
+
+
+def _config(args) -> Config:
+    overrides = {}
+    for arg, key in (("content", "content_dir"), ("out", "site_dir"), ("index", "index_dir")):
+        if getattr(args, arg, None):
+            overrides[key] = getattr(args, arg)
+    return load_config(args.config, required=args.config_given, **overrides)
+
+
+# --- verbs: each returns an exit code ---------------------------------------------------------
+
+def cmd_ingest(args, config: Config) -> int:
+    from broadsheet.ingest.pipeline import ingest
+
+    paths = [Path(p) for p in args.paths] or [config.raw_dir]
+    report = ingest(paths, config.content_dir, force=args.force, default_language=config.language,
+                    progress=_progress_factory(args.quiet))
+    for path in report.added:
+        _say(f"added   {_rel(path)}")
+    for origin, why in report.skipped:
+        _say(f"skipped {origin}: {why}")
+    for err in report.errors:
+        _warn(err)
+    _say(f"ingest: {len(report.added)} added, {len(report.skipped)} skipped, "
+         f"{len(report.errors)} failed -> {_rel(config.content_dir)}")
+    return 1 if report.errors else 0
+
+
+def cmd_build(args, config: Config) -> int:
+    from broadsheet.publish.pipeline import build
+
+    result = build(config, strict=args.strict, with_index=not getattr(args, "no_index", False),
+                   progress=_progress_factory(args.quiet))
+    for err in result.errors:
+        _warn(err)
+    timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+    _say(f"build: {result.articles} articles, {result.written} files -> {_rel(config.site_dir)}"
+         f" ({timing}); {len(result.errors)} files with errors")
+    return 1 if result.errors else 0
+
+
+def cmd_index(args, config: Config) -> int:
+    from broadsheet.publish.load import load_content
+    from broadsheet.publish.pipeline import index_articles
+
+    articles, errors = load_content(config.content_dir)
+    for err in errors:
+        _warn(err)
+    count = index_articles(config, articles, _progress_factory(args.quiet))
+    _say(f"index: {count} articles -> {_rel(config.index_dir)}")
+    return 1 if errors else 0
+
+
+def cmd_all(args, config: Config) -> int:
+    args.paths, args.force = [], False
+    code = cmd_ingest(args, config)
+    code = max(code, cmd_build(args, config))
+    site = config.site_dir / "index.html"
+    _say(f"\nThe site is in {_rel(config.site_dir)}/ (open {_rel(site)}).")
+    _say("Preview it with search: make serve  (or: broadsheet serve), then open "
+         "http://127.0.0.1:8000/")
+    return code
+
+
+def cmd_search(args, config: Config) -> int:
+    from broadsheet.publish.search import search
+
+    data = search(config.index_dir, " ".join(args.query), limit=args.limit, page=args.page,
+                  sort=args.sort)
+    if args.json:
+        _say(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+        return 0
+    if not data["hits"]:
+        _say(f"no articles match {data['query']!r}")
+        return 0
+    _say(f"{data['total']} articles match {data['query']!r} (page {data['page']} of {data['pages']})")
+    bold = sys.stdout.isatty()
+    for n, hit in enumerate(data["hits"], start=(data["page"] - 1) * args.limit + 1):
+        meta = " · ".join(x for x in (hit["date"], hit["source"]) if x)
+        _say(f"\n{n}. {_printable(hit['title'])}" + (f"  [{meta}]" if meta else ""))
+        _say(f"   {hit['url']}")
+        snippet = "".join((f"\033[1m{p['text']}\033[0m" if bold else f"[{p['text']}]")
+                          if p["match"] else p["text"] for p in hit["snippet_parts"])
+        _say(f"   {_printable(snippet, keep_ansi=bold)}")
+    return 0
+
+
+def cmd_serve(args, config: Config) -> int:
+    from broadsheet.serve import make_server
+
+    if not (config.site_dir / "index.html").is_file():
+        raise BroadsheetError("no site to serve: run `broadsheet build` first", config.site_dir)
+    server = make_server(config.site_dir, config.index_dir, args.host, args.port)
+    host, port = server.server_address[:2]
+    _say(f"Serving {_rel(config.site_dir)} at http://{host}:{port}/ (search at /api/search?q=); "
+         "Ctrl-C stops.")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        _say("\nstopped")
+    finally:
+        server.server_close()
+    return 0
+
+
+def cmd_explain(args, config: Config) -> int:
+    from broadsheet.ingest.clean import clean
+    from broadsheet.ingest.parse import read_raw
+
+    for name in args.files:
+        raw = read_raw(Path(name))
+        state = clean(raw.text)
+        _say(f"== {name}\n   title: {state.title}")
+        for line in state.lines:
+            verdict = "body" if line.drop is None else line.drop
+            _say(f"{line.number:4} {verdict:>18} | {_printable(line.text)[:100]}")
+        _say(f"   agencies: {list(dict.fromkeys(state.agencies))}  sources: "
+             f"{list(dict.fromkeys(state.sources))}  dates: {[d.isoformat() for d in state.dates]}")
+    return 0
+
+
+# --- plumbing ---------------------------------------------------------------------------------
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _printable(text: str, keep_ansi: bool = False) -> str:
+    """Web text on a terminal: control characters (escape sequences too) shown, not obeyed."""
+    out = []
+    for ch in text:
+        if ch == "\033" and keep_ansi:
+            out.append(ch)
+        elif ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0x202A <= ord(ch) <= 0x202E \
+                or 0x2066 <= ord(ch) <= 0x2069:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _common(default) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=default(None),
+                        help="site config (default: ./site.yaml); its paths are relative to it")
+    common.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                        help="no progress bars")
+    return common
+
+
+def parser() -> argparse.ArgumentParser:
+    # verbs take the common options too, but must not reset what was given before the verb
+    common = _common(lambda value: argparse.SUPPRESS)
+    p = argparse.ArgumentParser(prog="broadsheet", description=__doc__.split("\n")[0],
+                                parents=[_common(lambda value: value)])
+    p.add_argument("--version", action="version", version=f"broadsheet {__version__}")
+    sub = p.add_subparsers(dest="verb", metavar="VERB")
+
+    s = sub.add_parser("all", parents=[common], help="ingest, then build site and index")
+    s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
+    s.set_defaults(func=cmd_all)
+
+    s = sub.add_parser("ingest", parents=[common], help="raw .txt articles -> content/*.md")
+    s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of the config)")
+    s.add_argument("--content", metavar="DIR", help="content folder to write (default: config)")
+    s.add_argument("--force", action="store_true", help="overwrite content files that exist")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("build", parents=[common], help="content/ -> site/ and the search index")
+    s.add_argument("--content", metavar="DIR")
+    s.add_argument("--out", metavar="DIR", help="site folder to write (default: config)")
+    s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
+    s.add_argument("--no-index", action="store_true", help="write the site only")
+    s.set_defaults(func=cmd_build)
+
+    s = sub.add_parser("index", parents=[common], help="content/ -> the search index only")
+    s.add_argument("--content", metavar="DIR")
+    s.set_defaults(func=cmd_index)
+
+    s = sub.add_parser("search", parents=[common], help="search the index")
+    s.add_argument("query", nargs="+")
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--page", type=int, default=1)
+    s.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    s.add_argument("--json", action="store_true", help="print the results as JSON")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("serve", parents=[common], help="preview server with /api/search")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--out", metavar="DIR", help="site folder to serve (default: config)")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("explain", parents=[common], help="show how the cleaner reads raw files")
+    s.add_argument("files", nargs="+")
+    s.set_defaults(func=cmd_explain)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if not args.verb:
+        args = parser().parse_args(["all", *(argv or [])])
+    args.config_given = args.config is not None
+    args.config = args.config or "site.yaml"
+    try:
+        return args.func(args, _config(args))
+    except BroadsheetError as exc:
+        _warn(exc)
+        return 1
+    except KeyboardInterrupt:
+        _warn("interrupted")
+        return 130

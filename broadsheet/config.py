@@ -1,0 +1,119 @@
+"""The site config: site.yaml read into one frozen value.
+
+Every problem in the file is collected and reported together (as MkDocs does), each
+naming its key, so a person fixes site.yaml in one pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from broadsheet.errors import ConfigError
+
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the config file; every relative path below is resolved against its folder
+    title: str = "broadsheet"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    raw_dir: Path = Path("raw")
+    content_dir: Path = Path("content")
+    templates_dir: Path = Path("templates")
+    static_dir: Path = Path("static")
+    site_dir: Path = Path("site")
+    index_dir: Path = Path(".broadsheet/index")
+    per_page: int = 10
+    feed_size: int = 20
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under: '/' at a web root, '/news/' under a sub-path."""
+        return urlsplit(self.base_url).path or "/"
+
+
+_PATH_KEYS = {"raw_dir", "content_dir", "templates_dir", "static_dir", "site_dir", "index_dir"}
+_KEYS = [f.name for f in dataclasses.fields(Config) if f.name != "path"]
+
+
+def _check(key: str, value: object) -> tuple[object, str | None]:
+    """Return (normalised value, problem or None) for one key."""
+    if key in _PATH_KEYS:
+        if not isinstance(value, str) or not value.strip():
+            return value, "must be a non-empty path"
+        return Path(value), None
+    if key in ("per_page", "feed_size"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            return value, "must be a whole number of at least 1"
+        return value, None
+    if not isinstance(value, str):
+        return value, "must be a string"
+    if key == "base_url":
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return value, "must be an absolute http(s) URL, like https://example.org/news/"
+        return value if value.endswith("/") else value + "/", None
+    if key == "language" and not _LANG.match(value):
+        return value, "must be a language code like 'fr' or 'en'"
+    if key == "title" and not value.strip():
+        return value, "must not be empty"
+    return value, None
+
+
+def load_config(path: str | Path = "site.yaml", required: bool = False, **overrides: object) -> Config:
+    """Read site.yaml and apply CLI overrides (None = not given).
+
+    A missing file means all defaults, unless the user named it (required=True).
+    """
+    path = Path(path)
+    data: dict = {}
+    if path.exists():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config: {exc}", path) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path,
+                              mark.line + 1 if mark else None) from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError("the config must be a mapping of keys to values", path)
+        data = loaded
+    elif required:
+        raise ConfigError("config file not found", path)
+
+    problems: list[str] = []
+    values: dict[str, object] = {}
+    for key, value in data.items():
+        if key not in _KEYS:
+            problems.append(f"unknown key '{key}' (known: {', '.join(_KEYS)})")
+            continue
+        value, problem = _check(key, value)
+        if problem:
+            problems.append(f"'{key}' {problem}")
+        else:
+            values[key] = value
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = Path(value) if key in _PATH_KEYS else value
+    if problems:
+        raise ConfigError("; ".join(problems), path)
+
+    root = path.resolve().parent
+    for key in _PATH_KEYS:
+        if overrides.get(key) is not None:
+            values[key] = Path(values[key]).resolve()  # CLI paths are relative to the shell's folder
+        else:
+            values[key] = root / values.get(key, getattr(Config, key))
+    return Config(path=path.resolve(), **values)

@@ -1,0 +1,140 @@
+"""The only codec for content files: Markdown with YAML front matter.
+
+    ---
+    title: ...
+    ---
+
+    body
+
+`dump` is deterministic (fixed key order, no line wrapping); `load` validates every key
+and reports problems as ``path:line: message`` with the line of the offending key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import yaml
+
+from broadsheet.errors import ContentError
+from broadsheet.model import FRONT_MATTER_KEYS, Article, is_valid_slug, slugify
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+_TEXT_KEYS = {"title", "source", "summary", "origin", "id"}
+_LIST_KEYS = {"agencies", "related", "tags"}
+
+
+def dump(article: Article) -> str:
+    meta = yaml.dump(article.front_matter(), Dumper=_Dumper, sort_keys=False,
+                     allow_unicode=True, default_flow_style=False, width=1 << 30)
+    body = article.body.strip("\n")
+    return f"---\n{meta}---\n\n{body}\n" if body else f"---\n{meta}---\n"
+
+
+def split(text: str, path: str | Path) -> tuple[str, str, int]:
+    """Return (yaml text, body, line number of the body's first line)."""
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines(keepends=True)
+    if not lines or not _FENCE.match(lines[0].rstrip("\r\n")) or lines[0].startswith("..."):
+        raise ContentError("no front matter: the file must start with a '---' line", path, 1)
+    for i in range(1, len(lines)):
+        if _FENCE.match(lines[i].rstrip("\r\n")):
+            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+    raise ContentError("front matter opened on line 1 is never closed with '---'", path, 1)
+
+
+def _parse_yaml(text: str, path: str | Path):
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ContentError(f"front matter: {problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"front matter: {exc}", path, 1) from None
+    finally:
+        loader.dispose()
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ContentError("front matter keys must be plain names", path,
+                                   key_node.start_mark.line + 2)
+            key = key_node.value
+            if key in lines:
+                raise ContentError(f"duplicate key '{key}'", path, key_node.start_mark.line + 2)
+            lines[key] = key_node.start_mark.line + 2
+    return data, lines
+
+
+def _date(value, key, path, line):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        else:
+            return parsed.date() if len(value.strip()) == 10 else parsed
+    raise ContentError(f"'{key}' must be a date like 2015-10-27, not {value!r}", path, line)
+
+
+def load(text: str, path: str | Path) -> Article:
+    """Parse and validate one content file."""
+    path = Path(path)
+    meta_text, body, _ = split(text, path)
+    data, lines = _parse_yaml(meta_text, path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ContentError("front matter must be a mapping of keys to values", path, 2)
+    fields: dict = {}
+    for key, value in data.items():
+        line = lines.get(key, 2)
+        if key not in FRONT_MATTER_KEYS:
+            raise ContentError(f"unknown key '{key}' (known: {', '.join(FRONT_MATTER_KEYS)})",
+                               path, line)
+        if value is None:
+            continue
+        if key in _TEXT_KEYS:
+            if not isinstance(value, str):
+                raise ContentError(f"'{key}' must be text, not {type(value).__name__}", path, line)
+            value = value.strip()
+            if key == "title" and not value:
+                raise ContentError("'title' must not be empty", path, line)
+        elif key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                                      for v in value):
+                raise ContentError(f"'{key}' must be a list of text items", path, line)
+            value = tuple(v.strip() for v in value)
+        elif key == "date":
+            value = _date(value, key, path, line)
+        elif key == "language":
+            if not isinstance(value, str) or not _LANG.match(value):
+                raise ContentError(f"'language' must be a code like 'fr', not {value!r}",
+                                   path, line)
+        elif key == "slug":
+            if not isinstance(value, str) or not is_valid_slug(value):
+                raise ContentError(f"'slug' must be lowercase letters, digits and hyphens, "
+                                   f"not {value!r}", path, line)
+        fields[key] = value
+    if "title" not in fields:
+        raise ContentError("missing required key 'title'", path, 1)
+    if "slug" not in fields:
+        stem = path.stem
+        fields["slug"] = stem if is_valid_slug(stem) else (slugify(stem) or slugify(fields["title"]))
+        if not fields["slug"]:
+            raise ContentError("no usable slug: set 'slug' in the front matter", path, 1)
+    return Article(body=body.strip("\n"), path=path, **fields)

@@ -1,0 +1,310 @@
+"""Cleaning: an ordered list of named rules over one state (as markdown-it-py's core).
+
+Each rule is a pure function State -> State. A rule marks the lines it removes with its own
+name (so `broadsheet explain FILE` can show why a line went) and may collect metadata on the
+way: agencies, related headlines, source names, dates. To teach the cleaner a new kind of
+leftover, add a rule to CLEANERS or a phrase to data/lexicon.yaml.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from broadsheet.ingest.lexicon import lexicon, norm, tidy
+
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?…»\"”)\]]\s*$")
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    number: int  # 1-based line number in the raw file
+    drop: str | None = None  # the rule that removed it; None = still body
+    weak: bool = False  # looks like consent text but may be the article's own subject
+
+
+@dataclass(frozen=True)
+class State:
+    title: str
+    lines: tuple[Line, ...]
+    boilerplate: frozenset[str] = frozenset()  # norm()ed lines that recur across the source
+    agencies: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # candidate outlet names, in order seen
+    dates: tuple[dt.date, ...] = ()
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _is_prose(text: str) -> bool:
+    n = _words(text)
+    return n >= 20 or (n >= 4 and bool(_SENTENCE_END.search(text)))
+
+
+def _mark(state: State, rule: str, test: Callable[[Line], object], **collect) -> State:
+    """Drop every live line for which test() is truthy; collect() extras from its result."""
+    lines, gathered = [], {k: list(getattr(state, k)) for k in collect}
+    for line in state.lines:
+        found = test(line) if line.drop is None else None
+        if found:
+            line = dataclasses.replace(line, drop=rule)
+            for key, fn in collect.items():
+                gathered[key].extend(fn(found, line))
+        lines.append(line)
+    return dataclasses.replace(state, lines=tuple(lines),
+                               **{k: tuple(v) for k, v in gathered.items()})
+
+
+def _agency_names(text: str) -> list[str]:
+    lex = lexicon()
+    return [lex.agencies[norm(m.group(0))] for m in lex.agency_re.finditer(text)]
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+def repeated_title(state: State) -> State:
+    """The headline repeated above the photo, often with the photo's credit glued on."""
+    title = norm(state.title)
+    return _mark(state, "repeated-title",
+                 lambda ln: norm(ln.text).startswith(title) and _words(ln.text) <= 2 * _words(title) + 8)
+
+
+def agency_credit(state: State) -> State:
+    """'- Avec AFP', 'By Associated Press': the agencies credited for the text."""
+    lex = lexicon()
+    return _mark(state, "agency-credit",
+                 lambda ln: _words(ln.text) <= 12 and lex.credit_re.match(tidy(ln.text)),
+                 agencies=lambda m, ln: _agency_names(ln.text))
+
+
+def dateline(state: State) -> State:
+    """'Bonn (dpa) - ...' opens a paragraph of the body: credit the agency, keep the text."""
+    lex = lexicon()
+    found = []
+    for line in state.lines:
+        if line.drop is None and (m := lex.dateline_re.match(tidy(line.text))):
+            found.extend(_agency_names(m.group("agencies")))
+    return dataclasses.replace(state, agencies=state.agencies + tuple(found))
+
+
+def copyright_line(state: State) -> State:
+    """'© 2021 The Harbour Times. All rights reserved.' (its owner is a source candidate)."""
+    lex = lexicon()
+    owner = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}\s*(?:[-–]\s*\d{4}\s*)?)?"
+                       r"(?P<name>[^.,|©]{2,60}?)\s*(?:[.,|]|$)", re.I)
+
+    def owners(m, line):
+        text = tidy(line.text)
+        if not re.search(r"\d{4}|rights|droits|rechte|derechos|diritti", text, re.I):
+            return []  # "© Reuters" under a photo credits the photo, not the page
+        o = owner.search(text)
+        return [o.group("name").strip()] if o else []
+
+    return _mark(state, "copyright",
+                 lambda ln: _words(ln.text) <= 25 and lex.copyright_re.search(tidy(ln.text)),
+                 sources=owners)
+
+
+def photo_caption(state: State) -> State:
+    """Captions carry a credit: 'Photo : X / AFP', '© Reuters', 'Source: Reuters'."""
+    lex = lexicon()
+    return _mark(state, "photo-caption",
+                 lambda ln: _words(ln.text) <= 40 and lex.photo_re.search(tidy(ln.text)))
+
+
+def follow_us(state: State) -> State:
+    """'Suivez RT en français surTelegram', 'Follow us on X': the name followed is the outlet."""
+    lex = lexicon()
+
+    def name(m, line):
+        n = (m.group("name") or "").strip(" :-–")
+        return [n] if n and norm(n) not in lex.not_names and n[0].isupper() else []
+
+    return _mark(state, "follow-us",
+                 lambda ln: _words(ln.text) <= 20 and lex.follow_re.match(tidy(ln.text)),
+                 sources=name)
+
+
+def read_more(state: State) -> State:
+    """'En savoir plus : <headline>' links to another article: keep the headline as related."""
+    lex = lexicon()
+    # matched on the line as written, so the headline keeps its own apostrophes and spaces
+    return _mark(state, "read-more",
+                 lambda ln: _words(ln.text) <= 40 and lex.read_more_re.match(
+                     unicodedata.normalize("NFC", ln.text)),
+                 related=lambda m, ln: [m.group("headline").strip()])
+
+
+def buttons(state: State) -> State:
+    """Rows of share or consent buttons, glued or not: 'Tout AccepterTout refuser', 'Share'."""
+    lex = lexicon()
+
+    def only_buttons(line: Line) -> bool:
+        text = tidy(line.text)
+        if _words(text) > 15 or not lex.button_re.search(text):
+            return False
+        return not re.sub(r"[\W_]+", "", lex.button_re.sub("", text))
+
+    return _mark(state, "buttons", only_buttons)
+
+
+def consent(state: State) -> State:
+    """Cookie-consent text. Two or more banner phrases: consent wherever it stands. One phrase:
+    'weak', removed only outside the article's body (an article may be about cookies)."""
+    phrases = lexicon().consent_phrases
+
+    def owner(text: str) -> list[str]:
+        m = re.match(r"^(?P<name>.{2,50}?)\s+(?:utilise|uses|use|verwendet|nutzt|utiliza|utilizza)"
+                     r"\s+(?:des\s+|de\s+)?(?:cookies|traceurs)", tidy(text))
+        if m and m.group("name")[0].isupper() and norm(m.group("name")) not in lexicon().not_names:
+            return [m.group("name")]
+        return []
+
+    lines, sources = [], list(state.sources)
+    for line in state.lines:
+        if line.drop is None:
+            hits = sum(1 for p in phrases if p in norm(line.text))
+            if hits >= 2:
+                line = dataclasses.replace(line, drop="consent")
+                sources.extend(owner(line.text))
+            elif hits == 1:
+                line = dataclasses.replace(line, weak=True)
+                sources.extend(owner(line.text))
+        lines.append(line)
+    return dataclasses.replace(state, lines=tuple(lines), sources=tuple(sources))
+
+
+def prompts(state: State) -> State:
+    """Newsletter, paywall, app and 'most read' prompts, reading-time badges."""
+    lex = lexicon()
+    return _mark(state, "prompt",
+                 lambda ln: _words(ln.text) <= 20 and lex.prompt_re.search(tidy(ln.text)))
+
+
+def date_line(state: State) -> State:
+    """'Publié le 12 mars 2019 à 14h05', 'Published 3 June 2021': the publication date."""
+    lex = lexicon()
+
+    def test(line: Line):
+        text = tidy(line.text)
+        if _words(text) > 12:
+            return None
+        date = parse_date(text)
+        if date is None:
+            return None
+        rest = re.sub(r"[\W\d_]+", " ", text).split()
+        # a date line says little else: a prefix, a weekday, 'à', 'h', 'Uhr'
+        if lex.date_prefix_re.match(text) or len(rest) <= 4:
+            return date
+        return None
+
+    return _mark(state, "date", test, dates=lambda date, ln: [date])
+
+
+def byline(state: State) -> State:
+    """'Par Jean Dupont', 'By Jane Smith and John Doe'."""
+    lex = lexicon()
+    return _mark(state, "byline", lambda ln: lex.byline_re.match(tidy(ln.text)))
+
+
+def corpus_boilerplate(state: State) -> State:
+    """Lines that recur across the articles of the same source (see boilerplate.py)."""
+    from broadsheet.ingest.boilerplate import line_key
+    return _mark(state, "repeated-in-source",
+                 lambda ln: state.boilerplate and line_key(ln.text) in state.boilerplate)
+
+
+def structure(state: State) -> State:
+    """The body is one region: from the first to the last line of prose. What is left around
+    it (captions, slogans, stray names) is page furniture."""
+    live = [i for i, ln in enumerate(state.lines)
+            if ln.drop is None and not ln.weak and _is_prose(ln.text)]
+    first, last = (live[0], live[-1]) if live else (len(state.lines), -1)
+    lines = []
+    for i, line in enumerate(state.lines):
+        if line.drop is None and not first <= i <= last:
+            line = dataclasses.replace(line, drop="consent" if line.weak else
+                                       ("head" if i < first else "tail"))
+        lines.append(line)
+    return dataclasses.replace(state, lines=tuple(lines))
+
+
+CLEANERS: list[tuple[str, Callable[[State], State]]] = [
+    ("repeated-title", repeated_title),
+    ("agency-credit", agency_credit),
+    ("dateline", dateline),
+    ("date", date_line),
+    ("copyright", copyright_line),
+    ("photo-caption", photo_caption),
+    ("follow-us", follow_us),
+    ("read-more", read_more),
+    ("buttons", buttons),
+    ("consent", consent),
+    ("prompt", prompts),
+    ("byline", byline),
+    ("repeated-in-source", corpus_boilerplate),
+    ("structure", structure),
+]
+
+
+def split_lines(text: str) -> tuple[str, tuple[Line, ...]]:
+    """Headline and the non-blank lines after it (each one paragraph in scraped text)."""
+    title, lines = "", []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        if not title:
+            title = stripped
+        else:
+            lines.append(Line(stripped, number))
+    return title, tuple(lines)
+
+
+def clean(text: str, boilerplate: frozenset[str] = frozenset()) -> State:
+    title, lines = split_lines(text)
+    state = State(title=title, lines=lines, boilerplate=boilerplate)
+    for _, rule in CLEANERS:
+        state = rule(state)
+    return state
+
+
+def body_paragraphs(state: State) -> list[str]:
+    return [ln.text for ln in state.lines if ln.drop is None]
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+_NUMERIC_DATES = (
+    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), ("y", "m", "d")),
+    (re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b"), ("d", "m", "y")),
+)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first calendar date written in text, in the usual fr/en/de/es/it forms."""
+    months = lexicon().months
+    month = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
+    patterns = (
+        (re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º)?\.?\s+(?:de\s+)?({month})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
+                    re.I), ("d", "M", "y")),
+        (re.compile(rf"\b({month})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I),
+         ("M", "d", "y")),
+    ) + _NUMERIC_DATES
+    for pattern, order in patterns:
+        if m := pattern.search(text):
+            parts = dict(zip(order, m.groups()))
+            mon = months[norm(parts["M"])] if "M" in parts else int(parts["m"])
+            try:
+                return dt.date(int(parts["y"]), mon, int(parts["d"]))
+            except ValueError:
+                continue
+    return None

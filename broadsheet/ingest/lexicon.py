@@ -1,0 +1,89 @@
+"""The boilerplate lexicon (data/lexicon.yaml) compiled into matchers, once per process."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+_SPACE = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "\u00a0": " ",
+                              "\u202f": " ", "\u2009": " "})
+
+
+def tidy(text: str) -> str:
+    """NFC, one kind of apostrophe and space, trimmed: the form the matchers (re.I) read."""
+    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    return _SPACE.sub(" ", text).strip()
+
+
+def norm(text: str) -> str:
+    """tidy() and casefolded: the form for comparing lines and counting phrases."""
+    return tidy(text).casefold()
+
+
+def _alternation(words, boundary: bool = True) -> str:
+    # Longest first, so "tout accepter" wins over "accepter" and "facebook" over "ok".
+    parts = sorted({norm(w) for w in words}, key=lambda w: (-len(w), w))
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s*") for p in parts)
+    return rf"(?:{body})"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    agencies: dict            # written form (normed) -> short name
+    agency_re: re.Pattern     # one agency name, case-insensitive
+    credit_re: re.Pattern     # a whole agency credit line
+    dateline_re: re.Pattern   # "PARIS (AFP) -" at the start of a paragraph
+    photo_re: re.Pattern
+    follow_re: re.Pattern
+    read_more_re: re.Pattern
+    button_re: re.Pattern
+    consent_phrases: tuple
+    prompt_re: re.Pattern
+    copyright_re: re.Pattern
+    date_prefix_re: re.Pattern
+    byline_re: re.Pattern
+    months: dict
+    not_names: frozenset
+
+
+@cache
+def lexicon() -> Lexicon:
+    data = yaml.safe_load(resources.files("broadsheet").joinpath("data/lexicon.yaml")
+                          .read_text(encoding="utf-8"))
+    agencies = {norm(k): v for k, v in data["agencies"].items()}
+    agency = _alternation(data["agencies"])
+    sep = r"\s*(?:,|/|&|\bet\b|\band\b|\bund\b|\by\b|\be\b)\s*"
+    credit = (rf"^[-–—•*\s]*(?:{_alternation(data['credit_prefixes'])}\s+)?"
+              rf"(?:l'|les\s+agences\s+|agences?\s+)?{agency}(?:{sep}{agency})*\s*[.)]?\s*$"
+              rf"|^[-–—•*\s]*(?:avec|with|mit|con)\s+(?:agences?|agencies|agenturen|agencias)\.?$")
+    follow = (rf"^{_alternation(data['follow_verbs'])}"
+              rf"(?:[\s:]+(?P<name>.{{1,60}}?))?\s*{_alternation(data['follow_links'])}\s*"
+              rf"{_alternation(data['networks'])}\b")
+    read_more = rf"^[>»▶►•*\-\s]*{_alternation(data['read_more'])}\s*(?:[:：|>»–—-]|\.\.\.)\s*(?P<headline>\S.*)$"
+    return Lexicon(
+        agencies=agencies,
+        agency_re=re.compile(rf"(?<!\w){agency}(?!\w)", re.I),
+        credit_re=re.compile(credit, re.I),
+        dateline_re=re.compile(
+            rf"^(?:[A-ZÀ-Ý][\w'’.\- ]{{0,40}}?\s*)?\((?P<agencies>{agency}(?:{sep}{agency})*)\)\s*[-–—:]",
+            re.I),
+        photo_re=re.compile(_alternation(data["photo_credits"]), re.I),
+        follow_re=re.compile(follow, re.I),
+        read_more_re=re.compile(read_more, re.I),
+        button_re=re.compile(_alternation(data["buttons"]), re.I),
+        consent_phrases=tuple(sorted({norm(p) for p in data["consent"]})),
+        prompt_re=re.compile(_alternation(data["prompts"]), re.I),
+        copyright_re=re.compile(_alternation(data["copyright"]), re.I),
+        date_prefix_re=re.compile(rf"^{_alternation(data['date_prefixes'])}\b", re.I),
+        byline_re=re.compile(
+            rf"^(?i:{_alternation(data['bylines'])})\s+[A-ZÀ-Ý][\w'’.\-]+(?:\s*(?:,|and|et|und|y|e)?\s*"
+            r"[A-ZÀ-Ý][\w'’.\-]+){0,5}$"),
+        months={norm(k): v for k, v in data["months"].items()},
+        not_names=frozenset(norm(w) for w in data["not_names"]),
+    )

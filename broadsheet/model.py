@@ -1,0 +1,130 @@
+"""The core values that flow through the pipeline, and the only home of slug and URL rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slugify import slugify as _slugify
+
+# Front matter keys in the order they are written. Only `title` is required.
+FRONT_MATTER_KEYS = (
+    "title", "slug", "date", "language", "source", "agencies",
+    "related", "tags", "summary", "origin", "id",
+)
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLUG_MAX = 80
+
+
+def slugify(text: str) -> str:
+    """ASCII, lowercase, hyphenated; '' when nothing usable is left (the caller decides)."""
+    return _slugify(text, max_length=_SLUG_MAX, word_boundary=True, save_order=True)
+
+
+def is_valid_slug(slug: str) -> bool:
+    # The regex alone keeps slugs inside their folder: no '/', '\\', '.', NUL, or empty.
+    return bool(SLUG_RE.match(slug)) and len(slug) <= 200
+
+
+@dataclass(frozen=True)
+class RawArticle:
+    """One scraped file, untouched."""
+    origin: str  # the file's name, as given (reported in errors and kept in front matter)
+    text: str
+    id: str  # stable hash of the file's bytes
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str  # as displayed: "Ashton Carter"
+    slug: str  # as linked: "ashton-carter"
+
+    @classmethod
+    def of(cls, name: str) -> "Tag":
+        return cls(name=name, slug=slugify(name))
+
+
+@dataclass(frozen=True)
+class Article:
+    """Exactly the front matter plus the Markdown body."""
+    title: str
+    slug: str
+    body: str = ""
+    date: dt.date | dt.datetime | None = None
+    language: str | None = None
+    source: str | None = None
+    agencies: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    summary: str | None = None
+    origin: str | None = None
+    id: str | None = None
+    path: Path | None = field(default=None, compare=False)  # where it was read from, for messages
+
+    @property
+    def url(self) -> str:
+        return article_url(self.slug)
+
+    @property
+    def tag_objects(self) -> tuple[Tag, ...]:
+        return tuple(Tag.of(t) for t in self.tags)
+
+    def front_matter(self) -> dict:
+        """The keys to write, in order, leaving out what is empty."""
+        out = {}
+        for key in FRONT_MATTER_KEYS:
+            value = getattr(self, key)
+            if value is None or value == ():
+                continue
+            out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+def sort_key(article: Article) -> tuple:
+    """Newest first, undated last, ties broken by slug so order never depends on the disk."""
+    date = article.date
+    if date is None:
+        return (1, 0, article.slug)
+    if not isinstance(date, dt.datetime):
+        date = dt.datetime.combine(date, dt.time())
+    return (0, -date.replace(tzinfo=None).timestamp(), article.slug)
+
+
+# URLs are relative to the site root; templates prefix them with the page's `root`
+# ("", "../", ...) so the site works at a web root, under a sub-path, or from disk.
+def article_url(slug: str) -> str:
+    return f"articles/{slug}.html"
+
+
+def home_url(page: int) -> str:
+    return "index.html" if page == 1 else f"page/{page}.html"
+
+
+def tag_url(tag_slug: str, page: int = 1) -> str:
+    return f"tags/{tag_slug}.html" if page == 1 else f"tags/{tag_slug}/{page}.html"
+
+
+TAGS_URL = "tags/index.html"
+SEARCH_URL = "search.html"
+FEED_URL = "feed.xml"
+SITEMAP_URL = "sitemap.xml"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output file: its path under site/, its template, and what the template sees."""
+    path: str
+    template: str
+    context: dict = field(hash=False)
+
+
+@dataclass
+class BuildResult:
+    written: int = 0
+    removed: int = 0
+    articles: int = 0
+    errors: list = field(default_factory=list)  # BroadsheetError, one per skipped file
+    timings: dict = field(default_factory=dict)

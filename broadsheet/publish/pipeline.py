@@ -1,0 +1,67 @@
+"""build: content/ -> site/ and the search index."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from broadsheet.config import Config
+from broadsheet.model import Article, BuildResult
+from broadsheet.publish import search
+from broadsheet.publish.load import load_content
+from broadsheet.publish.plan import plan
+from broadsheet.publish.render import day, make_env, plain_text, render, site_context
+from broadsheet.publish.write import publish
+
+Progress = Callable[[Iterable, str, int], Iterable]
+
+
+def no_progress(items: Iterable, desc: str, total: int) -> Iterable:
+    return items
+
+
+def to_document(article: Article) -> search.Document:
+    tags = article.tag_objects
+    return search.Document(
+        id=article.id or article.slug, url=article.url, title=article.title,
+        body=plain_text(article.body), tags=tuple(t.name for t in tags),
+        tag_slugs=tuple(t.slug for t in tags if t.slug), source=article.source or "",
+        language=article.language or "", date=day(article.date),
+    )
+
+
+def build(config: Config, *, strict: bool = False, with_index: bool = True,
+          progress: Progress = no_progress) -> BuildResult:
+    """Load, plan, render, publish; then index. Bad content files are reported and left out
+    (with strict, the first one stops the build before anything is written)."""
+    result = BuildResult()
+    started = time.perf_counter()
+    articles, result.errors = load_content(config.content_dir)
+    if strict and result.errors:
+        raise result.errors[0]
+    result.articles = len(articles)
+    result.timings["load"] = time.perf_counter() - started
+
+    t = time.perf_counter()
+    pages = plan(articles, config)
+    env = make_env(config.templates_dir)
+    site = site_context(config)
+    rendered = ((page.path, render(page, env, site))
+                for page in progress(pages, "render", len(pages)))
+    result.written = publish(rendered, config.static_dir, config.site_dir)
+    result.timings["render"] = time.perf_counter() - t
+
+    if with_index:
+        t = time.perf_counter()
+        index_articles(config, articles, progress)
+        result.timings["index"] = time.perf_counter() - t
+    return result
+
+
+def index_articles(config: Config, articles: list[Article],
+                   progress: Progress = no_progress) -> int:
+    docs = (to_document(a) for a in progress(articles, "index", len(articles)))
+    return search.write_index(docs, config.index_dir)
+
+
+
