@@ -32,3 +32,27 @@ def repeated_lines(articles: Iterable[Iterable[str]]) -> frozenset[str]:
         return frozenset()
     floor = max(MIN_ARTICLES, MIN_SHARE * total)
     return frozenset(k for k, n in counts.items() if n >= floor)
+
+
+MIN_SHARED = 2  # lines an unnamed article must share with a source's article to be its
+
+
+def attribute_sources(sources: list[str | None], lines: list[list[str]]) -> list[str | None]:
+    """Give an article that names no outlet the source whose articles share its furniture:
+    at least MIN_SHARED lines of four words or more (slogan, cookie text) in common with one
+    of them. Short lines ('Share', 'OK') are common to every outlet and prove nothing."""
+    keys = [{line_key(t) for t in article if len(t.split()) >= 4} for article in lines]
+    result = list(sources)
+    for i, source in enumerate(sources):
+        if source is not None:
+            continue
+        best: tuple[int, str] | None = None
+        for j, other in enumerate(sources):
+            if other is None:
+                continue
+            shared = len(keys[i] & keys[j])
+            if shared >= MIN_SHARED and (best is None or (shared, other) > best):
+                best = (shared, other)
+        if best:
+            result[i] = best[1]
+    return result

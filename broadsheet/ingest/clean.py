@@ -37,6 +37,7 @@ class State:
     agencies: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()  # candidate outlet names, in order seen
+    tail_names: tuple[str, ...] = ()  # names standing alone after the body: weaker candidates
     dates: tuple[dt.date, ...] = ()
 
 
@@ -102,11 +103,11 @@ def copyright_line(state: State) -> State:
                        r"(?P<name>[^.,|©]{2,60}?)\s*(?:[.,|]|$)", re.I)
 
     def owners(m, line):
-        text = tidy(line.text)
+        text = unicodedata.normalize("NFC", line.text)  # the name as the outlet writes it
         if not re.search(r"\d{4}|rights|droits|rechte|derechos|diritti", text, re.I):
             return []  # "© Reuters" under a photo credits the photo, not the page
         o = owner.search(text)
-        return [o.group("name").strip()] if o else []
+        return [re.sub(r"\s+\d{4}$", "", o.group("name").strip())] if o else []
 
     return _mark(state, "copyright",
                  lambda ln: _words(ln.text) <= 25 and lex.copyright_re.search(tidy(ln.text)),
@@ -114,10 +115,15 @@ def copyright_line(state: State) -> State:
 
 
 def photo_caption(state: State) -> State:
-    """Captions carry a credit: 'Photo : X / AFP', '© Reuters', 'Source: Reuters'."""
+    """Captions carry a credit: 'Photo : X / AFP', '© Reuters', 'Source: Reuters'. A short
+    one-sentence line glued to a credit line (no blank line between) is its caption."""
     lex = lexicon()
+    state = _mark(state, "photo-caption",
+                  lambda ln: _words(ln.text) <= 40 and lex.photo_re.search(tidy(ln.text)))
+    credits = {ln.number for ln in state.lines if ln.drop in ("photo-caption", "copyright")}
     return _mark(state, "photo-caption",
-                 lambda ln: _words(ln.text) <= 40 and lex.photo_re.search(tidy(ln.text)))
+                 lambda ln: ({ln.number - 1, ln.number + 1} & credits) and _words(ln.text) <= 25
+                 and len(re.findall(r"[.!?](?:\s|$)", ln.text)) <= 1)
 
 
 def follow_us(state: State) -> State:
@@ -163,9 +169,12 @@ def consent(state: State) -> State:
 
     def owner(text: str) -> list[str]:
         m = re.match(r"^(?P<name>.{2,50}?)\s+(?:utilise|uses|use|verwendet|nutzt|utiliza|utilizza)"
-                     r"\s+(?:des\s+|de\s+)?(?:cookies|traceurs)", tidy(text))
-        if m and m.group("name")[0].isupper() and norm(m.group("name")) not in lexicon().not_names:
-            return [m.group("name")]
+                     r"\s+(?:des\s+|de\s+)?(?:cookies|traceurs)",
+                     unicodedata.normalize("NFC", text))
+        name = m.group("name") if m else ""
+        # "We use cookies", "This website uses cookies" name nobody
+        if name[:1].isupper() and norm(name.split()[0]) not in lexicon().not_names:
+            return [name]
         return []
 
     lines, sources = [], list(state.sources)
@@ -195,7 +204,7 @@ def date_line(state: State) -> State:
 
     def test(line: Line):
         text = tidy(line.text)
-        if _words(text) > 12:
+        if _words(text) > 20:
             return None
         date = parse_date(text)
         if date is None:
@@ -228,13 +237,23 @@ def structure(state: State) -> State:
     live = [i for i, ln in enumerate(state.lines)
             if ln.drop is None and not ln.weak and _is_prose(ln.text)]
     first, last = (live[0], live[-1]) if live else (len(state.lines), -1)
-    lines = []
+    lines, names = [], []
     for i, line in enumerate(state.lines):
         if line.drop is None and not first <= i <= last:
             line = dataclasses.replace(line, drop="consent" if line.weak else
                                        ("head" if i < first else "tail"))
+            if i > last and (m := _MASTHEAD.match(unicodedata.normalize("NFC", line.text))):
+                names.append(m.group("name"))
         lines.append(line)
-    return dataclasses.replace(state, lines=tuple(lines))
+    return dataclasses.replace(state, lines=tuple(lines), tail_names=tuple(names))
+
+
+# "Metro Wire — news that moves", "Bayside Bulletin: your community", "The Northern Ledger":
+# an outlet's name, alone or before its slogan, among the leftovers after the body.
+_CAPWORD = r"[A-ZÀ-Ý][\w'’\-]*"
+_PARTICLE = r"(?:de|du|des|del|de la|di|of|the|la|le|l'|l’|y|and|et|&)"
+_MASTHEAD = re.compile(rf"^(?P<name>{_CAPWORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAPWORD}){{0,4}})"
+                       r"\s*(?:$|[,:|]\s|\s[—–-]\s)")
 
 
 CLEANERS: list[tuple[str, Callable[[State], State]]] = [

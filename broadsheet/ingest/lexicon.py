@@ -71,7 +71,7 @@ def lexicon() -> Lexicon:
         agency_re=re.compile(rf"(?<!\w){agency}(?!\w)", re.I),
         credit_re=re.compile(credit, re.I),
         dateline_re=re.compile(
-            rf"^(?:[A-ZÀ-Ý][\w'’.\- ]{{0,40}}?\s*)?\((?P<agencies>{agency}(?:{sep}{agency})*)\)\s*[-–—:]",
+            rf"^(?:[A-ZÀ-Ý][\w'’.,\- ]{{0,50}}?\s*)?\((?P<agencies>{agency}(?:{sep}{agency})*)\)\s*\.?\s*[-–—:]",
             re.I),
         photo_re=re.compile(_alternation(data["photo_credits"]), re.I),
         follow_re=re.compile(follow, re.I),

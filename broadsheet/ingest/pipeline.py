@@ -12,7 +12,7 @@ from broadsheet import frontmatter
 from broadsheet.errors import BroadsheetError, ContentError, InputError
 from broadsheet.fsutil import atomic_write
 from broadsheet.ingest import detect
-from broadsheet.ingest.boilerplate import repeated_lines
+from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
 from broadsheet.ingest.clean import State, body_paragraphs, clean
 from broadsheet.ingest.parse import find_inputs, read_raw
 from broadsheet.model import Article, RawArticle, slugify
@@ -45,9 +45,15 @@ def to_markdown(paragraph: str) -> str:
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+def source_of(state: State) -> str | None:
+    """Named by the page's furniture (follow-us, cookie text, ©), else by a name standing
+    alone after the body (a masthead or slogan line)."""
+    return detect.source(state.sources) or detect.source(state.tail_names)
+
+
 def make_article(raw: RawArticle, state: State, default_language: str | None) -> Article:
     paragraphs = body_paragraphs(state)
-    src = detect.source(state.sources)
+    src = source_of(state)
     return Article(
         title=state.title,
         slug=slugify(state.title) or f"article-{raw.id[:8]}",
@@ -64,18 +70,23 @@ def make_article(raw: RawArticle, state: State, default_language: str | None) ->
 
 
 def clean_corpus(raws: list[RawArticle]) -> list[State]:
-    """Clean every article twice: once to learn each one's source, then again knowing which
-    lines recur across that source's articles."""
+    """Clean every article twice: once to learn each one's source (named by its own furniture,
+    or by furniture shared with a named article), then again knowing which lines recur across
+    that source's articles."""
     first = [clean(r.text) for r in raws]
+    lines = [[ln.text for ln in state.lines] for state in first]
+    sources = attribute_sources([source_of(s) for s in first], lines)
     by_source: dict[str | None, list[int]] = defaultdict(list)
-    for i, state in enumerate(first):
-        by_source[detect.source(state.sources)].append(i)
+    for i, source in enumerate(sources):
+        by_source[source].append(i)
     result = list(first)
     for indexes in by_source.values():
-        common = repeated_lines([ln.text for ln in first[i].lines] for i in indexes)
-        if common:
-            for i in indexes:
+        common = repeated_lines(lines[i] for i in indexes)
+        for i in indexes:
+            if common:
                 result[i] = clean(raws[i].text, boilerplate=common)
+            if sources[i] and not source_of(first[i]):
+                result[i] = replace(result[i], sources=(sources[i],))
     return result
 
 
