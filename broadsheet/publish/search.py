@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import chain
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from whoosh import highlight, index, qparser, sorting
-from whoosh.analysis import (CharsetFilter, LowercaseFilter, MultiFilter, RegexTokenizer,
-                             StemFilter, StopFilter)
+from whoosh.analysis import (CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter,
+                             StopFilter)
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.lang import has_stemmer, has_stopwords, languages, stopwords_for_language
 from whoosh.support.charset import accent_map
@@ -43,11 +44,26 @@ def _stopwords(lang: str | None) -> frozenset[str]:
     return _fold(stopwords_for_language(lang)) if lang and has_stopwords(lang) else frozenset()
 
 
+class ByMode(Filter):
+    """One filter when indexing, another when parsing a query. (Whoosh's MultiFilter does the
+    same but raises on an empty token stream.)"""
+
+    def __init__(self, index: Filter, query: Filter):
+        self.index, self.query = index, query
+
+    def __call__(self, tokens):
+        tokens = iter(tokens)
+        first = next(tokens, None)
+        if first is None:
+            return iter(())
+        chosen = self.query if first.mode == "query" else self.index
+        return chosen(chain([first], tokens))
+
+
 def _analyzer(lang: str | None):
-    chain = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-    chain = chain | MultiFilter(index=StopFilter(_stopwords(lang)),
-                                query=StopFilter(_all_stopwords()))
-    return chain | StemFilter(lang=lang) if lang else chain
+    ana = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    ana = ana | ByMode(index=StopFilter(_stopwords(lang)), query=StopFilter(_all_stopwords()))
+    return ana | StemFilter(lang=lang) if lang else ana
 
 
 def _field(lang: str | None, kind: str) -> str:

@@ -1,0 +1,196 @@
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from conftest import run
+
+SEED_PAGE = "articles/la-maison-blanche-a-dit-ne-pas-vouloir-lancer-de-vaste-operation-de-terrain-en.html"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def site(config: Path) -> Path:
+    return config.parent / "site"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links, self.paragraphs, self.in_body, self.lang = [], 0, 0, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        for key in ("href", "src"):
+            if a.get(key):
+                self.links.append(a[key])
+        if tag == "div" and a.get("class") == "body":
+            self.in_body = 1
+        elif tag == "p" and self.in_body:
+            self.paragraphs += 1
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.in_body = 0
+
+
+def parse(path: Path) -> Links:
+    p = Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def assert_links_resolve(folder: Path):
+    """Every relative href/src of every page points at a file of the site."""
+    for page in folder.rglob("*.html"):
+        if page.name == "404.html":
+            continue
+        for link in parse(page).links:
+            if urlsplit(link).scheme or link.startswith("#"):
+                continue
+            target = urljoin(page.relative_to(folder).as_posix(), urlsplit(link).path)
+            assert (folder / target).is_file(), f"{page.relative_to(folder)} -> {link}"
+
+
+def write_article(config: Path, name: str, front: str, body: str = "Texte.") -> Path:
+    path = config.parent / "content" / f"{name}.md"
+    path.write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
+    return path
+
+
+def test_sample_site_has_every_kind_of_page(built):
+    out = site(built)
+    for rel in ("index.html", SEED_PAGE, "tags/index.html", "tags/syrie.html", "tags/irak.html",
+                "tags/daesh.html", "tags/ashton-carter.html", "feed.xml", "sitemap.xml",
+                "search.html", "404.html", "static/style.css", "static/search.js"):
+        assert (out / rel).is_file(), rel
+    assert (built.parent / ".broadsheet" / "index").is_dir()
+    assert_links_resolve(out)
+
+
+def test_seed_article_page(built):
+    page = site(built) / SEED_PAGE
+    parsed = parse(page)
+    html = page.read_text(encoding="utf-8")
+    assert parsed.paragraphs == 8 and parsed.lang == "fr"
+    for leftover in ("cookies", "Suivez RT", "En savoir plus", "Tout Accepter", "<p>OK</p>"):
+        assert leftover not in html
+    assert "RT en français" in html and "AFP" in html
+    assert "La Russie et les Etats-Unis signent un mémorandum" in html  # related headline
+    assert 'href="../tags/syrie.html"' in html
+
+
+def test_builds_are_byte_identical(built, tmp_path):
+    first = tree(site(built))
+    assert run(built, "build") == 0
+    assert tree(site(built)) == first
+    assert run(built, "build", "--out", str(tmp_path / "other")) == 0
+    assert tree(tmp_path / "other") == first
+
+
+def test_pagination_order_and_tags(project):
+    (project.parent / "raw" / "000_2858112e9b9562c5.txt").unlink()
+    for i in range(23):
+        date = f"date: 2020-01-{i + 1:02d}\n" if i < 20 else ""
+        write_article(project, f"a{i:02d}", f"title: Article {i:02d}\n{date}tags: [Zeta, alpha]")
+    assert run(project, "build") == 0
+    out = site(project)
+    assert [p.name for p in sorted((out / "page").iterdir())] == ["2.html", "3.html"]
+    home = (out / "index.html").read_text(encoding="utf-8")
+    titles = re.findall(r">(Article \d\d)</a>", home)
+    assert titles == [f"Article {i:02d}" for i in range(19, 9, -1)]  # newest first
+    last = (out / "page" / "3.html").read_text(encoding="utf-8")
+    assert re.findall(r">(Article \d\d)</a>", last) == ["Article 20", "Article 21", "Article 22"]
+    assert 'rel="prev" href="../page/2.html"' in last and 'rel="next"' not in last
+    assert (out / "tags" / "alpha" / "3.html").is_file()
+    index = (out / "tags" / "index.html").read_text(encoding="utf-8")
+    assert index.index(">alpha<") < index.index(">Zeta<")  # alphabetical, case-insensitive
+    assert "(23)" in index
+    assert_links_resolve(out)
+
+
+def test_untrusted_text_is_escaped_everywhere(project):
+    evil = '<script>alert(1)</script>"><img src=x onerror=alert(2)>]]></title>'
+    write_article(project, "evil", f"title: '{evil}'\ntags: ['<b>t</b>']\nsource: '<i>s</i>'",
+                  body="<script>alert(3)</script>\n\n[x](javascript:alert(4))")
+    assert run(project, "all") == 0
+    out = site(project)
+    for rel in ("articles/evil.html", "index.html", "tags/b-t-b.html", "tags/index.html"):
+        html = (out / rel).read_text(encoding="utf-8")
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>t</b>" not in html, rel
+    page = (out / "articles/evil.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(3)" in page and 'href="javascript:' not in page
+    feed = ET.parse(out / "feed.xml").getroot()  # still well-formed XML
+    titles = [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")]
+    assert evil in titles
+    ET.parse(out / "sitemap.xml")
+
+
+def test_bad_content_file_is_reported_and_the_rest_builds(built, capsys):
+    bad = write_article(built, "bad", "title: Ok\ntags: Irak")
+    capsys.readouterr()
+    assert run(built, "build") == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:3: 'tags' must be a list" in err
+    assert (site(built) / SEED_PAGE).is_file()
+    assert not (site(built) / "articles" / "bad.html").exists()
+
+
+def test_strict_stops_and_leaves_the_site_as_it_was(built):
+    before = tree(site(built))
+    write_article(built, "zz", "title: New one")
+    write_article(built, "bad", "title: [oops")
+    assert run(built, "build", "--strict") == 1
+    assert tree(site(built)) == before
+
+
+def test_a_failing_template_leaves_the_previous_site(built, capsys):
+    before = tree(site(built))
+    (built.parent / "templates" / "article.html").write_text(
+        "{% extends 'base.html' %}{% block main %}{{ article.nonexistent }}{% endblock %}",
+        encoding="utf-8")
+    capsys.readouterr()
+    assert run(built, "build") == 1
+    assert "article.html" in capsys.readouterr().err
+    assert tree(site(built)) == before
+    assert not [p for p in built.parent.iterdir() if p.name.startswith(".site.new")]
+
+
+def test_duplicate_slug_is_an_error_naming_both(project, capsys):
+    write_article(project, "one", "title: One\nslug: same")
+    write_article(project, "two", "title: Two\nslug: same")
+    assert run(project, "build") == 1
+    assert "two.md: slug 'same' is already used by one.md" in capsys.readouterr().err
+
+
+def test_feed_and_sitemap(built):
+    out = site(built)
+    feed = ET.parse(out / "feed.xml").getroot()
+    assert feed.tag == f"{ATOM}feed"
+    (entry,) = list(feed.iter(f"{ATOM}entry"))
+    link = entry.find(f"{ATOM}link").get("href")
+    assert link == "http://127.0.0.1:8000/" + SEED_PAGE
+    assert "Le porte-Parole" in entry.findtext(f"{ATOM}content")
+    urls = [u.text for u in ET.parse(out / "sitemap.xml").getroot().iter(
+        "{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "http://127.0.0.1:8000/" + SEED_PAGE in urls and len(urls) == len(set(urls))
+
+
+def test_base_url_under_a_sub_path(project):
+    cfg = project.read_text(encoding="utf-8").replace(
+        'base_url: "http://127.0.0.1:8000/"', 'base_url: "https://example.org/archive"')
+    project.write_text(cfg, encoding="utf-8")
+    assert run(project, "all") == 0
+    out = site(project)
+    page = (out / SEED_PAGE).read_text(encoding="utf-8")
+    assert 'rel="canonical" href="https://example.org/archive/articles/' in page
+    assert 'href="/archive/static/style.css"' in (out / "404.html").read_text(encoding="utf-8")
+    assert_links_resolve(out)

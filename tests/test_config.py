@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from broadsheet.config import load_config
+from broadsheet.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "site.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_paths_are_relative_to_the_config_file(tmp_path, monkeypatch):
+    cfg = write(tmp_path, "title: T\ncontent_dir: words\nbase_url: https://ex.org/news\n")
+    monkeypatch.chdir("/")
+    config = load_config(cfg)
+    assert config.content_dir == tmp_path / "words"
+    assert config.site_dir == tmp_path / "site"
+    assert config.base_url == "https://ex.org/news/"
+    assert config.base_path == "/news/"
+
+
+def test_unknown_keys_and_bad_values_are_all_named(tmp_path):
+    cfg = write(tmp_path, "titel: T\nper_page: 0\nbase_url: ftp://x\nlanguage: French\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    message = str(err.value)
+    assert message.startswith(str(cfg))
+    for key in ("titel", "per_page", "base_url", "language"):
+        assert f"'{key}'" in message
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    cfg = write(tmp_path, "title: T\nper_page: [1\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert err.value.line is not None and err.value.path == str(cfg)
+
+
+def test_missing_default_config_means_defaults_but_a_named_one_is_required(tmp_path):
+    assert load_config(tmp_path / "site.yaml").per_page == 10
+    with pytest.raises(ConfigError):
+        load_config(tmp_path / "other.yaml", required=True)
+
+
+def test_cli_overrides_resolve_against_the_working_directory(tmp_path, monkeypatch):
+    cfg = write(tmp_path, "title: T\n")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(cfg, site_dir="out")
+    assert config.site_dir == tmp_path / "out"

@@ -1,0 +1,134 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SEED, make_project, run
+
+PROSE = ("Le gouvernement a présenté mardi un projet de loi sur le logement, qui sera débattu "
+         "au Parlement avant la fin du mois, après des semaines de retard.")
+
+
+def content_files(config: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((config.parent / "content").glob("*.md"))}
+
+
+def test_sample_ingest_matches_the_committed_content(project):
+    assert run(project, "ingest") == 0
+    committed = {p.name: p.read_bytes() for p in (REPO / "content").glob("*.md")}
+    assert content_files(project) == committed
+
+
+def test_ingest_is_deterministic(tmp_path):
+    a, b = make_project(tmp_path / "a"), make_project(tmp_path / "b")
+    assert run(a, "ingest") == 0 and run(b, "ingest") == 0
+    assert content_files(a) == content_files(b) != {}
+
+
+def test_reingest_never_clobbers_an_edit(project, capsys):
+    assert run(project, "ingest") == 0
+    (path,) = (project.parent / "content").glob("*.md")
+    edited = path.read_text(encoding="utf-8").replace("- Irak\n", "- Irak\n- Relu par la rédaction\n")
+    path.write_text(edited, encoding="utf-8")
+    capsys.readouterr()
+    assert run(project, "ingest") == 0
+    assert path.read_text(encoding="utf-8") == edited
+    assert "skipped 000_2858112e9b9562c5.txt: already ingested" in capsys.readouterr().out
+    assert run(project, "ingest", "--force") == 0
+    assert "Relu par la rédaction" not in path.read_text(encoding="utf-8")
+
+
+def test_a_renamed_content_file_still_counts_as_ingested(project):
+    assert run(project, "ingest") == 0
+    (path,) = (project.parent / "content").glob("*.md")
+    renamed = path.with_name("maison-blanche.md")
+    path.rename(renamed)
+    assert run(project, "ingest") == 0
+    assert [p.name for p in (project.parent / "content").glob("*.md")] == ["maison-blanche.md"]
+
+
+def test_same_headline_twice_keeps_both(project):
+    raw = project.parent / "raw"
+    for name in ("one.txt", "two.txt"):
+        (raw / name).write_text(f"Même titre\n\n{PROSE}\n\n{PROSE} ({name})\n", encoding="utf-8")
+    assert run(project, "ingest") == 0
+    names = sorted(content_files(project))
+    assert "meme-titre.md" in names
+    assert len([n for n in names if n.startswith("meme-titre")]) == 2
+
+
+BAD = {
+    "empty.txt": (b"", "empty file"),
+    "blank.txt": (b"  \n\n \t\n", "empty file"),
+    "headline.txt": ("Juste un titre\n".encode(), "only a headline"),
+    "latin1.txt": ("Titre\n\nÉté très chaud à Paris.\n".encode("latin-1"), "not valid UTF-8"),
+    "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+}
+
+
+def test_bad_inputs_each_get_one_line_and_the_rest_goes_through(project, capsys):
+    raw = project.parent / "raw"
+    for name, (data, _) in BAD.items():
+        (raw / name).write_bytes(data)
+    (raw / "folder.txt").mkdir()
+    assert run(project, "ingest") == 1
+    err = capsys.readouterr().err.splitlines()
+    for name, (_, words) in BAD.items():
+        lines = [ln for ln in err if f"{name}" in ln]
+        assert len(lines) == 1 and words in lines[0], (name, err)
+    assert any("folder.txt" in ln and "folder" in ln for ln in err)
+    assert len(content_files(project)) == 1  # the seed still went through
+    assert all((raw / n).exists() for n in BAD)  # raw files are never touched
+
+
+def test_invalid_utf8_names_the_line(project, capsys):
+    (project.parent / "raw" / "bad.txt").write_bytes(b"Titre\n\nok\n\nd\xe9j\xe0\n")
+    run(project, "ingest")
+    assert "bad.txt:5: not valid UTF-8" in capsys.readouterr().err
+
+
+def test_unreadable_file(project, capsys, monkeypatch):
+    bad = project.parent / "raw" / "locked.txt"
+    bad.write_text(f"Titre\n\n{PROSE}\n", encoding="utf-8")
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert run(project, "ingest") == 1
+    assert "locked.txt: cannot read: Permission denied" in capsys.readouterr().err
+    assert len(content_files(project)) == 1
+
+
+def test_symlink_outside_the_input_folder_is_not_followed(project, tmp_path, capsys):
+    outside = tmp_path / "secret.txt"
+    outside.write_text(f"Secret\n\n{PROSE}\n", encoding="utf-8")
+    os.symlink(outside, project.parent / "raw" / "link.txt")
+    assert run(project, "ingest") == 1
+    assert "link.txt: symlink" in capsys.readouterr().err
+    assert not any("secret" in n for n in content_files(project))
+
+
+def test_ingest_given_files_and_content_dir(project, tmp_path):
+    out = tmp_path / "elsewhere"
+    assert run(project, "ingest", str(SEED), "--content", str(out)) == 0
+    assert len(list(out.glob("*.md"))) == 1
+
+
+def test_missing_input_path(project, capsys):
+    assert run(project, "ingest", "nope/") == 1
+    assert "nope: no such file or folder" in capsys.readouterr().err
+
+
+def test_body_markup_is_escaped_not_interpreted(project):
+    raw = project.parent / "raw"
+    (raw / "md.txt").write_text(
+        f"Titre\n\n# pas un titre, {PROSE}\n\n1. pas une liste, *ni* un [lien](http://x.org). {PROSE}\n",
+        encoding="utf-8")
+    assert run(project, "all") == 0
+    html = (project.parent / "site" / "articles" / "titre.html").read_text(encoding="utf-8")
+    assert "<p># pas un titre" in html and "<h1># pas" not in html
+    assert "*ni*" in html and "<a href=\"http://x.org\"" not in html
