@@ -159,6 +159,8 @@ def _parser(ix) -> qparser.QueryParser:
                             for kind in ("title", "body")]
     parser = qparser.MultifieldParser(fields, ix.schema, group=qparser.AndGroup)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # "*" at a prefix scans the whole lexicon
+    # "-word" excludes, as in web search boxes; the hyphen of "Etats-Unis" does not
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     return parser
 
 
