@@ -1,0 +1,48 @@
+"""The CLI as users call it: build.py at a project's root, options before or after the verb."""
+
+import shutil
+import subprocess
+import sys
+
+from conftest import REPO, run
+
+
+def test_build_py_runs_the_whole_pipeline_with_site_yaml(project):
+    shutil.copy(REPO / "build.py", project.parent / "build.py")
+    done = subprocess.run([sys.executable, "build.py"], cwd=project.parent,
+                          capture_output=True, text=True, env={"CI": "1", "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert "ingest: 1 added" in done.stdout and "The site is in site/" in done.stdout
+    assert (project.parent / "site" / "index.html").is_file()
+    assert (project.parent / ".broadsheet" / "index").is_dir()
+    again = subprocess.run([sys.executable, "build.py", "search", "maison", "blanche"],
+                           cwd=project.parent, capture_output=True, text=True)
+    assert again.returncode == 0 and "1 articles match" in again.stdout
+
+
+def test_config_option_before_the_verb(project, capsys):
+    from broadsheet.cli import main
+    assert main(["--config", str(project), "-q", "ingest"]) == 0
+    assert "1 added" in capsys.readouterr().out
+
+
+def test_a_named_config_that_does_not_exist(tmp_path, capsys):
+    assert run(tmp_path / "nope.yaml", "build") == 1
+    assert "nope.yaml: config file not found" in capsys.readouterr().err
+
+
+def test_config_errors_stop_before_anything(project, capsys):
+    project.write_text(project.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
+    assert run(project, "all") == 1
+    assert "unknown key 'colour'" in capsys.readouterr().err
+    assert not (project.parent / "site").exists()
+
+
+def test_terminal_output_escapes_control_characters(project, capsys):
+    (project.parent / "content" / "x.md").write_text(
+        "---\ntitle: \"Evil \\e[31mred\\u202e title\"\n---\n\nmaison\n", encoding="utf-8")
+    assert run(project, "build") == 0
+    capsys.readouterr()
+    assert run(project, "search", "maison") == 0
+    out = capsys.readouterr().out
+    assert "\x1b[31m" not in out and "\u202e" not in out and "\\u001b[31mred" in out
