@@ -256,3 +256,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _warn("interrupted")
         return 130
+    except BrokenPipeError:  # `broadsheet search ... | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
