@@ -19,15 +19,15 @@ from pathlib import Path
 import yaml
 
 from broadsheet.errors import ContentError
-from broadsheet.model import FRONT_MATTER_KEYS, Article, is_valid_slug, slugify
+from broadsheet.model import FRONT_MATTER_KEYS, Article, is_valid_slug, is_web_url, slugify
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
-_TEXT_KEYS = {"title", "source", "summary", "origin", "id"}
-_LIST_KEYS = {"agencies", "related", "tags"}
+_TEXT_KEYS = {"title", "source", "author", "source_url", "summary", "origin", "id"}
+_LIST_KEYS = {"agencies", "related", "tags", "duplicates"}
 
 
 def dump(article: Article) -> str:
@@ -114,6 +114,8 @@ def load(text: str, path: str | Path) -> Article:
             value = value.strip()
             if key == "title" and not value:
                 raise ContentError("'title' must not be empty", path, line)
+            if key == "source_url" and not is_web_url(value):
+                raise ContentError(f"'source_url' must be an http(s) URL, not {value!r}", path, line)
         elif key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
                                                       for v in value):

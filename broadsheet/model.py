@@ -6,13 +6,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from slugify import slugify as _slugify
 
 # Front matter keys in the order they are written. Only `title` is required.
 FRONT_MATTER_KEYS = (
-    "title", "slug", "date", "language", "source", "agencies",
-    "related", "tags", "summary", "origin", "id",
+    "title", "slug", "date", "language", "source", "author", "source_url", "agencies",
+    "related", "tags", "summary", "duplicates", "origin", "id",
 )
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -24,6 +25,13 @@ def slugify(text: str) -> str:
     return _slugify(text, max_length=_SLUG_MAX, word_boundary=True, save_order=True)
 
 
+def is_web_url(url: str) -> bool:
+    """Only http(s) links are shown: a 'javascript:' URL from the web must never be a link."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(
+        c.isspace() or ord(c) < 32 for c in url)
+
+
 def is_valid_slug(slug: str) -> bool:
     # The regex alone keeps slugs inside their folder: no '/', '\\', '.', NUL, or empty.
     return bool(SLUG_RE.match(slug)) and len(slug) <= 200
@@ -31,10 +39,11 @@ def is_valid_slug(slug: str) -> bool:
 
 @dataclass(frozen=True)
 class RawArticle:
-    """One scraped file, untouched."""
-    origin: str  # the file's name, as given (reported in errors and kept in front matter)
-    text: str
-    id: str  # stable hash of the file's bytes
+    """One scraped article, untouched: a .txt file, a line of a .jsonl file, an .html page."""
+    origin: str  # where it came from: "name.txt", "corpus.jsonl:12" (errors, front matter)
+    text: str  # headline on the first line, then the page's text
+    id: str  # stable: hash of the file's bytes, or the id the input gave
+    meta: dict = field(default_factory=dict, hash=False)  # metadata the input stated: wins
 
 
 @dataclass(frozen=True)
@@ -56,10 +65,13 @@ class Article:
     date: dt.date | dt.datetime | None = None
     language: str | None = None
     source: str | None = None
+    author: str | None = None
+    source_url: str | None = None  # where the article was published (not its URL here)
     agencies: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     summary: str | None = None
+    duplicates: tuple[str, ...] = ()
     origin: str | None = None
     id: str | None = None
     path: Path | None = field(default=None, compare=False)  # where it was read from, for messages

@@ -26,7 +26,7 @@ def test_slug_defaults_to_the_file_name():
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("---\ntitle: A\nauthor: me\n---\n", 3, "unknown key 'author'"),
+    ("---\ntitle: A\nwriter: me\n---\n", 3, "unknown key 'writer'"),
     ("---\ntitle: A\ntags: Irak\n---\n", 3, "'tags' must be a list"),
     ("---\ntitle: A\ndate: yesterday\n---\n", 3, "'date' must be a date"),
     ("---\ntitle: [a, b]\n---\n", 2, "'title' must be text"),

@@ -1,29 +1,168 @@
-"""Reading raw input: files and folders of plain-text articles, headline on the first line.
+"""Reading raw input, one reader per format, chosen by extension (a mixed folder works):
 
-All checks that make a file unusable live here, each raising InputError with one line
-that names the file and says what is wrong.
+    .txt    one article, headline on the first line (a scraper's plain output)
+    .jsonl  one article per line: {"title", "text"} and any of url, date, source,
+            language, tags, id, author (what corpus tools emit); stated metadata wins
+    .html   a saved web page: trafilatura extracts the article and its metadata
+
+Every reader returns RawArticles with the headline on the first line of `text`, so one
+cleaner serves them all. All checks that make an input unusable live here, each raising
+InputError with one line naming the file (and line) and what is wrong.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from broadsheet.errors import InputError
-from broadsheet.model import RawArticle
+from broadsheet.model import RawArticle, is_web_url
 
-MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; anything this big is not one
+MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB
+MAX_JSONL_BYTES = 2 * 1024 ** 3  # a corpus file; read line by line, never whole
+_JSONL_KEYS = {"title", "text", "url", "date", "source", "language", "tags", "id", "author"}
+_RENAMED = {"url": "source_url"}  # "url" in front matter would read as the page's own URL
+
+
+def _hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def decode(data: bytes, path: Path, first_line: int = 1) -> str:
+    if b"\x00" in data:
+        raise InputError("binary file (contains NUL bytes), not an article", path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = first_line + data[: exc.start].count(b"\n")
+        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _need_body(text: str, path: Path | str, line: int | None = None) -> None:
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if not lines:
+        raise InputError("empty file" if line is None else "empty article", path, line)
+    if len(lines) == 1:
+        raise InputError("only a headline, no article text", path, line)
+
+
+def parse_text(data: bytes, path: Path) -> list[RawArticle]:
+    text = decode(data, path)
+    _need_body(text, path)
+    return [RawArticle(origin=path.name, text=text, id=_hash(data))]
+
+
+def _meta_value(key: str, value, path: Path, line: int):
+    """Stated metadata, checked: a wrong type is the line's error, not a silent guess."""
+    if key == "tags":
+        if isinstance(value, str):
+            value = [t for t in (v.strip() for v in value.split(",")) if t]
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise InputError("'tags' must be a list of text items", path, line)
+        return tuple(t.strip() for t in value if t.strip())
+    if key == "date":
+        if not isinstance(value, str):
+            raise InputError("'date' must be text like 2015-10-27", path, line)
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"'date' is not an ISO date: {value!r}", path, line) from None
+        return parsed.date() if len(value.strip()) == 10 else parsed
+    if key == "id" and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise InputError(f"'{key}' must be text", path, line)
+    if key == "url" and not is_web_url(value.strip()):
+        raise InputError(f"'url' must be an http(s) URL, not {value!r}", path, line)
+    return value.strip()
+
+
+def parse_jsonl(path: Path, on_error: Callable[[InputError], None]) -> list[RawArticle]:
+    """One article per line; a bad line is reported with its number and the rest go on."""
+    out = []
+    with path.open("rb") as f:
+        for number, data in enumerate(f, start=1):
+            if not data.strip():
+                continue
+            try:
+                text = decode(data, path, number)
+                try:
+                    record = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise InputError(f"invalid JSON: {exc.msg}", path, number) from None
+                if not isinstance(record, dict):
+                    raise InputError("each line must be a JSON object", path, number)
+                title, body = record.get("title"), record.get("text")
+                if not isinstance(title, str) or not title.strip():
+                    raise InputError("missing 'title'", path, number)
+                if not isinstance(body, str) or not body.strip():
+                    raise InputError("missing 'text'", path, number)
+                meta = {_RENAMED.get(k, k): _meta_value(k, v, path, number)
+                        for k, v in record.items()
+                        if k in _JSONL_KEYS - {"title", "text"} and v not in (None, "", [])}
+                title = " ".join(title.split())
+                meta["title"] = title
+                out.append(RawArticle(origin=f"{path.name}:{number}", text=f"{title}\n\n{body}",
+                                      id=meta.pop("id", None) or _hash(data), meta=meta))
+            except InputError as exc:
+                on_error(exc)
+    return out
+
+
+def parse_html(data: bytes, path: Path) -> list[RawArticle]:
+    """trafilatura finds the article in the page (and its date, author, site name, URL);
+    the cleaner then removes what it kept of the page's furniture."""
+    import trafilatura  # heavy (lxml): only when an .html input is present
+
+    if b"\x00" in data:
+        raise InputError("binary file (contains NUL bytes), not a web page", path)
+    doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
+                                      include_tables=False, include_images=False)
+    if doc is None:
+        raise InputError("no article found in this page", path)
+    found = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
+    body = (found.get("text") or "").strip()
+    title = " ".join((found.get("title") or "").split())
+    if not title:
+        raise InputError("no title found in this page", path)
+    _need_body(f"{title}\n\n{body}", path)
+    meta = {"title": title}
+    for ours, theirs in (("author", "author"), ("source", "sitename"), ("source_url", "url"),
+                         ("date", "date")):
+        value = found.get(theirs)
+        if isinstance(value, str) and value.strip():
+            meta[ours] = value.strip()
+    if "source_url" in meta and not is_web_url(meta["source_url"]):
+        del meta["source_url"]
+    if "date" in meta:
+        try:
+            meta["date"] = dt.date.fromisoformat(meta["date"][:10])
+        except ValueError:
+            del meta["date"]
+    # trafilatura writes paragraphs one per line; a blank line between keeps the raw shape
+    text = title + "\n\n" + "\n\n".join(ln for ln in body.split("\n") if ln.strip())
+    return [RawArticle(origin=path.name, text=text, id=_hash(data), meta=meta)]
+
+
+READERS = {".txt": parse_text, ".html": parse_html, ".htm": parse_html}
+EXTENSIONS = (*READERS, ".jsonl")
 
 
 def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
-    """The .txt files under the given folders and the files given by name, sorted."""
+    """The input files under the given folders (by extension) and the files given by name,
+    sorted, so that the order of the disk never shows in the output."""
     files: set[Path] = set()
     errors: list[InputError] = []
     for path in paths:
         if path.is_dir():
             root = path.resolve()
-            for p in path.rglob("*.txt"):
+            for p in path.rglob("*"):
+                if p.suffix.lower() not in EXTENSIONS:
+                    continue
                 if p.is_symlink() and not p.resolve().is_relative_to(root):
                     errors.append(InputError("symlink to a file outside the input folder, "
                                              "not followed", p))
@@ -40,30 +179,29 @@ def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
     return sorted(files), errors
 
 
-def read_raw(path: Path, max_bytes: int = MAX_BYTES) -> RawArticle:
+def read_inputs(path: Path, on_error: Callable[[InputError], None]) -> list[RawArticle]:
+    """The articles of one input file. Errors of the whole file go to on_error too."""
+    suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"too large ({size} bytes; the limit is {max_bytes})", path)
-        data = path.read_bytes()
+        limit = MAX_JSONL_BYTES if suffix == ".jsonl" else MAX_BYTES
+        if size > limit:
+            raise InputError(f"too large ({size} bytes; the limit is {limit})", path)
+        if suffix == ".jsonl":
+            return parse_jsonl(path, on_error)
+        reader = READERS.get(suffix, parse_text)
+        return reader(path.read_bytes(), path)
+    except InputError as exc:
+        on_error(exc)
     except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
-    return parse_raw(data, path)
+        on_error(InputError(f"cannot read: {exc.strerror or exc}", path))
+    return []
 
 
-def parse_raw(data: bytes, path: Path) -> RawArticle:
-    if b"\x00" in data:
-        raise InputError("binary file (contains NUL bytes), not an article", path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) from None
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    lines = [ln for ln in text.split("\n") if ln.strip()]
-    if not lines:
-        raise InputError("empty file", path)
-    if len(lines) == 1:
-        raise InputError("only a headline, no article text", path)
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    return RawArticle(origin=path.name, text=text, id=digest)
+def read_raw(path: Path) -> RawArticle:
+    """One plain-text or HTML article (for `explain` and tests): its error raised."""
+    errors: list[InputError] = []
+    found = read_inputs(path, errors.append)
+    if errors:
+        raise errors[0]
+    return found[0]

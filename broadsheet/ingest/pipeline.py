@@ -14,7 +14,7 @@ from broadsheet.fsutil import atomic_write
 from broadsheet.ingest import detect
 from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
 from broadsheet.ingest.clean import State, body_paragraphs, clean
-from broadsheet.ingest.parse import find_inputs, read_raw
+from broadsheet.ingest.parse import find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
 
 Progress = Callable[[Iterable, str, int], Iterable]
@@ -52,18 +52,25 @@ def source_of(state: State) -> str | None:
 
 
 def make_article(raw: RawArticle, state: State, default_language: str | None) -> Article:
+    """The article's front matter and body. What the input stated (JSON Lines fields, a web
+    page's metadata) wins over what detection finds."""
     paragraphs = body_paragraphs(state)
-    src = source_of(state)
+    meta = raw.meta
+    src = meta.get("source") or source_of(state)
+    language = meta.get("language") or detect.language(" ".join([state.title, *paragraphs]),
+                                                       default_language)
     return Article(
         title=state.title,
         slug=slugify(state.title) or f"article-{raw.id[:8]}",
         body="\n\n".join(to_markdown(p) for p in paragraphs),
-        date=state.dates[0] if state.dates else None,
-        language=detect.language(" ".join([state.title, *paragraphs]), default_language),
+        date=meta.get("date") or (state.dates[0] if state.dates else None),
+        language=language,
         source=src,
+        author=meta.get("author"),
+        source_url=meta.get("source_url"),
         agencies=tuple(dict.fromkeys(state.agencies)),
         related=tuple(dict.fromkeys(state.related)),
-        tags=tuple(detect.tags(state.title, paragraphs, {src} if src else set())),
+        tags=meta.get("tags") or tuple(detect.tags(state.title, paragraphs, {src} if src else set())),
         origin=raw.origin,
         id=raw.id,
     )
@@ -109,10 +116,7 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
     files, report.errors = find_inputs(paths)
     raws: list[RawArticle] = []
     for path in progress(files, "read", len(files)):
-        try:
-            raws.append(read_raw(path))
-        except InputError as exc:
-            report.errors.append(exc)
+        raws.extend(read_inputs(path, report.errors.append))
     states = clean_corpus(raws)
     content_dir.mkdir(parents=True, exist_ok=True)
     ids = existing_ids(content_dir)

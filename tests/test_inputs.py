@@ -1,0 +1,114 @@
+"""Input formats: JSON Lines and HTML pages beside plain text, chosen by extension."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from broadsheet import frontmatter
+from broadsheet.ingest.clean import body_paragraphs
+from broadsheet.ingest.parse import read_inputs
+from broadsheet.ingest.pipeline import clean_corpus, make_article
+from conftest import FIXTURES, run
+
+INPUTS = FIXTURES / "inputs"
+
+
+def ingest_folder(project: Path, *files: Path):
+    raw = project.parent / "raw"
+    for f in files:
+        shutil.copy(f, raw / f.name)
+    code = run(project, "ingest")
+    articles = {}
+    for p in sorted((project.parent / "content").glob("*.md")):
+        a = frontmatter.load(p.read_text(encoding="utf-8"), p)
+        articles[a.origin] = a
+    return code, articles
+
+
+def test_jsonl_stated_metadata_wins_and_bad_lines_are_reported(project, capsys):
+    code, articles = ingest_folder(project, INPUTS / "corpus.jsonl")
+    assert code == 1  # bad lines reported...
+    err = capsys.readouterr().err
+    for line, words in ((3, "each line must be a JSON object"), (4, "missing 'text'"),
+                        (5, "'url' must be an http(s) URL"), (6, "'tags' must be a list"),
+                        (7, "invalid JSON")):
+        assert f"corpus.jsonl:{line}: {words}" in err, err
+    madrid = articles["corpus.jsonl:1"]  # ...and the good ones written, beside the .txt seed
+    assert madrid.id == "wire-0001" and madrid.source == "El Heraldo del Sur"
+    assert madrid.tags == ("Madrid", "Vivienda") and madrid.author == "Ana Ruiz"
+    assert madrid.source_url == "https://heraldo.example/madrid/plan-viviendas"
+    assert str(madrid.date) == "2024-05-14" and madrid.language == "es"
+    assert madrid.related == ("Los alquileres suben un 9 % en la capital",)
+    assert "Síguenos" not in madrid.body and "cookies" not in madrid.body
+    assert "Los vecinos podrán presentar" in madrid.body
+    bees = articles["corpus.jsonl:2"]
+    assert bees.language == "fr" and bees.date is None and len(bees.id) == 16
+    assert "000_2858112e9b9562c5.txt" in articles
+
+
+def test_jsonl_reingest_skips_by_id(project, capsys):
+    ingest_folder(project, INPUTS / "corpus.jsonl")
+    capsys.readouterr()
+    run(project, "ingest")
+    out = capsys.readouterr().out
+    assert "skipped corpus.jsonl:1: already ingested" in out
+
+
+def trafilatura_only(path: Path) -> list[str]:
+    import trafilatura
+    text = trafilatura.extract(path.read_bytes(), include_comments=False, include_tables=False)
+    return [ln.strip() for ln in text.split("\n") if ln.strip()]
+
+
+def bag(lines):
+    from collections import Counter
+    return Counter(w.lower() for ln in lines for w in ln.split())
+
+
+def f1(got, expected):
+    g, e = bag(got), bag(expected)
+    tp = sum((g & e).values())
+    p, r = tp / max(1, sum(g.values())), tp / max(1, sum(e.values()))
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@pytest.mark.parametrize("name, trafilatura_keeps_furniture",
+                         [("courrier-greve", False), ("ledger-flood", True)])
+def test_html_pages(name, trafilatura_keeps_furniture):
+    path = INPUTS / f"{name}.html"
+    expected = yaml.safe_load((INPUTS / f"{name}.yaml").read_text(encoding="utf-8"))
+    errors = []
+    (raw,) = read_inputs(path, errors.append)
+    (state,) = clean_corpus([raw])
+    article = make_article(raw, state, None)
+    body = body_paragraphs(state)
+    assert body == expected["body"]
+    for key in ("title", "source", "author", "source_url", "related"):
+        got = getattr(article, key)
+        assert (list(got) if isinstance(got, tuple) else got) == expected[key], key
+    assert str(article.date) == expected["date"]
+    # at least as good as trafilatura alone, and better where it keeps page furniture
+    ours, theirs = f1(body, expected["body"]), f1(trafilatura_only(path), expected["body"])
+    assert ours == 1.0 and ours >= theirs
+    assert (ours > theirs) == trafilatura_keeps_furniture
+
+
+def test_mixed_folder_goes_through(project):
+    code, articles = ingest_folder(project, INPUTS / "ledger-flood.html",
+                                   INPUTS / "courrier-greve.html")
+    assert code == 0 and set(articles) == {"ledger-flood.html", "courrier-greve.html",
+                                           "000_2858112e9b9562c5.txt"}
+    assert run(project, "build") == 0
+    page = (project.parent / "site" / "articles"
+            / "river-calder-bursts-its-banks-as-200-homes-evacuated.html").read_text(encoding="utf-8")
+    assert 'href="https://northernledger.example/news/calder-flood-evacuation"' in page
+    assert "by Tom Hale" in page
+
+
+def test_html_without_an_article(project, capsys):
+    (project.parent / "raw" / "empty.html").write_text("<html><body><nav>Home</nav></body></html>",
+                                                       encoding="utf-8")
+    assert run(project, "ingest") == 1
+    assert "empty.html: no" in capsys.readouterr().err
