@@ -82,10 +82,9 @@ def cmd_build(args, config: Config) -> int:
 
 
 def cmd_index(args, config: Config) -> int:
-    from broadsheet.publish.load import load_content
-    from broadsheet.publish.pipeline import index_articles
+    from broadsheet.publish.pipeline import index_articles, load
 
-    articles, errors = load_content(config.content_dir)
+    articles, errors = load(config)
     for err in errors:
         _warn(err)
     count = index_articles(config, articles, _progress_factory(args.quiet))

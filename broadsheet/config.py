@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
 
 from broadsheet.errors import ConfigError
+from broadsheet.tags import TagPolicy, policy_from_config
 
 _LANG = re.compile(r"^[a-z]{2,3}$")
 
@@ -34,6 +35,7 @@ class Config:
     index_dir: Path = Path(".broadsheet/index")
     per_page: int = 10
     feed_size: int = 20
+    tags: TagPolicy = field(default_factory=TagPolicy)
 
     @property
     def base_path(self) -> str:
@@ -47,6 +49,9 @@ _KEYS = [f.name for f in dataclasses.fields(Config) if f.name != "path"]
 
 def _check(key: str, value: object) -> tuple[object, str | None]:
     """Return (normalised value, problem or None) for one key."""
+    if key == "tags":
+        policy, problems = policy_from_config(value)
+        return policy, "; ".join(problems) or None
     if key in _PATH_KEYS:
         if not isinstance(value, str) or not value.strip():
             return value, "must be a non-empty path"
@@ -101,7 +106,7 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
             continue
         value, problem = _check(key, value)
         if problem:
-            problems.append(f"'{key}' {problem}")
+            problems.append(problem if problem.startswith(("'", "unknown")) else f"'{key}' {problem}")
         else:
             values[key] = value
     for key, value in overrides.items():

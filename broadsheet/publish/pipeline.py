@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Callable, Iterable
 
 from broadsheet.config import Config
@@ -30,15 +31,21 @@ def to_document(article: Article) -> search.Document:
     )
 
 
+def load(config: Config, strict: bool = False) -> tuple[list[Article], list]:
+    """Valid articles (the site's tag policy applied) and one error per bad file."""
+    articles, errors = load_content(config.content_dir)
+    if strict and errors:
+        raise errors[0]
+    return [replace(a, tags=config.tags.apply(a.tags)) for a in articles], errors
+
+
 def build(config: Config, *, strict: bool = False, with_index: bool = True,
           progress: Progress = no_progress) -> BuildResult:
     """Load, plan, render, publish; then index. Bad content files are reported and left out
     (with strict, the first one stops the build before anything is written)."""
     result = BuildResult()
     started = time.perf_counter()
-    articles, result.errors = load_content(config.content_dir)
-    if strict and result.errors:
-        raise result.errors[0]
+    articles, result.errors = load(config, strict)
     result.articles = len(articles)
     result.timings["load"] = time.perf_counter() - started
 
