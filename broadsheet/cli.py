@@ -56,15 +56,16 @@ def cmd_ingest(args, config: Config) -> int:
 
     paths = [Path(p) for p in args.paths] or [config.raw_dir]
     report = ingest(paths, config.content_dir, force=args.force, default_language=config.language,
-                    progress=_progress_factory(args.quiet))
+                    tag_policy=config.tags, progress=_progress_factory(args.quiet))
     for path in report.added:
         _say(f"added   {_rel(path)}")
     for origin, why in report.skipped:
         _say(f"skipped {origin}: {why}")
     for err in report.errors:
         _warn(err)
-    _say(f"ingest: {len(report.added)} added, {len(report.skipped)} skipped, "
-         f"{len(report.errors)} failed -> {_rel(config.content_dir)}")
+    _say(f"ingest: {len(report.added)} added, {len(report.skipped)} skipped "
+         f"({report.merged} duplicates merged), {len(report.errors)} failed "
+         f"-> {_rel(config.content_dir)}")
     return 1 if report.errors else 0
 
 
@@ -145,7 +146,7 @@ def cmd_serve(args, config: Config) -> int:
 
 
 def cmd_explain(args, config: Config) -> int:
-    from broadsheet.ingest.clean import clean
+    from broadsheet.ingest.clean import agencies_of, clean
     from broadsheet.ingest.parse import read_raw
 
     for name in args.files:
@@ -155,8 +156,9 @@ def cmd_explain(args, config: Config) -> int:
         for line in state.lines:
             verdict = "body" if line.drop is None else line.drop
             _say(f"{line.number:4} {verdict:>18} | {_printable(line.text)[:100]}")
-        _say(f"   agencies: {list(dict.fromkeys(state.agencies))}  sources: "
-             f"{list(dict.fromkeys(state.sources))}  dates: {[d.isoformat() for d in state.dates]}")
+        _say(f"   agencies: {list(agencies_of(state))}  sources: "
+             f"{list(dict.fromkeys(state.sources + state.tail_names + state.owners))}  "
+             f"dates: {[d.isoformat() for d in state.dates]}")
     return 0
 
 

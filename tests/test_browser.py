@@ -154,7 +154,7 @@ def test_tag_links_and_tag_index(driver, base):
     rows = {li.find_element(By.TAG_NAME, "a").text: li.find_element(By.CLASS_NAME, "count").text
             for li in driver.find_elements(By.CSS_SELECTOR, "ul.tag-index li")}
     assert rows.get("Syrie") == "(1)", rows
-    assert {"Irak", "Daesh", "Ashton Carter"} <= rows.keys()
+    assert {"Irak", "État islamique", "Ashton Carter"} <= rows.keys()
 
 
 def test_search_from_header_then_again_then_back(driver, base):

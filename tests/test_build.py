@@ -69,7 +69,7 @@ def write_article(config: Path, name: str, front: str, body: str = "Texte.") -> 
 def test_sample_site_has_every_kind_of_page(built):
     out = site(built)
     for rel in ("index.html", SEED_PAGE, "tags/index.html", "tags/syrie.html", "tags/irak.html",
-                "tags/daesh.html", "tags/ashton-carter.html", "feed.xml", "sitemap.xml",
+                "tags/etat-islamique.html", "tags/ashton-carter.html", "feed.xml", "sitemap.xml",
                 "search.html", "404.html", "static/style.css", "static/search.js"):
         assert (out / rel).is_file(), rel
     assert (built.parent / ".broadsheet" / "index").is_dir()

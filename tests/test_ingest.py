@@ -49,8 +49,10 @@ def test_a_renamed_content_file_still_counts_as_ingested(project):
 
 def test_same_headline_twice_keeps_both(project):
     raw = project.parent / "raw"
-    for name in ("one.txt", "two.txt"):
-        (raw / name).write_text(f"Même titre\n\n{PROSE}\n\n{PROSE} ({name})\n", encoding="utf-8")
+    other = ("Les agriculteurs de la vallée manifestaient jeudi contre la baisse des prix du lait, "
+             "qui menace selon eux la survie de nombreuses exploitations familiales.")
+    for name, body in (("one.txt", PROSE), ("two.txt", other)):
+        (raw / name).write_text(f"Même titre\n\n{body}\n\n{body} Encore.\n", encoding="utf-8")
     assert run(project, "ingest") == 0
     names = sorted(content_files(project))
     assert "meme-titre.md" in names

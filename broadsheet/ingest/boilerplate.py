@@ -37,22 +37,22 @@ def repeated_lines(articles: Iterable[Iterable[str]]) -> frozenset[str]:
 MIN_SHARED = 2  # lines an unnamed article must share with a source's article to be its
 
 
-def attribute_sources(sources: list[str | None], lines: list[list[str]]) -> list[str | None]:
-    """Give an article that names no outlet the source whose articles share its furniture:
-    at least MIN_SHARED lines of four words or more (slogan, cookie text) in common with one
-    of them. Short lines ('Share', 'OK') are common to every outlet and prove nothing."""
+def attribute_sources(named: list[tuple[str | None, int]], lines: list[list[str]]) -> list[str | None]:
+    """Each article's source, given what it says of itself as (name, strength): an article
+    whose own furniture names no outlet outright (strength < 3) takes the source of the
+    articles it shares furniture with: at least MIN_SHARED lines of four words or more
+    (slogan, cookie text). The best-evidenced name among those wins. Short lines ('Share',
+    'OK') are common to every outlet and prove nothing."""
     keys = [{line_key(t) for t in article if len(t.split()) >= 4} for article in lines]
-    result = list(sources)
-    for i, source in enumerate(sources):
-        if source is not None:
-            continue
-        best: tuple[int, str] | None = None
-        for j, other in enumerate(sources):
-            if other is None:
-                continue
-            shared = len(keys[i] & keys[j])
-            if shared >= MIN_SHARED and (best is None or (shared, other) > best):
-                best = (shared, other)
-        if best:
-            result[i] = best[1]
+    result = []
+    for i, (own, strength) in enumerate(named):
+        best: tuple | None = None
+        if strength < 3:
+            for j, (other, other_strength) in enumerate(named):
+                if j == i or other is None or other_strength <= strength:
+                    continue
+                shared = len(keys[i] & keys[j])
+                if shared >= MIN_SHARED and (best is None or (other_strength, shared, other) > best):
+                    best = (other_strength, shared, other)
+        result.append(best[2] if best else own)
     return result

@@ -26,7 +26,8 @@ class Line:
     text: str
     number: int  # 1-based line number in the raw file
     drop: str | None = None  # the rule that removed it; None = still body
-    weak: bool = False  # looks like consent text but may be the article's own subject
+    consent: int = 0  # how many consent-banner phrases it holds
+    banner: bool = False  # consent text in the site's voice; `structure` decides by position
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,12 @@ class State:
     title: str
     lines: tuple[Line, ...]
     boilerplate: frozenset[str] = frozenset()  # norm()ed lines that recur across the source
-    agencies: tuple[str, ...] = ()
+    agencies: tuple[tuple[int, str], ...] = ()  # (line number, short name): text credits
     related: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()  # candidate outlet names, in order seen
+    sources: tuple[str, ...] = ()  # outlet names its furniture states (follow-us, cookie text)
     tail_names: tuple[str, ...] = ()  # names standing alone after the body: weaker candidates
+    owners: tuple[str, ...] = ()  # copyright holders: often the publishing group, weakest
+    source: str | None = None  # decided with the corpus in view (pipeline.clean_corpus)
     dates: tuple[dt.date, ...] = ()
 
 
@@ -64,9 +67,14 @@ def _mark(state: State, rule: str, test: Callable[[Line], object], **collect) ->
                                **{k: tuple(v) for k, v in gathered.items()})
 
 
-def _agency_names(text: str) -> list[str]:
+def _agency_names(text: str, number: int) -> list[tuple[int, str]]:
     lex = lexicon()
-    return [lex.agencies[norm(m.group(0))] for m in lex.agency_re.finditer(text)]
+    return [(number, lex.agencies[norm(m.group(0))]) for m in lex.agency_re.finditer(text)]
+
+
+def agencies_of(state: State) -> tuple[str, ...]:
+    """Short names of the agencies credited for the text, in the order the page credits them."""
+    return tuple(dict.fromkeys(name for _, name in sorted(state.agencies, key=lambda a: a[0])))
 
 
 # --- rules ---------------------------------------------------------------------------------
@@ -79,11 +87,20 @@ def repeated_title(state: State) -> State:
 
 
 def agency_credit(state: State) -> State:
-    """'- Avec AFP', 'By Associated Press': the agencies credited for the text."""
+    """'- Avec AFP', 'By Associated Press', 'Fonte: Reuters, ANSA', 'Reporting by X for
+    Reuters; Editing by Y': the agencies credited for the text."""
     lex = lexicon()
-    return _mark(state, "agency-credit",
-                 lambda ln: _words(ln.text) <= 12 and lex.credit_re.match(tidy(ln.text)),
-                 agencies=lambda m, ln: _agency_names(ln.text))
+
+    def credit(line: Line):
+        text = tidy(line.text)
+        if _words(text) <= 12 and lex.credit_re.match(text):
+            return _agency_names(text, line.number) or True
+        if _words(text) <= 30 and (m := lex.reporting_re.match(text)):
+            return _agency_names(m.group("agency"), line.number) if m.group("agency") else True
+        return None
+
+    return _mark(state, "agency-credit", credit,
+                 agencies=lambda found, ln: found if isinstance(found, list) else [])
 
 
 def dateline(state: State) -> State:
@@ -92,7 +109,7 @@ def dateline(state: State) -> State:
     found = []
     for line in state.lines:
         if line.drop is None and (m := lex.dateline_re.match(tidy(line.text))):
-            found.extend(_agency_names(m.group("agencies")))
+            found.extend(_agency_names(m.group("agencies"), line.number))
     return dataclasses.replace(state, agencies=state.agencies + tuple(found))
 
 
@@ -107,11 +124,14 @@ def copyright_line(state: State) -> State:
         if not re.search(r"\d{4}|rights|droits|rechte|derechos|diritti", text, re.I):
             return []  # "© Reuters" under a photo credits the photo, not the page
         o = owner.search(text)
-        return [re.sub(r"\s+\d{4}$", "", o.group("name").strip())] if o else []
+        name = re.sub(r"\s+\d{4}$", "", o.group("name").strip()) if o else ""
+        if not re.search(r"[^\W\d_]", name):  # "Il Corriere Adriatico S.r.l. – © 2023"
+            name = re.split(r"©|\(c\)|copyright", text, flags=re.I)[0]
+        return [name] if re.search(r"[^\W\d_]", name) else []
 
     return _mark(state, "copyright",
                  lambda ln: _words(ln.text) <= 25 and lex.copyright_re.search(tidy(ln.text)),
-                 sources=owners)
+                 owners=owners)
 
 
 def photo_caption(state: State) -> State:
@@ -119,11 +139,16 @@ def photo_caption(state: State) -> State:
     one-sentence line glued to a credit line (no blank line between) is its caption."""
     lex = lexicon()
     state = _mark(state, "photo-caption",
-                  lambda ln: _words(ln.text) <= 40 and lex.photo_re.search(tidy(ln.text)))
+                  lambda ln: _words(ln.text) <= 40 and (lex.photo_re.search(tidy(ln.text))
+                                                       or _AGENCY_SLASH.match(tidy(ln.text))))
     credits = {ln.number for ln in state.lines if ln.drop in ("photo-caption", "copyright")}
     return _mark(state, "photo-caption",
                  lambda ln: ({ln.number - 1, ln.number + 1} & credits) and _words(ln.text) <= 25
                  and len(re.findall(r"[.!?](?:\s|$)", ln.text)) <= 1)
+
+
+# "REUTERS/Paul Brandt", "AFP/Getty", "EPA-EFE/Juan Pérez": how wire photos are credited
+_AGENCY_SLASH = re.compile(r"^\(?[A-Z][A-Z\-]{1,15}(?:\s*/\s*[\w .\-']+)+\)?$")
 
 
 def follow_us(state: State) -> State:
@@ -149,6 +174,35 @@ def read_more(state: State) -> State:
                  related=lambda m, ln: [m.group("headline").strip()])
 
 
+def lists(state: State) -> State:
+    """A heading alone on its line ('Mehr zum Thema', 'Les plus lus') and the headlines on the
+    lines right under it: links to related articles are kept as `related`, lists of other
+    stories (most read) go."""
+    lex = lexicon()
+    lines, related = list(state.lines), list(state.related)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        kind = None
+        if line.drop is None and _words(line.text) <= 8:
+            text = tidy(line.text)
+            kind = ("read-more" if lex.read_more_heading_re.match(text)
+                    else "most-read" if lex.most_read_re.match(text) else None)
+        if kind is None:
+            i += 1
+            continue
+        lines[i] = dataclasses.replace(line, drop=kind)
+        j = i + 1
+        while (j < len(lines) and lines[j].drop is None and lines[j].number == lines[j - 1].number + 1
+               and _words(lines[j].text) <= 25):
+            lines[j] = dataclasses.replace(lines[j], drop=kind)
+            if kind == "read-more":
+                related.append(unicodedata.normalize("NFC", lines[j].text).strip())
+            j += 1
+        i = j
+    return dataclasses.replace(state, lines=tuple(lines), related=tuple(related))
+
+
 def buttons(state: State) -> State:
     """Rows of share or consent buttons, glued or not: 'Tout AccepterTout refuser', 'Share'."""
     lex = lexicon()
@@ -157,14 +211,18 @@ def buttons(state: State) -> State:
         text = tidy(line.text)
         if _words(text) > 15 or not lex.button_re.search(text):
             return False
-        return not re.sub(r"[\W_]+", "", lex.button_re.sub("", text))
+        return not re.sub(r"[\W\d_]+", "", lex.button_re.sub("", text))  # "8 commentaires"
 
     return _mark(state, "buttons", only_buttons)
 
 
 def consent(state: State) -> State:
-    """Cookie-consent text. Two or more banner phrases: consent wherever it stands. One phrase:
-    'weak', removed only outside the article's body (an article may be about cookies)."""
+    """Cookie-consent banners. A line with consent phrases is the site's banner when it speaks
+    to the reader or for the site ('vous consentez', 'We and our partners', 'X utilise des
+    cookies') or is a short heading ('Datenschutz-Hinweis'); an article *about* cookie banners
+    reports in the third person, and its lines stay ordinary text. `structure` removes banner
+    lines outside the body, and inside it only the densest (three phrases or more)."""
+    lex = lexicon()
     phrases = lexicon().consent_phrases
 
     def owner(text: str) -> list[str]:
@@ -181,12 +239,12 @@ def consent(state: State) -> State:
     for line in state.lines:
         if line.drop is None:
             hits = sum(1 for p in phrases if p in norm(line.text))
-            if hits >= 2:
-                line = dataclasses.replace(line, drop="consent")
-                sources.extend(owner(line.text))
-            elif hits == 1:
-                line = dataclasses.replace(line, weak=True)
-                sources.extend(owner(line.text))
+            if hits:
+                named = owner(line.text)
+                banner = bool(named) or _words(line.text) <= 6 or bool(
+                    lex.address_re.search(tidy(line.text)))
+                line = dataclasses.replace(line, consent=hits, banner=banner)
+                sources.extend(named)
         lines.append(line)
     return dataclasses.replace(state, lines=tuple(lines), sources=tuple(sources))
 
@@ -195,7 +253,8 @@ def prompts(state: State) -> State:
     """Newsletter, paywall, app and 'most read' prompts, reading-time badges."""
     lex = lexicon()
     return _mark(state, "prompt",
-                 lambda ln: _words(ln.text) <= 20 and lex.prompt_re.search(tidy(ln.text)))
+                 lambda ln: _words(ln.text) <= 20 and (lex.prompt_re.search(tidy(ln.text))
+                                                       or lex.reading_time_re.match(tidy(ln.text))))
 
 
 def date_line(state: State) -> State:
@@ -235,13 +294,14 @@ def structure(state: State) -> State:
     """The body is one region: from the first to the last line of prose. What is left around
     it (captions, slogans, stray names) is page furniture."""
     live = [i for i, ln in enumerate(state.lines)
-            if ln.drop is None and not ln.weak and _is_prose(ln.text)]
+            if ln.drop is None and not ln.banner and _is_prose(ln.text)]
     first, last = (live[0], live[-1]) if live else (len(state.lines), -1)
     lines, names = [], []
     for i, line in enumerate(state.lines):
-        if line.drop is None and not first <= i <= last:
-            line = dataclasses.replace(line, drop="consent" if line.weak else
-                                       ("head" if i < first else "tail"))
+        if line.drop is None and line.banner and (line.consent >= 3 or not first <= i <= last):
+            line = dataclasses.replace(line, drop="consent")
+        elif line.drop is None and not first <= i <= last:
+            line = dataclasses.replace(line, drop="head" if i < first else "tail")
             if i > last and (m := _MASTHEAD.match(unicodedata.normalize("NFC", line.text))):
                 names.append(m.group("name"))
         lines.append(line)
@@ -264,6 +324,7 @@ CLEANERS: list[tuple[str, Callable[[State], State]]] = [
     ("copyright", copyright_line),
     ("photo-caption", photo_caption),
     ("follow-us", follow_us),
+    ("lists", lists),
     ("read-more", read_more),
     ("buttons", buttons),
     ("consent", consent),

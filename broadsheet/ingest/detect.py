@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
 
 from broadsheet.ingest.lexicon import lexicon, norm
+from broadsheet.tags import TagPolicy, tag_key
 
-MAX_TAGS = 6
+MIN_TAGS = 3
+MAX_TAGS = 8
 
 
 def language(text: str, default: str | None = None) -> str | None:
@@ -20,11 +27,26 @@ def language(text: str, default: str | None = None) -> str | None:
     return code or default
 
 
+_LEGAL = re.compile(r"\s*,?\s*\b(?:GmbH(?:\s*&\s*Co\.?)?(?:\s*KG)?|AG|KG|S\.?r\.?l\.?|S\.?p\.?A\.?|"
+                    r"S\.?A\.?S?|SARL|Ltd\.?|Limited|Inc\.?|LLC|S\.?L\.?|plc)\.?$", re.I)
+_TRAILING_YEAR = re.compile(r"\s+(?:\d{4}(?:\s*[-–]\s*\d{4})?)$")
+
+
+def clean_name(name: str) -> str:
+    """'Agence Métropole Info 2022 – Tous droits réservés' -> 'Agence Métropole Info';
+    'Westfalen Kurier GmbH & Co. KG' -> 'Westfalen Kurier'."""
+    name = re.split(r"\s+[–—|-]\s+", name.strip())[0]
+    for _ in range(3):
+        name = _TRAILING_YEAR.sub("", _LEGAL.sub("", name)).strip(" .,:;-–«»\"'")
+    return name
+
+
 def source(candidates: tuple[str, ...]) -> str | None:
-    """The outlet most often named by the page's own furniture (follow-us, cookie, ©)."""
+    """The outlet most often named among candidates (in order of first mention on ties)."""
     lex = lexicon()
-    names = [c.strip(" .,:;-–«»\"'") for c in candidates]
-    names = [n for n in names if n and norm(n) not in lex.agencies and norm(n) not in lex.not_names]
+    names = [clean_name(c) for c in candidates]
+    names = [n for n in names if re.search(r"[^\W\d_]", n) and norm(n) not in lex.agencies
+             and norm(n) not in lex.not_names]
     if not names:
         return None
     counts = Counter(names)
@@ -57,25 +79,101 @@ def _names(text: str, skip: frozenset[str]) -> list[str]:
     return found
 
 
-def tags(title: str, paragraphs: list[str], exclude: set[str] = frozenset()) -> list[str]:
-    """A few names that the article is about: named in the title (counted twice) or at least
-    twice in the body. A lone surname counts for the full name it belongs to (Carter ->
-    Ashton Carter)."""
-    lex = lexicon()
+@dataclass(frozen=True)
+class Gazetteer:
+    """data/entities.yaml: places and organisations under one display form per language."""
+    display: tuple[dict, ...]  # entity -> {lang: name}
+    by_key: dict  # tag_key of a name or variant -> entity
+    adjectives: dict  # lang -> {adjective: entity}
+    phrases: re.Pattern | None  # multi-word names with lowercase words ("Etat islamique")
+
+    def name(self, entity: int, language: str | None) -> str:
+        names = self.display[entity]
+        return names.get(language or "", names.get("en") or next(iter(names.values())))
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    path = resources.files("broadsheet").joinpath("data/entities.yaml")
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+    display, by_key, adjectives, phrases = [], {}, {}, {}
+    for i, entry in enumerate(entries or []):
+        display.append(dict(entry["names"]))
+        for phrase in [*entry["names"].values(), *(entry.get("variants") or [])]:
+            by_key.setdefault(tag_key(phrase), i)
+            if any(w[:1].islower() for w in phrase.split()[1:]):
+                phrases.setdefault(phrase, i)
+        for lang, words in (entry.get("adjectives") or {}).items():
+            for word in words:
+                adjectives.setdefault(lang, {}).setdefault(word.casefold(), i)
+    pattern = None
+    if phrases:
+        alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+        pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)")
+    return Gazetteer(tuple(display), by_key, adjectives, pattern)
+
+
+_LOWER_WORD = re.compile(r"\w+")
+
+
+def tags(title: str, paragraphs: list[str], language: str | None = None,
+         exclude: set[str] = frozenset(), policy: TagPolicy = TagPolicy()) -> list[str]:
+    """3 to 8 names the article is about: people, places, organisations. A name counts twice
+    in the title; adjectives count for their place ("avions russes" -> Russie); spellings of
+    one place or organisation are one tag under its display form in the article's language
+    (data/entities.yaml), and the site's own synonyms (site.yaml tags:) join them. A lone
+    surname counts for the full name it belongs to (Carter -> Ashton Carter). Names said
+    twice or more are kept; when fewer than three are, names said once fill up."""
+    lex, gaz = lexicon(), gazetteer()
     skip = lex.not_names | frozenset(lex.months)
     counts: Counter[str] = Counter()
-    for name in _names(title, skip):
-        counts[name] += 2
+    adjectives = gaz.adjectives.get(language or "", {})
+    owner = policy.variants()
+
+    def count(text: str, weight: int) -> None:
+        if gaz.phrases is not None:  # "Etat islamique" first, so that "Etat" is not a name too
+            for m in gaz.phrases.finditer(text):
+                counts[gaz.name(gaz.by_key[tag_key(m.group(0))], language)] += weight
+            text = gaz.phrases.sub(" ", text)
+        for name in _names(text, skip):
+            key = tag_key(name)
+            if key in owner:
+                name = owner[key]
+            elif key in gaz.by_key:
+                name = gaz.name(gaz.by_key[key], language)
+            counts[name] += weight
+        if adjectives:
+            for word in _LOWER_WORD.findall(text):
+                entity = adjectives.get(word.casefold())
+                if entity is not None and (word[0].islower() or language == "en"):
+                    counts[gaz.name(entity, language)] += weight
+
+    count(title, 2)
     for para in paragraphs:
-        counts.update(_names(para, skip))
-    excluded = {norm(e) for e in exclude} | set(lex.agencies)
-    for name in list(counts):
-        if norm(name) in excluded:
-            del counts[name]
-    for name in sorted(counts, key=len):  # fold parts into the longest full name holding them
-        longer = [n for n in counts if n != name and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", n)]
-        if len(name.split()) == 1 and longer:
-            owner = max(longer, key=lambda n: (counts[n], n))
-            counts[owner] += counts.pop(name)
-    ranked = sorted((n for n, c in counts.items() if c >= 2), key=lambda n: (-counts[n], n))
-    return ranked[:MAX_TAGS]
+        count(para, 1)
+    excluded = {tag_key(e) for e in exclude} | {tag_key(a) for a in lex.agencies}
+    merged: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    for name, n in counts.items():  # one tag per slug: "Etats-Unis" and "États-Unis" are one
+        key = tag_key(name)
+        if not key or key in excluded or policy.apply([name]) == ():
+            continue
+        merged[key] += n
+        spelling[key] = max(spelling.get(key, name), name, key=_display_rank)
+    for key in sorted(merged, key=len):  # fold parts into the longest full name holding them
+        if key not in merged or "-" in key:
+            continue
+        longer = [k for k in merged if k != key and re.search(rf"(?:^|-){re.escape(key)}$", k)]
+        if longer:
+            owner_key = max(longer, key=lambda k: (merged[k], k))
+            merged[owner_key] += merged.pop(key)
+    ranked = sorted(merged, key=lambda k: (-merged[k], spelling[k]))
+    chosen = [k for k in ranked if merged[k] >= 2][:MAX_TAGS]
+    if len(chosen) < MIN_TAGS:
+        chosen += [k for k in ranked if merged[k] == 1][: MIN_TAGS - len(chosen)]
+    return [spelling[k] for k in chosen]
+
+
+def _display_rank(name: str) -> tuple:
+    """Of two spellings of one tag, show the accented, capitalised one: "États-Unis"."""
+    return (sum(1 for c in name if ord(c) > 127), sum(1 for c in name if c.isupper()), name)

@@ -22,7 +22,8 @@ Method:
   similarity of the two shingle-fingerprint sets, not with the MinHash estimate, whose
   standard error at J = 0.8 with 128 permutations (about 0.035) would make the decision
   flicker around the threshold. The cost of exact confirmation is proportional to the
-  number of proposed pairs, which for news text is close to the number of true duplicates.
+  number of proposed pairs, which for news text is small (same-topic stories rarely share
+  five-word runs).
 * Confirmed pairs are joined transitively with union-find: if A ~ B and B ~ C, then A, B and C
   form one group even when A and C alone fall below the threshold (a story edited twice).
 * Texts with fewer than ``MIN_WORDS`` (20) words only match exactly: their shingle sets are
@@ -32,15 +33,16 @@ Method:
   groups by ``keep``. Nothing depends on input order, Python's hash seed or process state.
 
 Threshold: the minimum Jaccard similarity between two articles' sets of word 5-shingles,
-|A ∩ B| / |A ∪ B|. With 0.8, two ~500-word copies of one story still match when one has about
-40 words (two or three sentences) the other lacks, or a replaced headline plus a sentence;
-inserting k words into the middle of a text adds k + 4 shingles and breaks 4. Different
+|A ∩ B| / |A ∪ B|. Inserting k words into the middle of an n-word text adds k + 4 shingles
+and breaks 4, so J = (n - 4) / (n + k + 4): with 0.8, a ~500-word story still matches a copy
+carrying up to ~115 extra words (a paragraph, or a new headline and a few sentences), while a
+200-word one tolerates ~40. Raise the threshold to demand closer copies. Different
 stories on the same topic share names and stock phrases but very few five-word runs, and
 score far below (typically < 0.1).
 
-Performance: 10,000 candidates of ~500 words each (all distinct, plus ~10% near-duplicates)
-take about 2.7 s on the project's 2-core machine (Python 3.11, numpy 2.4, datasketch 2.0.0),
-measured with::
+Performance: 10,000 candidates of ~500 words each (9,000 distinct texts plus 1,000
+near-duplicates) take 3.5-3.9 s (four runs) on the project's 2-core machine while other jobs
+kept it at a load of ~1.5 (Python 3.11, numpy 2.4, datasketch 2.0.0), measured with::
 
     .venv/bin/python -c "import time, random; from broadsheet.ingest.duplicates import \\
     Candidate, find_duplicates; r = random.Random(0); v = [f'w{i}' for i in range(20000)]; \\
@@ -49,8 +51,8 @@ measured with::
     c = [Candidate(str(i), x, (i,)) for i, x in enumerate(t)]; s = time.perf_counter(); \\
     g = find_duplicates(c); print(len(g), round(time.perf_counter() - s, 2))"
 
-Most of the time is the per-document MinHash update (``update_batch``); there is no loop over
-pairs of documents.
+The time goes to tokenising, the per-document ``MinHash.update_batch`` and LSH inserts and
+queries, each linear in the corpus; there is no loop over pairs of documents.
 """
 
 from __future__ import annotations
@@ -72,7 +74,6 @@ MIN_WORDS = 20
 _LSH_RECALL = 0.999
 
 _WORD = re.compile(r"\w+")
-_MASK64 = (1 << 64) - 1
 # An odd 64-bit multiplier for the polynomial that combines five word hashes into one.
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 

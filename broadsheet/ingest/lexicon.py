@@ -42,8 +42,13 @@ class Lexicon:
     photo_re: re.Pattern
     follow_re: re.Pattern
     read_more_re: re.Pattern
+    read_more_heading_re: re.Pattern  # "Mehr zum Thema" alone: headlines follow on their lines
+    most_read_re: re.Pattern  # "Les plus lus" alone: a list of other stories follows
+    reading_time_re: re.Pattern
+    reporting_re: re.Pattern  # "Reporting by Tom Hale for Reuters; Editing by Ann Roe"
     button_re: re.Pattern
     consent_phrases: tuple
+    address_re: re.Pattern  # the reader addressed, the site speaking: a banner's voice
     prompt_re: re.Pattern
     copyright_re: re.Pattern
     date_prefix_re: re.Pattern
@@ -59,7 +64,7 @@ def lexicon() -> Lexicon:
     agencies = {norm(k): v for k, v in data["agencies"].items()}
     agency = _alternation(data["agencies"])
     sep = r"\s*(?:,|/|&|\bet\b|\band\b|\bund\b|\by\b|\be\b)\s*"
-    credit = (rf"^[-–—•*\s]*(?:{_alternation(data['credit_prefixes'])}\s+)?"
+    credit = (rf"^[-–—•*(\s]*(?:{_alternation(data['credit_prefixes'])}\s*[:\s]\s*)?"
               rf"(?:l'|les\s+agences\s+|agences?\s+)?{agency}(?:{sep}{agency})*\s*[.)]?\s*$"
               rf"|^[-–—•*\s]*(?:avec|with|mit|con)\s+(?:agences?|agencies|agenturen|agencias)\.?$")
     follow = (rf"^{_alternation(data['follow_verbs'])}"
@@ -76,8 +81,19 @@ def lexicon() -> Lexicon:
         photo_re=re.compile(_alternation(data["photo_credits"]), re.I),
         follow_re=re.compile(follow, re.I),
         read_more_re=re.compile(read_more, re.I),
+        read_more_heading_re=re.compile(
+            rf"^[>»▶►•*\-\s]*{_alternation(data['read_more'])}\s*[:：]?\s*$", re.I),
+        most_read_re=re.compile(rf"^{_alternation(data['most_read'])}\s*[:：]?\s*$", re.I),
+        reading_time_re=re.compile(
+            rf"^(?:{_alternation(data['reading_time'])}\s*[:：]?\s*(?:env\.?\s*|ca\.?\s*)?\d+\s*"
+            rf"{_alternation(data['minutes'])}|\d+\s*{_alternation(data['minutes'])}\.?\s*"
+            rf"(?:read|de\s+lecture|de\s+lectura|di\s+lettura|lesezeit|lesedauer)?)\s*\.?$", re.I),
+        reporting_re=re.compile(
+            rf"^(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b(?:.*?\bfor\s+"
+            rf"(?P<agency>{agency}))?", re.I),
         button_re=re.compile(_alternation(data["buttons"]), re.I),
         consent_phrases=tuple(sorted({norm(p) for p in data["consent"]})),
+        address_re=re.compile(rf"(?<!\w){_alternation(data['reader_address'])}(?!\w)", re.I),
         prompt_re=re.compile(_alternation(data["prompts"]), re.I),
         copyright_re=re.compile(_alternation(data["copyright"]), re.I),
         date_prefix_re=re.compile(rf"^{_alternation(data['date_prefixes'])}\b", re.I),

@@ -13,9 +13,11 @@ from broadsheet.errors import BroadsheetError, ContentError, InputError
 from broadsheet.fsutil import atomic_write
 from broadsheet.ingest import detect
 from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
-from broadsheet.ingest.clean import State, body_paragraphs, clean
+from broadsheet.ingest.clean import State, agencies_of, body_paragraphs, clean
+from broadsheet.ingest.duplicates import Candidate, find_duplicates
 from broadsheet.ingest.parse import find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
+from broadsheet.tags import TagPolicy
 
 Progress = Callable[[Iterable, str, int], Iterable]
 
@@ -29,6 +31,7 @@ class IngestReport:
     added: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (raw file, why)
     errors: list[BroadsheetError] = field(default_factory=list)
+    merged: int = 0  # duplicates left out
 
 
 _BLOCK_START = re.compile(r"^(\s*)([#>+\-*=|]|\d+[.)]|```|~~~|\[)")
@@ -45,13 +48,22 @@ def to_markdown(paragraph: str) -> str:
     return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
 
 
+def named_source(state: State) -> tuple[str | None, int]:
+    """What an article says of its outlet, and how surely: 3 named by its furniture
+    (follow-us, cookie text), 2 by a name standing alone after the body (a masthead or slogan
+    line), 1 by the copyright holder (often the publishing group), 0 not at all."""
+    for strength, names in ((3, state.sources), (2, state.tail_names), (1, state.owners)):
+        if name := detect.source(names):
+            return name, strength
+    return None, 0
+
+
 def source_of(state: State) -> str | None:
-    """Named by the page's furniture (follow-us, cookie text, ©), else by a name standing
-    alone after the body (a masthead or slogan line)."""
-    return detect.source(state.sources) or detect.source(state.tail_names)
+    return state.source or named_source(state)[0]
 
 
-def make_article(raw: RawArticle, state: State, default_language: str | None) -> Article:
+def make_article(raw: RawArticle, state: State, default_language: str | None,
+                 tag_policy: TagPolicy = TagPolicy()) -> Article:
     """The article's front matter and body. What the input stated (JSON Lines fields, a web
     page's metadata) wins over what detection finds."""
     paragraphs = body_paragraphs(state)
@@ -68,9 +80,10 @@ def make_article(raw: RawArticle, state: State, default_language: str | None) ->
         source=src,
         author=meta.get("author"),
         source_url=meta.get("source_url"),
-        agencies=tuple(dict.fromkeys(state.agencies)),
+        agencies=agencies_of(state),
         related=tuple(dict.fromkeys(state.related)),
-        tags=meta.get("tags") or tuple(detect.tags(state.title, paragraphs, {src} if src else set())),
+        tags=tag_policy.apply(meta.get("tags") or detect.tags(
+            state.title, paragraphs, language, {src} if src else set(), tag_policy)),
         origin=raw.origin,
         id=raw.id,
     )
@@ -82,7 +95,7 @@ def clean_corpus(raws: list[RawArticle]) -> list[State]:
     that source's articles."""
     first = [clean(r.text) for r in raws]
     lines = [[ln.text for ln in state.lines] for state in first]
-    sources = attribute_sources([source_of(s) for s in first], lines)
+    sources = attribute_sources([named_source(s) for s in first], lines)
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for i, source in enumerate(sources):
         by_source[source].append(i)
@@ -92,26 +105,63 @@ def clean_corpus(raws: list[RawArticle]) -> list[State]:
         for i in indexes:
             if common:
                 result[i] = clean(raws[i].text, boilerplate=common)
-            if sources[i] and not source_of(first[i]):
-                result[i] = replace(result[i], sources=(sources[i],))
+            result[i] = replace(result[i], source=sources[i])
     return result
 
 
-def existing_ids(content_dir: Path) -> dict[str, Path]:
-    """id -> content file, for every content file that has one (renamed files included)."""
-    ids = {}
+def existing_content(content_dir: Path) -> list[tuple[Path, Article]]:
+    """Every readable content file, renamed ones included: their ids tell what was already
+    ingested, their bodies what a new article would duplicate."""
+    found = []
     for path in sorted(content_dir.glob("*.md")):
         try:
-            article = frontmatter.load(path.read_text(encoding="utf-8"), path)
+            found.append((path, frontmatter.load(path.read_text(encoding="utf-8"), path)))
         except (BroadsheetError, OSError, UnicodeDecodeError):
             continue  # its problems are build's to report; here it only cannot claim an id
-        if article.id:
-            ids.setdefault(article.id, path)
-    return ids
+    return found
+
+
+def _rank(article: Article, existing: bool) -> tuple:
+    """Which copy of a story to keep: one already in content/ (people may have edited it),
+    then the earliest dated, then the longest, then by origin, so the choice never depends
+    on the order files are read in."""
+    date = article.date.isoformat() if article.date else "9999"
+    return (0 if existing else 1, date, -len(article.body), article.origin or "")
+
+
+def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
+                     report: IngestReport) -> list[Article]:
+    """Keep one article of each group of (near-)identical bodies, recording the others'
+    origins in its `duplicates`. Content files are never changed or removed here: a new
+    copy of a story already in content/ is skipped."""
+    fresh_ids = {a.id for a in fresh}
+    candidates = [Candidate(f"new:{i}", a.body, _rank(a, False)) for i, a in enumerate(fresh)]
+    candidates += [Candidate(f"old:{p.name}", a.body, _rank(a, True))
+                   for p, a in existing if a.id not in fresh_ids]
+    names = {f"old:{p.name}": p.name for p, _ in existing}
+    dropped: dict[int, str] = {}
+    kept = list(fresh)
+    for group in find_duplicates(candidates):
+        news = [int(k[4:]) for k in group.others if k.startswith("new:")]
+        if group.keep.startswith("new:"):
+            i = int(group.keep[4:])
+            others = [fresh[j].origin for j in news] + [names[k] for k in group.others
+                                                         if k.startswith("old:")]
+            kept[i] = replace(fresh[i], duplicates=tuple(sorted(set(fresh[i].duplicates) | set(others))))
+            keeper = fresh[i].origin
+        else:
+            keeper = names[group.keep]
+        for j in news:
+            dropped[j] = keeper
+    for j, keeper in sorted(dropped.items()):
+        report.skipped.append((fresh[j].origin, f"duplicate of {keeper}"))
+        report.merged += 1
+    return [a for i, a in enumerate(kept) if i not in dropped]
 
 
 def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
-           default_language: str | None = None, progress: Progress = no_progress) -> IngestReport:
+           default_language: str | None = None, tag_policy: TagPolicy = TagPolicy(),
+           progress: Progress = no_progress) -> IngestReport:
     report = IngestReport()
     files, report.errors = find_inputs(paths)
     raws: list[RawArticle] = []
@@ -119,30 +169,38 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
         raws.extend(read_inputs(path, report.errors.append))
     states = clean_corpus(raws)
     content_dir.mkdir(parents=True, exist_ok=True)
-    ids = existing_ids(content_dir)
-    taken: dict[str, str] = {}  # slug -> id, for this run's articles
-    for raw, state in progress(list(zip(raws, states)), "ingest", len(raws)):
+    existing = existing_content(content_dir)
+    ids: dict[str, Path] = {}
+    for path, article in existing:
+        if article.id:
+            ids.setdefault(article.id, path)
+
+    fresh: list[Article] = []
+    for raw, state in progress(list(zip(raws, states)), "clean", len(raws)):
         if not body_paragraphs(state):
             report.errors.append(InputError("nothing left after cleaning: no article text found",
                                             raw.origin))
-            continue
-        article = make_article(raw, state, default_language)
-        known = ids.get(raw.id)
-        if known and not force:
-            report.skipped.append((raw.origin, f"already ingested as {known.name}"))
-            continue
+        elif raw.id in ids and not force:
+            report.skipped.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
+        else:
+            fresh.append(make_article(raw, state, default_language, tag_policy))
+    fresh = merge_duplicates(fresh, existing, report)
+
+    taken: dict[str, str] = {}  # slug -> id, for this run's articles
+    for article in progress(fresh, "write", len(fresh)):
+        known = ids.get(article.id)
         slug = article.slug
         target = known or content_dir / f"{slug}.md"
-        if not known and (target.exists() or taken.get(slug, raw.id) != raw.id):
+        if not known and (target.exists() or taken.get(slug, article.id) != article.id):
             # another article owns this slug: keep both, apart by a piece of the id
-            slug = f"{slug}-{raw.id[:8]}"
+            slug = f"{slug}-{article.id[:8]}"
             target = content_dir / f"{slug}.md"
         if target.exists() and not force:
-            report.skipped.append((raw.origin, f"{target.name} exists (use --force to overwrite)"))
+            report.skipped.append((article.origin, f"{target.name} exists (use --force to overwrite)"))
             continue
         if known:
             slug = target.stem
-        taken[slug] = raw.id
+        taken[slug] = article.id
         try:
             atomic_write(target, frontmatter.dump(replace(article, slug=slug)))
         except OSError as exc:
