@@ -60,22 +60,52 @@ _ELISION = re.compile(r"\b[dljmnstcq]['’]", re.I)
 _SENTENCE_START = re.compile(r"(?:^|[.!?:«»\"“”]\s*)$")
 
 
-def _names(text: str, skip: frozenset[str]) -> list[str]:
+_PREVIOUS_WORD = re.compile(r"(\w+)\W*$")
+
+
+def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
+    """Runs of capitalised words that are names: "La Maison Blanche" -> "Maison Blanche",
+    "Fire Chief Ray Donnelly" -> "Ray Donnelly", "PORT ALDER" -> "Port Alder"."""
+    lex = lexicon()
     text = _ELISION.sub(" ", text)  # "d’Ashton Carter" -> " Ashton Carter"
     found = []
     for m in _NAME.finditer(text):
         words = m.group(0).split()
+        if len(words) > 1 and all(w.isupper() and len(w) > 2 for w in words):
+            words = [w.capitalize() for w in words]  # a dateline: "PORT ALDER"
         at_start = bool(_SENTENCE_START.search(text[: m.start()]))
-        while words and norm(words[0]) in skip:  # "La Maison Blanche" -> "Maison Blanche"
-            words.pop(0)
-            at_start = False
-        while words and norm(words[-1]) in skip:
-            words.pop()
-        if not words or (at_start and len(words) == 1):
-            continue  # a lone capitalised word opening a sentence tells nothing
-        name = " ".join(words)
-        if len(name) >= 2 and not name.isdigit():
-            found.append(name)
+        before = _PREVIOUS_WORD.search(text[: m.start()])
+        after_determiner = bool(before) and (before.group(1).isdigit() or norm(before.group(1))
+                                             in lex.german_determiners)
+        # a title inside a run splits it: "Port Meridian Mayor Alicia Brandt"
+        parts, current = [], []
+        for w in words:
+            if norm(w) in lex.titles:
+                parts.append(current)
+                current = []
+            else:
+                current.append(w)
+        parts.append(current)
+        for n, part in enumerate(parts):
+            first = n == 0
+            stripped = False
+            while part and norm(part[0]) in skip:
+                part = part[1:]
+                first, stripped = False, True  # "La Maison Blanche": past the sentence's start
+            while part and (norm(part[-1]) in skip or len(part[-1]) == 1):
+                part = part[:-1]
+            if not part:
+                continue
+            if len(part) == 1:
+                word = part[0]
+                if (first and at_start) or norm(word) in lex.generic_nouns:
+                    continue  # a lone capitalised word opening a sentence tells nothing
+                if language == "de" and ((first and after_determiner) or stripped
+                                         or lex.german_noun_re.search(word.lower())):
+                    continue  # German capitalises nouns: "die Räder", "Werbung"
+            name = " ".join(part)
+            if len(name) >= 2 and not name.isdigit():
+                found.append(name)
     return found
 
 
@@ -125,7 +155,7 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     surname counts for the full name it belongs to (Carter -> Ashton Carter). Names said
     twice or more are kept; when fewer than three are, names said once fill up."""
     lex, gaz = lexicon(), gazetteer()
-    skip = lex.not_names | frozenset(lex.months)
+    skip = lex.not_names | frozenset(lex.months) | frozenset(lex.agencies)
     counts: Counter[str] = Counter()
     adjectives = gaz.adjectives.get(language or "", {})
     owner = policy.variants()
@@ -135,7 +165,7 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
             for m in gaz.phrases.finditer(text):
                 counts[gaz.name(gaz.by_key[tag_key(m.group(0))], language)] += weight
             text = gaz.phrases.sub(" ", text)
-        for name in _names(text, skip):
+        for name in _names(text, skip, language):
             key = tag_key(name)
             if key in owner:
                 name = owner[key]
@@ -154,19 +184,22 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     excluded = {tag_key(e) for e in exclude} | {tag_key(a) for a in lex.agencies}
     merged: Counter[str] = Counter()
     spelling: dict[str, str] = {}
+    gaz_names = {gaz.name(i, language) for i in range(len(gaz.display))}
     for name, n in counts.items():  # one tag per slug: "Etats-Unis" and "États-Unis" are one
         key = tag_key(name)
         if not key or key in excluded or policy.apply([name]) == ():
             continue
         merged[key] += n
         spelling[key] = max(spelling.get(key, name), name, key=_display_rank)
-    for key in sorted(merged, key=len):  # fold parts into the longest full name holding them
-        if key not in merged or "-" in key:
+    # one tag per family of names: "Carter", "Ashton Carter" and "Défense Ashton Carter" are
+    # one person, named by the commonest form (the longer on ties)
+    for key in sorted(merged, key=lambda k: (-merged[k], -len(k), k)):
+        if key not in merged or spelling[key] in gaz_names:
             continue
-        longer = [k for k in merged if k != key and re.search(rf"(?:^|-){re.escape(key)}$", k)]
-        if longer:
-            owner_key = max(longer, key=lambda k: (merged[k], k))
-            merged[owner_key] += merged.pop(key)
+        for other in [k for k in merged if k != key and spelling[k] not in gaz_names]:
+            if re.search(rf"(?:^|-){re.escape(other)}(?:-|$)", key) or re.search(
+                    rf"(?:^|-){re.escape(key)}(?:-|$)", other):
+                merged[key] += merged.pop(other)
     ranked = sorted(merged, key=lambda k: (-merged[k], spelling[k]))
     chosen = [k for k in ranked if merged[k] >= 2][:MAX_TAGS]
     if len(chosen) < MIN_TAGS:

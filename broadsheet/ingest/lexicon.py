@@ -55,6 +55,10 @@ class Lexicon:
     byline_re: re.Pattern
     months: dict
     not_names: frozenset
+    generic_nouns: frozenset
+    titles: frozenset
+    german_determiners: frozenset
+    german_noun_re: re.Pattern
 
 
 @cache
@@ -102,4 +106,8 @@ def lexicon() -> Lexicon:
             r"[A-ZÀ-Ý][\w'’.\-]+){0,5}$"),
         months={norm(k): v for k, v in data["months"].items()},
         not_names=frozenset(norm(w) for w in data["not_names"]),
+        generic_nouns=frozenset(norm(w) for w in data["generic_nouns"]),
+        titles=frozenset(norm(w) for w in data["titles"]),
+        german_determiners=frozenset(norm(w) for w in data["german_determiners"]),
+        german_noun_re=re.compile(rf"(?:{'|'.join(map(re.escape, data['german_noun_endings']))})$"),
     )
