@@ -18,6 +18,13 @@ def tag_key(name: str) -> str:
     return slugify(name)
 
 
+def display_rank(name: str) -> tuple:
+    """Of two spellings of one tag, the one to show is the greater: accented ("États-Unis"
+    over "Etats-Unis"), then not shouted ("États-Unis" over "ÉTATS-UNIS"), then capitalised."""
+    return (sum(1 for c in name if ord(c) > 127), not name.isupper(),
+            sum(1 for c in name if c.isupper()), name)
+
+
 @dataclass(frozen=True)
 class TagPolicy:
     canonical: Mapping[str, str] = field(default_factory=dict)  # key of a variant -> display

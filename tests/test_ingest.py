@@ -134,3 +134,52 @@ def test_body_markup_is_escaped_not_interpreted(project):
     html = (project.parent / "site" / "articles" / "titre.html").read_text(encoding="utf-8")
     assert "<p># pas un titre" in html and "<h1># pas" not in html
     assert "*ni*" in html and "<a href=\"http://x.org\"" not in html
+
+
+STORY = ("Les dockers du port de Saint-Malo ont cessé le travail lundi matin pour protester "
+         "contre la suppression de quarante postes annoncée par l'opérateur du terminal. "
+         "Les syndicats réclament l'ouverture immédiate de négociations avec la direction. "
+         "Selon la préfecture, une dizaine de navires attendaient au large en fin de journée, "
+         "et les ferries vers les îles anglo-normandes ont été détournés vers Cherbourg.")
+
+
+def test_duplicates_are_merged_and_recorded(project, capsys):
+    raw = project.parent / "raw"
+    (raw / "wire-a.txt").write_text(f"Grève des dockers à Saint-Malo\n\n{STORY}\n\n{STORY}\n",
+                                    encoding="utf-8")
+    (raw / "wire-b.txt").write_text(f"Saint-Malo : les dockers en grève\n\n{STORY}\n\n{STORY} "
+                                    "La direction n'a pas souhaité réagir.\n", encoding="utf-8")
+    (raw / "wire-c.txt").write_text(f"Grève des dockers à Saint-Malo\n\n{STORY}\n\n{STORY}\n",
+                                    encoding="utf-8")  # an exact copy of a
+    capsys.readouterr()
+    assert run(project, "ingest") == 0
+    out = capsys.readouterr().out
+    assert "2 duplicates merged" in out
+    files = content_files(project)
+    kept = [n for n in files if "dockers" in n]
+    assert len(kept) == 1
+    text = files[kept[0]].decode()
+    assert "duplicates:\n- wire-b.txt\n- wire-c.txt\n" in text or "duplicates:\n- wire-a.txt" in text
+    # and a later copy of a story already in content/ is left out, content untouched
+    (raw / "wire-d.txt").write_text(f"Dockers : la grève continue\n\n{STORY}\n\n{STORY}\n",
+                                    encoding="utf-8")
+    before = content_files(project)
+    capsys.readouterr()
+    assert run(project, "ingest") == 0
+    assert "skipped wire-d.txt: duplicate of" in capsys.readouterr().out
+    assert content_files(project) == before
+
+
+def test_which_duplicate_is_kept_does_not_depend_on_names(tmp_path):
+    """The same stories under other file names: the kept copy is the same text."""
+    kept = []
+    for names in (("x1.txt", "x2.txt"), ("z2.txt", "a1.txt")):
+        config = make_project(tmp_path / names[0], raw_files=[])
+        longer = f"{STORY}\n\n{STORY} La direction n'a pas souhaité réagir."
+        (config.parent / "raw" / names[0]).write_text(f"Titre A\n\n{STORY}\n\n{STORY}\n",
+                                                      encoding="utf-8")
+        (config.parent / "raw" / names[1]).write_text(f"Titre B\n\n{longer}\n", encoding="utf-8")
+        assert run(config, "ingest") == 0
+        (only,) = content_files(config)
+        kept.append(only)
+    assert kept == ["titre-b.md", "titre-b.md"]  # the longest body wins, whatever the names

@@ -21,8 +21,9 @@ def line_key(text: str) -> str:
 
 
 def repeated_lines(articles: Iterable[Iterable[str]]) -> frozenset[str]:
-    """Keys of the lines found in enough of these articles (one source's), each counted once
-    per article."""
+    """Keys of the lines found in enough of these stories (one source's), each counted once
+    per story. The caller passes copies of one syndicated story as one item: their shared
+    paragraphs are the story, not furniture."""
     counts: Counter[str] = Counter()
     total = 0
     for lines in articles:

@@ -11,7 +11,7 @@ from importlib import resources
 import yaml
 
 from broadsheet.ingest.lexicon import lexicon, norm
-from broadsheet.tags import TagPolicy, tag_key
+from broadsheet.tags import TagPolicy, display_rank, tag_key
 
 MIN_TAGS = 3
 MAX_TAGS = 8
@@ -190,7 +190,7 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
         if not key or key in excluded or policy.apply([name]) == ():
             continue
         merged[key] += n
-        spelling[key] = max(spelling.get(key, name), name, key=_display_rank)
+        spelling[key] = max(spelling.get(key, name), name, key=display_rank)
     # one tag per family of names: "Carter", "Ashton Carter" and "Défense Ashton Carter" are
     # one person, named by the commonest form (the longer on ties)
     for key in sorted(merged, key=lambda k: (-merged[k], -len(k), k)):
@@ -205,8 +205,3 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     if len(chosen) < MIN_TAGS:
         chosen += [k for k in ranked if merged[k] == 1][: MIN_TAGS - len(chosen)]
     return [spelling[k] for k in chosen]
-
-
-def _display_rank(name: str) -> tuple:
-    """Of two spellings of one tag, show the accented, capitalised one: "États-Unis"."""
-    return (sum(1 for c in name if ord(c) > 127), sum(1 for c in name if c.isupper()), name)

@@ -99,14 +99,30 @@ def clean_corpus(raws: list[RawArticle]) -> list[State]:
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for i, source in enumerate(sources):
         by_source[source].append(i)
+    story = _stories(first)
     result = list(first)
     for indexes in by_source.values():
-        common = repeated_lines(lines[i] for i in indexes)
+        copies: dict[int, set[str]] = defaultdict(set)  # a story's copies count once
+        for i in indexes:
+            copies[story[i]].update(lines[i])
+        common = repeated_lines(copies[k] for k in sorted(copies))
         for i in indexes:
             if common:
                 result[i] = clean(raws[i].text, boilerplate=common)
             result[i] = replace(result[i], source=sources[i])
     return result
+
+
+def _stories(states: list[State]) -> list[int]:
+    """For each article, the index of the first article telling the same story (itself if
+    none): near-duplicate bodies after a first cleaning."""
+    candidates = [Candidate(str(i), "\n".join(body_paragraphs(s)), (i,))
+                  for i, s in enumerate(states)]
+    story = list(range(len(states)))
+    for group in find_duplicates(candidates):
+        for key in group.others:
+            story[int(key)] = int(group.keep)
+    return story
 
 
 def existing_content(content_dir: Path) -> list[tuple[Path, Article]]:

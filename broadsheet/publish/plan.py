@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from broadsheet.config import Config
 from broadsheet.errors import BuildError
+from broadsheet.tags import display_rank
 from broadsheet.model import (FEED_URL, SEARCH_URL, SITEMAP_URL, TAGS_URL, Article, Page, Tag,
                               article_url, home_url, sort_key, tag_url)
 
@@ -36,7 +37,7 @@ def paginate(items: Sequence, per_page: int, url_of: Callable[[int], str]) -> li
 
 def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
     """Tags by slug, alphabetical; 'Irak' and 'irak' are one tag shown as its commonest
-    spelling. Tags whose slug is empty are not listed."""
+    spelling (the accented one on ties). Tags whose slug is empty are not listed."""
     spellings: dict[str, Counter] = defaultdict(Counter)
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
@@ -47,7 +48,7 @@ def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
                     members[tag.slug].append(article)
     groups = []
     for slug, names in spellings.items():
-        name = min(names, key=lambda n: (-names[n], n))
+        name = max(names, key=lambda n: (names[n], display_rank(n)))
         groups.append((Tag(name=name, slug=slug), members[slug]))
     return sorted(groups, key=lambda g: (g[0].name.casefold(), g[0].slug))
 
