@@ -52,11 +52,12 @@ def _config(args) -> Config:
 # --- verbs: each returns an exit code ---------------------------------------------------------
 
 def cmd_ingest(args, config: Config) -> int:
-    from broadsheet.ingest.pipeline import ingest
+    from broadsheet.ingest.pipeline import default_jobs, ingest
 
     paths = [Path(p) for p in args.paths] or [config.raw_dir]
     report = ingest(paths, config.content_dir, force=args.force, default_language=config.language,
-                    tag_policy=config.tags, progress=_progress_factory(args.quiet))
+                    tag_policy=config.tags, progress=_progress_factory(args.quiet),
+                    jobs=args.jobs or default_jobs())
     for path in report.added:
         _say(f"added   {_rel(path)}")
     for origin, why in report.skipped:
@@ -94,7 +95,7 @@ def cmd_index(args, config: Config) -> int:
 
 
 def cmd_all(args, config: Config) -> int:
-    args.paths, args.force = [], False
+    args.paths, args.force, args.jobs = [], False, 0
     code = cmd_ingest(args, config)
     code = max(code, cmd_build(args, config))
     site = config.site_dir / "index.html"
@@ -210,6 +211,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of the config)")
     s.add_argument("--content", metavar="DIR", help="content folder to write (default: config)")
     s.add_argument("--force", action="store_true", help="overwrite content files that exist")
+    s.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="processes for cleaning and detection (default: the CPUs, up to 4)")
     s.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("build", parents=[common], help="content/ -> site/ and the search index")

@@ -35,25 +35,40 @@ def repeated_lines(articles: Iterable[Iterable[str]]) -> frozenset[str]:
     return frozenset(k for k, n in counts.items() if n >= floor)
 
 
-MIN_SHARED = 2  # lines an unnamed article must share with a source's article to be its
+MIN_SHARED = 2  # lines an unnamed article must share with a source's articles to be its
 
 
-def attribute_sources(named: list[tuple[str | None, int]], lines: list[list[str]]) -> list[str | None]:
+def attribute_sources(named: list[tuple[str | None, int]],
+                      furniture: list[list[tuple[str, str]]]) -> list[str | None]:
     """Each article's source, given what it says of itself as (name, strength): an article
-    whose own furniture names no outlet outright (strength < 3) takes the source of the
-    articles it shares furniture with: at least MIN_SHARED lines of four words or more
-    (slogan, cookie text). The best-evidenced name among those wins. Short lines ('Share',
-    'OK') are common to every outlet and prove nothing."""
-    keys = [{line_key(t) for t in article if len(t.split()) >= 4} for article in lines]
+    whose own furniture names no outlet outright (strength < 3) takes the source whose
+    articles share at least MIN_SHARED of its furniture lines of four words or more (slogan,
+    follow-us, copyright, consent text), the best-evidenced name first. Consent lines are
+    passed as ("consent", text): many sites use one consent platform's wording, so at least
+    one shared line must be of another kind. One pass over an index of lines, not a
+    comparison of every pair of articles."""
+    keys = [{(kind == "consent", line_key(t)) for kind, t in lines if len(t.split()) >= 4}
+            for lines in furniture]
+    holders: dict[str, dict[str, int]] = {}  # line key -> name -> best strength with it
+    for (name, strength), article_keys in zip(named, keys):
+        if name is not None:
+            for key in article_keys:
+                by_name = holders.setdefault(key, {})
+                by_name[name] = max(strength, by_name.get(name, 0))
     result = []
-    for i, (own, strength) in enumerate(named):
-        best: tuple | None = None
+    for (own, strength), article_keys in zip(named, keys):
+        best = None
         if strength < 3:
-            for j, (other, other_strength) in enumerate(named):
-                if j == i or other is None or other_strength <= strength:
-                    continue
-                shared = len(keys[i] & keys[j])
-                if shared >= MIN_SHARED and (best is None or (other_strength, shared, other) > best):
-                    best = (other_strength, shared, other)
+            shared: Counter[tuple[str, int]] = Counter()
+            own_kind: Counter[tuple[str, int]] = Counter()  # shared lines that are not consent
+            for key in article_keys:
+                for other, other_strength in holders.get(key, {}).items():
+                    if other_strength > strength:
+                        shared[(other, other_strength)] += 1
+                        own_kind[(other, other_strength)] += not key[0]
+            for (other, other_strength), n in shared.items():
+                if (n >= MIN_SHARED and own_kind[(other, other_strength)]
+                        and (best is None or (other_strength, n, other) > best)):
+                    best = (other_strength, n, other)
         result.append(best[2] if best else own)
     return result

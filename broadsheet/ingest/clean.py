@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from broadsheet.ingest.lexicon import lexicon, norm, tidy
 
@@ -25,6 +26,8 @@ _SENTENCE_END = re.compile(r"[.!?…»\"”)\]]\s*$")
 class Line:
     text: str
     number: int  # 1-based line number in the raw file
+    tidy: str = ""  # tidy(text) and norm(text), computed once: every rule reads them
+    norm: str = ""
     drop: str | None = None  # the rule that removed it; None = still body
     consent: int = 0  # how many consent-banner phrases it holds
     banner: bool = False  # consent text in the site's voice; `structure` decides by position
@@ -83,7 +86,7 @@ def repeated_title(state: State) -> State:
     """The headline repeated above the photo, often with the photo's credit glued on."""
     title = norm(state.title)
     return _mark(state, "repeated-title",
-                 lambda ln: norm(ln.text).startswith(title) and _words(ln.text) <= 2 * _words(title) + 8)
+                 lambda ln: ln.norm.startswith(title) and _words(ln.text) <= 2 * _words(title) + 8)
 
 
 def agency_credit(state: State) -> State:
@@ -92,7 +95,7 @@ def agency_credit(state: State) -> State:
     lex = lexicon()
 
     def credit(line: Line):
-        text = tidy(line.text)
+        text = line.tidy
         if _words(text) <= 12 and lex.credit_re.match(text):
             return _agency_names(text, line.number) or True
         if _words(text) <= 30 and (m := lex.reporting_re.match(text)):
@@ -108,7 +111,7 @@ def dateline(state: State) -> State:
     lex = lexicon()
     found = []
     for line in state.lines:
-        if line.drop is None and (m := lex.dateline_re.match(tidy(line.text))):
+        if line.drop is None and (m := lex.dateline_re.match(line.tidy)):
             found.extend(_agency_names(m.group("agencies"), line.number))
     return dataclasses.replace(state, agencies=state.agencies + tuple(found))
 
@@ -130,7 +133,7 @@ def copyright_line(state: State) -> State:
         return [name] if re.search(r"[^\W\d_]", name) else []
 
     return _mark(state, "copyright",
-                 lambda ln: _words(ln.text) <= 25 and lex.copyright_re.search(tidy(ln.text)),
+                 lambda ln: _words(ln.text) <= 25 and lex.copyright_re.search(ln.tidy),
                  owners=owners)
 
 
@@ -139,8 +142,8 @@ def photo_caption(state: State) -> State:
     one-sentence line glued to a credit line (no blank line between) is its caption."""
     lex = lexicon()
     state = _mark(state, "photo-caption",
-                  lambda ln: _words(ln.text) <= 40 and (lex.photo_re.search(tidy(ln.text))
-                                                       or _AGENCY_SLASH.match(tidy(ln.text))))
+                  lambda ln: _words(ln.text) <= 40 and (lex.photo_re.search(ln.tidy)
+                                                       or _AGENCY_SLASH.match(ln.tidy)))
     credits = {ln.number for ln in state.lines if ln.drop in ("photo-caption", "copyright")}
     return _mark(state, "photo-caption",
                  lambda ln: ({ln.number - 1, ln.number + 1} & credits) and _words(ln.text) <= 25
@@ -160,7 +163,7 @@ def follow_us(state: State) -> State:
         return [n] if n and norm(n) not in lex.not_names and n[0].isupper() else []
 
     return _mark(state, "follow-us",
-                 lambda ln: _words(ln.text) <= 20 and lex.follow_re.match(tidy(ln.text)),
+                 lambda ln: _words(ln.text) <= 20 and lex.follow_re.match(ln.tidy),
                  sources=name)
 
 
@@ -185,7 +188,7 @@ def lists(state: State) -> State:
         line = lines[i]
         kind = None
         if line.drop is None and _words(line.text) <= 8:
-            text = tidy(line.text)
+            text = line.tidy
             kind = ("read-more" if lex.read_more_heading_re.match(text)
                     else "most-read" if lex.most_read_re.match(text) else None)
         if kind is None:
@@ -208,7 +211,7 @@ def buttons(state: State) -> State:
     lex = lexicon()
 
     def only_buttons(line: Line) -> bool:
-        text = tidy(line.text)
+        text = line.tidy
         if _words(text) > 15 or not lex.button_re.search(text):
             return False
         return not re.sub(r"[\W\d_]+", "", lex.button_re.sub("", text))  # "8 commentaires"
@@ -238,11 +241,11 @@ def consent(state: State) -> State:
     lines, sources = [], list(state.sources)
     for line in state.lines:
         if line.drop is None:
-            hits = sum(1 for p in phrases if p in norm(line.text))
+            hits = sum(1 for p in phrases if p in line.norm)
             if hits:
                 named = owner(line.text)
                 banner = bool(named) or _words(line.text) <= 6 or bool(
-                    lex.address_re.search(tidy(line.text)))
+                    lex.address_re.search(line.tidy))
                 line = dataclasses.replace(line, consent=hits, banner=banner)
                 sources.extend(named)
         lines.append(line)
@@ -253,8 +256,8 @@ def prompts(state: State) -> State:
     """Newsletter, paywall, app and 'most read' prompts, reading-time badges."""
     lex = lexicon()
     return _mark(state, "prompt",
-                 lambda ln: _words(ln.text) <= 20 and (lex.prompt_re.search(tidy(ln.text))
-                                                       or lex.reading_time_re.match(tidy(ln.text))))
+                 lambda ln: _words(ln.text) <= 20 and (lex.prompt_re.search(ln.tidy)
+                                                       or lex.reading_time_re.match(ln.tidy)))
 
 
 def date_line(state: State) -> State:
@@ -262,7 +265,7 @@ def date_line(state: State) -> State:
     lex = lexicon()
 
     def test(line: Line):
-        text = tidy(line.text)
+        text = line.tidy
         if _words(text) > 20:
             return None
         date = parse_date(text)
@@ -280,7 +283,7 @@ def date_line(state: State) -> State:
 def byline(state: State) -> State:
     """'Par Jean Dupont', 'By Jane Smith and John Doe'."""
     lex = lexicon()
-    return _mark(state, "byline", lambda ln: lex.byline_re.match(tidy(ln.text)))
+    return _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy))
 
 
 def corpus_boilerplate(state: State) -> State:
@@ -345,7 +348,8 @@ def split_lines(text: str) -> tuple[str, tuple[Line, ...]]:
         if not title:
             title = stripped
         else:
-            lines.append(Line(stripped, number))
+            t = tidy(stripped)
+            lines.append(Line(stripped, number, t, t.casefold()))
     return title, tuple(lines)
 
 
@@ -355,6 +359,18 @@ def clean(text: str, boilerplate: frozenset[str] = frozenset()) -> State:
     for _, rule in CLEANERS:
         state = rule(state)
     return state
+
+
+_STRUCTURAL = {"head", "tail", "consent"}  # the drops `structure` makes, and only it
+
+
+def with_boilerplate(state: State, boilerplate: frozenset[str]) -> State:
+    """A cleaned state cleaned again knowing the source's recurring lines: the same as
+    clean(text, boilerplate), without running the rules that do not depend on it."""
+    lines = tuple(dataclasses.replace(ln, drop=None) if ln.drop in _STRUCTURAL else ln
+                  for ln in state.lines)
+    state = dataclasses.replace(state, lines=lines, boilerplate=boilerplate, tail_names=())
+    return structure(corpus_boilerplate(state))
 
 
 def body_paragraphs(state: State) -> list[str]:
@@ -369,17 +385,22 @@ _NUMERIC_DATES = (
 )
 
 
-def parse_date(text: str) -> dt.date | None:
-    """The first calendar date written in text, in the usual fr/en/de/es/it forms."""
+@cache
+def _date_patterns() -> tuple:
     months = lexicon().months
     month = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
-    patterns = (
+    return (
         (re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º)?\.?\s+(?:de\s+)?({month})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
                     re.I), ("d", "M", "y")),
         (re.compile(rf"\b({month})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I),
          ("M", "d", "y")),
     ) + _NUMERIC_DATES
-    for pattern, order in patterns:
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first calendar date written in text, in the usual fr/en/de/es/it forms."""
+    months = lexicon().months
+    for pattern, order in _date_patterns():
         if m := pattern.search(text):
             parts = dict(zip(order, m.groups()))
             mon = months[norm(parts["M"])] if "M" in parts else int(parts["m"])

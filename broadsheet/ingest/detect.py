@@ -13,6 +13,7 @@ import yaml
 from broadsheet.ingest.lexicon import lexicon, norm
 from broadsheet.tags import TagPolicy, display_rank, tag_key
 
+LANGID_CHARS = 2000  # enough text to tell a language; the model's cost grows with length
 MIN_TAGS = 3
 MAX_TAGS = 8
 
@@ -21,9 +22,9 @@ def language(text: str, default: str | None = None) -> str | None:
     """ISO 639-1 code by py3langid (a trained n-gram model shipped in the package)."""
     import py3langid  # imported here: loading its model costs ~0.5 s, needed only by ingest
 
-    if len(re.findall(r"\w+", text)) < 3:
+    if len(re.findall(r"\w+", text[:200])) < 3:
         return default
-    code, _ = py3langid.classify(text)
+    code, _ = py3langid.classify(text[:LANGID_CHARS])
     return code or default
 
 
@@ -63,6 +64,11 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:«»\"“”]\s*)$")
 _PREVIOUS_WORD = re.compile(r"(\w+)\W*$")
 
 
+def _within(part: str, whole: str) -> bool:
+    """Is slug `part` a run of whole words of slug `whole` ("carter" in "ashton-carter")?"""
+    return f"-{part}-" in f"-{whole}-"
+
+
 def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
     """Runs of capitalised words that are names: "La Maison Blanche" -> "Maison Blanche",
     "Fire Chief Ray Donnelly" -> "Ray Donnelly", "PORT ALDER" -> "Port Alder"."""
@@ -73,8 +79,11 @@ def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
         words = m.group(0).split()
         if len(words) > 1 and all(w.isupper() and len(w) > 2 for w in words):
             words = [w.capitalize() for w in words]  # a dateline: "PORT ALDER"
-        at_start = bool(_SENTENCE_START.search(text[: m.start()]))
-        before = _PREVIOUS_WORD.search(text[: m.start()])
+        # only the few characters before the name matter (slicing all of them is quadratic)
+        head = text[max(0, m.start() - 40): m.start()]
+        at_start = bool(_SENTENCE_START.search(head)) if m.start() > 40 else bool(
+            _SENTENCE_START.search(text[: m.start()]))
+        before = _PREVIOUS_WORD.search(head)
         after_determiner = bool(before) and (before.group(1).isdigit() or norm(before.group(1))
                                              in lex.german_determiners)
         # a title inside a run splits it: "Port Meridian Mayor Alicia Brandt"
@@ -197,8 +206,7 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
         if key not in merged or spelling[key] in gaz_names:
             continue
         for other in [k for k in merged if k != key and spelling[k] not in gaz_names]:
-            if re.search(rf"(?:^|-){re.escape(other)}(?:-|$)", key) or re.search(
-                    rf"(?:^|-){re.escape(key)}(?:-|$)", other):
+            if _within(other, key) or _within(key, other):
                 merged[key] += merged.pop(other)
     ranked = sorted(merged, key=lambda k: (-merged[k], spelling[k]))
     chosen = [k for k in ranked if merged[k] >= 2][:MAX_TAGS]

@@ -11,13 +11,16 @@ from importlib import resources
 import yaml
 
 _SPACE = re.compile(r"\s+")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "\u00a0": " ",
-                              "\u202f": " ", "\u2009": " "})
+_ONE_KIND = (("’", "'"), ("‘", "'"), ("ʼ", "'"), ("`", "'"), ("\u00a0", " "), ("\u202f", " "),
+             ("\u2009", " "))  # str.replace: a translate() table is ten times slower here
 
 
 def tidy(text: str) -> str:
     """NFC, one kind of apostrophe and space, trimmed: the form the matchers (re.I) read."""
-    text = unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    text = unicodedata.normalize("NFC", text)
+    for old, new in _ONE_KIND:
+        if old in text:
+            text = text.replace(old, new)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,7 +16,8 @@ from broadsheet.errors import BroadsheetError, ContentError, InputError
 from broadsheet.fsutil import atomic_write
 from broadsheet.ingest import detect
 from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
-from broadsheet.ingest.clean import State, agencies_of, body_paragraphs, clean
+from broadsheet.ingest.clean import (State, agencies_of, body_paragraphs, clean,
+                                     with_boilerplate)
 from broadsheet.ingest.duplicates import Candidate, find_duplicates
 from broadsheet.ingest.parse import find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
@@ -24,6 +28,23 @@ Progress = Callable[[Iterable, str, int], Iterable]
 
 def no_progress(items: Iterable, desc: str, total: int) -> Iterable:
     return items
+
+
+PARALLEL_FROM = 200  # fewer articles than this: a process pool costs more than it saves
+
+
+def parallel_map(fn: Callable, items: list, jobs: int, progress: Progress, desc: str) -> list:
+    """fn over items, in order, on `jobs` processes when it pays (cleaning and detection are
+    pure functions of one article: the result is the same as a plain map)."""
+    if jobs <= 1 or len(items) < PARALLEL_FROM:
+        return [fn(x) for x in progress(items, desc, len(items))]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(progress(pool.map(fn, items, chunksize=32), desc, len(items)))
+
+
+def default_jobs() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))
 
 
 @dataclass
@@ -89,13 +110,29 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
     )
 
 
-def clean_corpus(raws: list[RawArticle]) -> list[State]:
+# the furniture that tells an outlet: slogan, follow line, copyright, prompts, consent text
+_NAMING = {"follow-us", "copyright", "head", "tail", "prompt", "most-read", "photo-caption",
+           "consent"}
+
+
+def _clean_text(raw: RawArticle) -> State:
+    return clean(raw.text)
+
+
+def _article(pair: tuple[RawArticle, State], default_language, tag_policy) -> Article:
+    return make_article(pair[0], pair[1], default_language, tag_policy)
+
+
+def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
+                 jobs: int = 1) -> list[State]:
     """Clean every article twice: once to learn each one's source (named by its own furniture,
     or by furniture shared with a named article), then again knowing which lines recur across
     that source's articles."""
-    first = [clean(r.text) for r in raws]
+    first = parallel_map(_clean_text, raws, jobs, progress, "clean")
     lines = [[ln.text for ln in state.lines] for state in first]
-    sources = attribute_sources([named_source(s) for s in first], lines)
+    furniture = [[(ln.drop, ln.text) for ln in state.lines if ln.drop in _NAMING]
+                 for state in first]
+    sources = attribute_sources([named_source(s) for s in first], furniture)
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for i, source in enumerate(sources):
         by_source[source].append(i)
@@ -108,7 +145,7 @@ def clean_corpus(raws: list[RawArticle]) -> list[State]:
         common = repeated_lines(copies[k] for k in sorted(copies))
         for i in indexes:
             if common:
-                result[i] = clean(raws[i].text, boilerplate=common)
+                result[i] = with_boilerplate(first[i], common)
             result[i] = replace(result[i], source=sources[i])
     return result
 
@@ -177,13 +214,13 @@ def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
 
 def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
            default_language: str | None = None, tag_policy: TagPolicy = TagPolicy(),
-           progress: Progress = no_progress) -> IngestReport:
+           progress: Progress = no_progress, jobs: int = 1) -> IngestReport:
     report = IngestReport()
     files, report.errors = find_inputs(paths)
     raws: list[RawArticle] = []
     for path in progress(files, "read", len(files)):
         raws.extend(read_inputs(path, report.errors.append))
-    states = clean_corpus(raws)
+    states = clean_corpus(raws, progress, jobs)
     content_dir.mkdir(parents=True, exist_ok=True)
     existing = existing_content(content_dir)
     ids: dict[str, Path] = {}
@@ -191,15 +228,17 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
         if article.id:
             ids.setdefault(article.id, path)
 
-    fresh: list[Article] = []
-    for raw, state in progress(list(zip(raws, states)), "clean", len(raws)):
+    todo: list[tuple[RawArticle, State]] = []
+    for raw, state in zip(raws, states):
         if not body_paragraphs(state):
             report.errors.append(InputError("nothing left after cleaning: no article text found",
                                             raw.origin))
         elif raw.id in ids and not force:
             report.skipped.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
         else:
-            fresh.append(make_article(raw, state, default_language, tag_policy))
+            todo.append((raw, state))
+    fresh = parallel_map(partial(_article, default_language=default_language,
+                                 tag_policy=tag_policy), todo, jobs, progress, "detect")
     fresh = merge_duplicates(fresh, existing, report)
 
     taken: dict[str, str] = {}  # slug -> id, for this run's articles
