@@ -4,7 +4,7 @@
 
 Each DIR holds NAME.txt (a raw article) beside NAME.yaml (its labels: title, language,
 source, agencies, related, date, body, footer). Default: bench/eval/articles,
-tests/fixtures/clean and the seed (raw/, labelled in bench/eval/seed.yaml). All articles
+tests/fixtures/clean, bench/eval/heldout and the seed (raw/, labelled in bench/eval/seed.yaml). All articles
 are ingested together, as `broadsheet ingest` would, so corpus evidence plays its part.
 
 Prints, per outlet and overall: body precision, recall and F1 over bags of lowercase words
@@ -31,7 +31,8 @@ from broadsheet.ingest.clean import body_paragraphs  # noqa: E402
 from broadsheet.ingest.parse import read_raw  # noqa: E402
 from broadsheet.ingest.pipeline import clean_corpus, make_article  # noqa: E402
 
-DEFAULT_DIRS = [ROOT / "bench" / "eval" / "articles", ROOT / "tests" / "fixtures" / "clean"]
+DEFAULT_DIRS = [ROOT / "bench" / "eval" / "articles", ROOT / "tests" / "fixtures" / "clean",
+                ROOT / "bench" / "eval" / "heldout"]
 SEED = (ROOT / "raw" / "000_2858112e9b9562c5.txt", ROOT / "bench" / "eval" / "seed.yaml")
 _WORD = re.compile(r"\w+")
 

@@ -135,3 +135,28 @@ def test_lines_repeated_across_a_source_are_boilerplate(tmp_path):
 def test_dates(text, iso):
     d = parse_date(text)
     assert (d.isoformat() if d else None) == iso
+
+
+def test_outlet_suffix_leaves_the_headline(tmp_path):
+    p = tmp_path / "t.txt"
+    p.write_text(f"Grève à Lyon - Le Courrier du Soir\n\nRetrouvez Le Courrier du Soir sur Facebook\n\n"
+                 f"{PROSE}\n\n{PROSE} Encore.\n", encoding="utf-8")
+    raw = read_raw(p)
+    (state,) = clean_corpus([raw])
+    article = make_article(raw, state, None)
+    assert article.source == "Le Courrier du Soir" and article.title == "Grève à Lyon"
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("Tags : Politique, Europe", "prompt"),
+    ("Trending on The Daily Post", "most-read"),
+])
+def test_more_leftovers(line, rule):
+    text = f"Headline of the story\n\n{PROSE}\n\n{PROSE} Again.\n\n{line}\n"
+    assert drops(text)[line] == rule
+
+
+def test_author_note_at_the_end_goes():
+    note = "Jane Roe is our energy correspondent."
+    text = f"Headline of the story\n\n{PROSE}\n\n{PROSE} Again.\n\n{PROSE} More.\n\n{note}\n"
+    assert drops(text)[note] == "byline"

@@ -28,7 +28,7 @@ def scores(pairs):
 def test_the_set_is_varied(pairs):
     languages = {label["language"] for _, label in pairs}
     outlets = {label["source"] for _, label in pairs}
-    assert len(pairs) >= 41 and {"fr", "en", "de", "es", "it"} <= languages
+    assert len(pairs) >= 56 and {"fr", "en", "de", "es", "it"} <= languages
     assert len(outlets) >= 7
     assert any("cookie" in " ".join(label["body"]).lower() for _, label in pairs)
 

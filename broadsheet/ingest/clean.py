@@ -257,7 +257,8 @@ def prompts(state: State) -> State:
     lex = lexicon()
     return _mark(state, "prompt",
                  lambda ln: _words(ln.text) <= 20 and (lex.prompt_re.search(ln.tidy)
-                                                       or lex.reading_time_re.match(ln.tidy)))
+                                                       or lex.reading_time_re.match(ln.tidy)
+                                                       or lex.tag_line_re.match(ln.tidy)))
 
 
 def date_line(state: State) -> State:
@@ -281,9 +282,12 @@ def date_line(state: State) -> State:
 
 
 def byline(state: State) -> State:
-    """'Par Jean Dupont', 'By Jane Smith and John Doe'."""
+    """'Par Jean Dupont', 'By Jane Smith and John Doe'; and, in the second half of the page,
+    the author's note 'Jane Roe is our energy correspondent.'"""
     lex = lexicon()
-    return _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy))
+    half = state.lines[len(state.lines) // 2].number if state.lines else 0
+    return _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy) or (
+        ln.number > half and _words(ln.text) <= 25 and lex.bio_re.match(ln.tidy)))
 
 
 def corpus_boilerplate(state: State) -> State:

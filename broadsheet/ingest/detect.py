@@ -39,6 +39,9 @@ def clean_name(name: str) -> str:
     name = re.split(r"\s+[–—|-]\s+", name.strip())[0]
     for _ in range(3):
         name = _TRAILING_YEAR.sub("", _LEGAL.sub("", name)).strip(" .,:;-–«»\"'")
+        name = re.sub(r"\s+\w$", "", name)  # what is left of "S.L." once cut at its dot
+    if re.search(r"droits|rights|rechte|derechos|diritti|reserv|réserv", name, re.I):
+        return ""  # "Tous droits réservés" names nobody
     return name
 
 

@@ -48,6 +48,8 @@ class Lexicon:
     read_more_heading_re: re.Pattern  # "Mehr zum Thema" alone: headlines follow on their lines
     most_read_re: re.Pattern  # "Les plus lus" alone: a list of other stories follows
     reading_time_re: re.Pattern
+    tag_line_re: re.Pattern  # "Tags : Politique, Europe"
+    bio_re: re.Pattern  # "Jane Roe is our energy correspondent."
     reporting_re: re.Pattern  # "Reporting by Tom Hale for Reuters; Editing by Ann Roe"
     button_re: re.Pattern
     consent_phrases: tuple
@@ -77,7 +79,8 @@ def lexicon() -> Lexicon:
     follow = (rf"^{_alternation(data['follow_verbs'])}"
               rf"(?:[\s:]+(?P<name>.{{1,60}}?))?\s*{_alternation(data['follow_links'])}\s*"
               rf"{_alternation(data['networks'])}\b")
-    read_more = rf"^[>»▶►•*\-\s]*{_alternation(data['read_more'])}\s*(?:[:：|>»–—-]|\.\.\.)\s*(?P<headline>\S.*)$"
+    read_more = (rf"^[>»▶►•*\-\s]*{_alternation(data['read_more'])}\s*(?:[:：|>»–—-]+|\.\.\.)"
+                 r"\s*(?P<headline>\S.*)$")
     return Lexicon(
         agencies=agencies,
         agency_re=re.compile(rf"(?<!\w){agency}(?!\w)", re.I),
@@ -90,11 +93,18 @@ def lexicon() -> Lexicon:
         read_more_re=re.compile(read_more, re.I),
         read_more_heading_re=re.compile(
             rf"^[>»▶►•*\-\s]*{_alternation(data['read_more'])}\s*[:：]?\s*$", re.I),
-        most_read_re=re.compile(rf"^{_alternation(data['most_read'])}\s*[:：]?\s*$", re.I),
+        # "Les plus lus", or "Trending on Meridian Wire": a heading, perhaps with the site's name
+        most_read_re=re.compile(
+            rf"^{_alternation(data['most_read'])}(?:\s+[A-ZÀ-Ý].{{0,40}})?\s*[:：]?\s*$", re.I),
         reading_time_re=re.compile(
             rf"^(?:{_alternation(data['reading_time'])}\s*[:：]?\s*(?:env\.?\s*|ca\.?\s*)?\d+\s*"
             rf"{_alternation(data['minutes'])}|\d+\s*{_alternation(data['minutes'])}\.?\s*"
             rf"(?:read|de\s+lecture|de\s+lectura|di\s+lettura|lesezeit|lesedauer)?)\s*\.?$", re.I),
+        tag_line_re=re.compile(rf"^{_alternation(data['tag_lines'])}\s*[:：]\s*\S", re.I),
+        bio_re=re.compile(
+            r"^[A-ZÀ-Ý][\w'’\-]+(?:\s+[A-ZÀ-Ý][\w'’\-]+){1,3}\s+(?:(?:is|est|ist|es|è|reports|"
+            r"writes|berichtet|schreibt|escribe|scrive)\b.{0,160}?"
+            rf"(?<!\w){_alternation(data['bio_words'])}|(?:covers|couvre|cubre|segue|reports on|writes about)\b)"),
         reporting_re=re.compile(
             rf"^(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b(?:.*?\bfor\s+"
             rf"(?P<agency>{agency}))?", re.I),

@@ -83,6 +83,15 @@ def source_of(state: State) -> str | None:
     return state.source or named_source(state)[0]
 
 
+def _without_outlet(title: str, source: str | None) -> str:
+    """'Grève à Lyon - Le Courrier du Soir' -> 'Grève à Lyon': the page title's outlet suffix."""
+    if source:
+        for sep in (" - ", " – ", " — ", " | ", " : "):
+            if title.endswith(sep + source) and len(title) > len(sep + source):
+                return title[: -len(sep + source)].rstrip()
+    return title
+
+
 def make_article(raw: RawArticle, state: State, default_language: str | None,
                  tag_policy: TagPolicy = TagPolicy()) -> Article:
     """The article's front matter and body. What the input stated (JSON Lines fields, a web
@@ -92,9 +101,10 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
     src = meta.get("source") or source_of(state)
     language = meta.get("language") or detect.language(" ".join([state.title, *paragraphs]),
                                                        default_language)
+    title = _without_outlet(state.title, src)
     return Article(
-        title=state.title,
-        slug=slugify(state.title) or f"article-{raw.id[:8]}",
+        title=title,
+        slug=slugify(title) or f"article-{raw.id[:8]}",
         body="\n\n".join(to_markdown(p) for p in paragraphs),
         date=meta.get("date") or (state.dates[0] if state.dates else None),
         language=language,
