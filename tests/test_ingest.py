@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from broadsheet.cli import main
 from conftest import REPO, SEED, make_project, run
 
 PROSE = ("Le gouvernement a présenté mardi un projet de loi sur le logement, qui sera débattu "
@@ -183,3 +184,17 @@ def test_which_duplicate_is_kept_does_not_depend_on_names(tmp_path):
         (only,) = content_files(config)
         kept.append(only)
     assert kept == ["titre-b.md", "titre-b.md"]  # the longest body wins, whatever the names
+
+
+def test_parallel_ingest_writes_what_a_single_process_writes(tmp_path):
+    import subprocess
+    import sys
+    raw = tmp_path / "raw"
+    subprocess.run([sys.executable, str(REPO / "bench" / "gen_raw.py"), "--n", "240", "--out",
+                    str(raw)], check=True, capture_output=True)
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"content{jobs}"
+        assert main(["ingest", str(raw), "--content", str(out), "--jobs", jobs, "-q"]) == 0
+        outputs.append({p.name: p.read_bytes() for p in out.glob("*.md")})
+    assert outputs[0] == outputs[1] and len(outputs[0]) > 200
