@@ -89,8 +89,10 @@ def cmd_index(args, config: Config) -> int:
     articles, errors = load(config)
     for err in errors:
         _warn(err)
-    count = index_articles(config, articles, _progress_factory(args.quiet))
-    _say(f"index: {count} articles -> {_rel(config.index_dir)}")
+    report = index_articles(config, articles, _progress_factory(args.quiet), full=args.full)
+    how = "rebuilt" if report.full else "updated"
+    _say(f"index: {how}: {report.added} added, {report.updated} updated, {report.removed} "
+         f"removed, {report.unchanged} unchanged -> {_rel(config.index_dir)}")
     return 1 if errors else 0
 
 
@@ -115,6 +117,8 @@ def cmd_search(args, config: Config) -> int:
         return 0
     if not data["hits"]:
         _say(f"no articles match {data['query']!r}")
+        if data.get("suggestion"):
+            _say(f"did you mean: {_printable(data['suggestion'])}")
         return 0
     _say(f"{data['total']} articles match {data['query']!r} (page {data['page']} of {data['pages']})")
     bold = sys.stdout.isatty()
@@ -125,6 +129,12 @@ def cmd_search(args, config: Config) -> int:
         snippet = "".join((f"\033[1m{p['text']}\033[0m" if bold else f"[{p['text']}]")
                           if p["match"] else p["text"] for p in hit["snippet_parts"])
         _say(f"   {_printable(snippet, keep_ansi=bold)}")
+    facets = [(name, rows) for name, rows in data.get("facets", {}).items() if rows]
+    if facets:
+        _say("")
+    for name, rows in facets:
+        shown = ", ".join(f"{_printable(r['label'])} ({r['count']})" for r in rows[:8])
+        _say(f"{name}: {shown}")
     return 0
 
 
@@ -224,6 +234,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("index", parents=[common], help="content/ -> the search index only")
     s.add_argument("--content", metavar="DIR")
+    s.add_argument("--full", action="store_true", help="rebuild it all, not just what changed")
     s.set_defaults(func=cmd_index)
 
     s = sub.add_parser("search", parents=[common], help="search the index")

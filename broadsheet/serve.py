@@ -55,11 +55,13 @@ class Handler(SimpleHTTPRequestHandler):
         except ValueError:
             return self.send_json(HTTPStatus.BAD_REQUEST, {"error": "page and limit are numbers"})
         query = one("q").strip()
-        if not query:
+        if not query and not any(one(name).strip() for name in search.FILTERS):
             return self.send_json(HTTPStatus.BAD_REQUEST, {"error": "missing query: ?q=words"})
         sort = "date" if one("sort") == "date" else "relevance"
+        filters = {name: one(name).strip() for name in search.FILTERS if one(name).strip()}
         try:
-            data = search.search(self.index_dir, query, limit=limit, page=page, sort=sort)
+            data = search.search(self.index_dir, query, limit=limit, page=page, sort=sort,
+                                 filters=filters)
         except SearchError as exc:
             return self.send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": exc.message})
         self.send_json(HTTPStatus.OK, data)

@@ -9,6 +9,8 @@ from broadsheet.publish.search import search
 from conftest import run
 
 DOCS = {
+    "syrie": ("Frappes aériennes en Syrie", "fr", "2015-10-27",
+              "La coalition a mené de nouvelles frappes aériennes dans le nord de la Syrie."),
     "etat": ("L'État renforce la sécurité des frontières", "fr", "2019-05-01",
              "Le gouvernement a annoncé une frappe contre les positions de l'État islamique. "
              "La sécurité des frontières sera renforcée."),
@@ -26,9 +28,11 @@ def index_dir(tmp_path_factory) -> Path:
     from conftest import make_project
     config = make_project(tmp_path_factory.mktemp("search") / "proj", raw_files=[])
     for slug, (title, lang, date, body) in DOCS.items():
+        tags = "[Monde, Syrie]" if slug == "syrie" else "[Monde]"
+        source = "RT en français" if lang == "fr" else "Wire"
         (config.parent / "content" / f"{slug}.md").write_text(
-            f"---\ntitle: \"{title}\"\nlanguage: {lang}\ndate: {date}\ntags: [Monde]\n---\n\n{body}\n",
-            encoding="utf-8")
+            f"---\ntitle: \"{title}\"\nlanguage: {lang}\ndate: {date}\ntags: {tags}\n"
+            f"source: {source}\n---\n\n{body}\n", encoding="utf-8")
     assert run(config, "build") == 0
     return load_config(config).index_dir
 
@@ -42,7 +46,7 @@ def slugs(index_dir, query, **kw):
     ("etat", ["etat"]),                    # accents folded
     ("ÉTAT", ["etat"]),                    # case folded
     ("securite", ["etat"]),
-    ("frappes", ["etat"]),                 # French stemming: frappes ~ frappe
+    ("frappes", ["etat", "syrie"]),         # French stemming: frappes ~ frappe
     ("greve", ["greves"]),
     ("strike", ["strikes"]),               # English stemming
     ("the strikes", ["strikes"]),          # stop words do not have to be in a French article
@@ -52,7 +56,15 @@ def slugs(index_dir, query, **kw):
     ("-chaux maison", []),
     ("Grèves -chaux", ["greves"]),
     ("sécurité-frontières", ["etat"]),     # a hyphen inside a word is not an exclusion
-    ("monde", ["etat", "greves", "maison", "strikes"]),  # tags are searchable
+    ("monde", ["etat", "greves", "maison", "strikes", "syrie"]),  # tags are searchable
+    ("frappes aeriennes", ["syrie"]),
+    ("monde tag:syrie", ["syrie"]),
+    ('monde source:"RT en français"', ["etat", "greves", "maison", "syrie"]),
+    ("monde lang:en", ["strikes"]),
+    ("monde year:2015", ["syrie"]),
+    ("tag:syrie", ["syrie"]),                # filters alone
+    ("air strikes", ["strikes"]),            # English words find the English article...
+    ("grèves transports", ["greves"]),       # ...and French ones the French, from one box
 ])
 def test_queries(index_dir, query, expected):
     assert slugs(index_dir, query) == expected
@@ -73,7 +85,23 @@ def test_sort_by_date_and_pages(index_dir):
     assert [h["date"] for h in data["hits"]] == ["2021-03-02", "2020-01-10", "2019-05-01"]
     assert data["pages"] == 2
     assert [h["date"] for h in search(index_dir, "monde", sort="date", limit=3, page=2)["hits"]] \
-        == ["2018-07-07"]
+        == ["2018-07-07", "2015-10-27"]
+
+
+def test_did_you_mean(index_dir):
+    data = search(index_dir, "syrei")
+    assert data["total"] == 0 and data["suggestion"] == "syrie"
+    assert search(index_dir, "syrie")["suggestion"] is None
+
+
+def test_facets_count_the_current_query(index_dir):
+    facets = search(index_dir, "monde")["facets"]
+    assert {"value": "fr", "label": "fr", "count": 4} in facets["lang"]
+    assert {"value": "syrie", "label": "Syrie", "count": 1} in facets["tag"]
+    assert {"value": "rt-en-francais", "label": "RT en français", "count": 4} in facets["source"]
+    assert {"value": "2015", "label": "2015", "count": 1} in facets["year"]
+    narrowed = search(index_dir, "monde", filters={"lang": "en"})["facets"]
+    assert narrowed["lang"] == [{"value": "en", "label": "en", "count": 1}]
 
 
 def test_no_index_is_a_clear_error(tmp_path):
@@ -108,6 +136,29 @@ def test_a_failed_index_build_keeps_the_previous_index(built, monkeypatch):
 
     monkeypatch.setattr(module.Document, "__init__", broken)
     with pytest.raises(OSError):
-        run(built, "index")
+        run(built, "index", "--full")
     assert sorted(p.name for p in index_dir.iterdir()) == before
     assert search(index_dir, "maison")["total"] == 1
+
+
+def test_index_updates_only_what_changed(built, capsys, monkeypatch):
+    from broadsheet.publish import search as module
+    content = built.parent / "content"
+    index_dir = load_config(built).index_dir
+    (content / "new.md").write_text("---\ntitle: Zanzibar news\n---\n\nZanzibar.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run(built, "index") == 0
+    assert "updated: 1 added, 0 updated, 0 removed, 1 unchanged" in capsys.readouterr().out
+    assert search(index_dir, "zanzibar")["total"] == 1
+    (content / "new.md").write_text("---\ntitle: Zanzibar news\n---\n\nMombasa.\n", encoding="utf-8")
+    assert run(built, "index") == 0
+    assert "0 added, 1 updated, 0 removed" in capsys.readouterr().out
+    assert search(index_dir, "mombasa")["total"] == 1
+    (content / "new.md").unlink()
+    assert run(built, "index") == 0
+    assert "0 added, 0 updated, 1 removed" in capsys.readouterr().out
+    assert search(index_dir, "zanzibar")["total"] == 0
+    # other analysis settings: everything is rebuilt
+    monkeypatch.setattr(module, "ANALYSIS_VERSION", module.ANALYSIS_VERSION + 1)
+    assert run(built, "index") == 0
+    assert "rebuilt: 1 added" in capsys.readouterr().out

@@ -65,10 +65,10 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True,
     return result
 
 
-def index_articles(config: Config, articles: list[Article],
-                   progress: Progress = no_progress) -> int:
+def index_articles(config: Config, articles: list[Article], progress: Progress = no_progress,
+                   full: bool = False) -> search.IndexReport:
     docs = (to_document(a) for a in progress(articles, "index", len(articles)))
-    return search.write_index(docs, config.index_dir)
+    return search.write_index(docs, config.index_dir, full=full)
 
 
 
