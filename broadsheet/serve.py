@@ -16,10 +16,10 @@ MAX_LIMIT = 50
 
 
 class Handler(SimpleHTTPRequestHandler):
-    index_dir: Path
+    index: search.SearchIndex
 
-    def __init__(self, *args, index_dir: Path, **kwargs):
-        self.index_dir = index_dir
+    def __init__(self, *args, index: search.SearchIndex, **kwargs):
+        self.index = index
         super().__init__(*args, **kwargs)
 
     def log_message(self, format, *args):  # quiet: the CLI says where the server is
@@ -60,8 +60,7 @@ class Handler(SimpleHTTPRequestHandler):
         sort = "date" if one("sort") == "date" else "relevance"
         filters = {name: one(name).strip() for name in search.FILTERS if one(name).strip()}
         try:
-            data = search.search(self.index_dir, query, limit=limit, page=page, sort=sort,
-                                 filters=filters)
+            data = self.index.search(query, limit=limit, page=page, sort=sort, filters=filters)
         except SearchError as exc:
             return self.send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": exc.message})
         self.send_json(HTTPStatus.OK, data)
@@ -79,7 +78,7 @@ class Handler(SimpleHTTPRequestHandler):
 
 def make_server(site_dir: Path, index_dir: Path, host: str = "127.0.0.1",
                 port: int = 8000) -> ThreadingHTTPServer:
-    handler = partial(Handler, directory=str(site_dir), index_dir=index_dir)
+    handler = partial(Handler, directory=str(site_dir), index=search.SearchIndex(index_dir))
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

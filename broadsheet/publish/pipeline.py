@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from functools import partial
 from dataclasses import replace
 from collections.abc import Callable, Iterable
 
@@ -29,6 +32,19 @@ def to_document(article: Article) -> search.Document:
         tag_slugs=tuple(t.slug for t in tags if t.slug), source=article.source or "",
         language=article.language or "", date=day(article.date),
     )
+
+
+def to_entry(article: Article) -> search.Entry:
+    """What the index needs to know first: the document is built only if the hash changed."""
+    tags = article.tag_objects
+    made_of = json.dumps([article.id or article.slug, article.url, article.title, article.body,
+                          article.tags, article.source, article.language, day(article.date)],
+                         ensure_ascii=False)
+    return search.Entry(
+        id=article.id or article.slug, hash=hashlib.sha256(made_of.encode()).hexdigest()[:16],
+        tags=tuple(t.name for t in tags), tag_slugs=tuple(t.slug for t in tags if t.slug),
+        source=article.source or "", language=article.language or "",
+        document=partial(to_document, article))
 
 
 def load(config: Config, strict: bool = False) -> tuple[list[Article], list]:
@@ -67,8 +83,8 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True,
 
 def index_articles(config: Config, articles: list[Article], progress: Progress = no_progress,
                    full: bool = False) -> search.IndexReport:
-    docs = (to_document(a) for a in progress(articles, "index", len(articles)))
-    return search.write_index(docs, config.index_dir, full=full)
+    entries = [to_entry(a) for a in progress(articles, "index", len(articles))]
+    return search.write_index(entries, config.index_dir, full=full)
 
 
 

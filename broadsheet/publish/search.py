@@ -24,12 +24,15 @@ import json
 import math
 import re
 import shutil
+import threading
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+import numpy
 from whoosh import index, qparser, query, sorting
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
@@ -42,8 +45,11 @@ from broadsheet.model import slugify
 
 STEMMED = tuple(sorted(lang for lang in languages if has_stemmer(lang) and lang != "ar"))
 ANALYSIS_VERSION = 1  # bump when analysis changes: stored indexes are then rebuilt in full
+PROCS = 2  # index writers on a full rebuild (this project's machines have 2 cores)
+PARALLEL_FROM = 500  # fewer documents than this: one writer is quicker
 FINGERPRINT_FILE = "broadsheet-analysis.json"
 LABELS_FILE = "broadsheet-labels.json"  # tag and source keys -> names as written, for facets
+HASHES_FILE = "broadsheet-hashes.json"  # id -> hash of what each document was made from
 _WORD = re.compile(r"\w+")
 
 
@@ -139,7 +145,6 @@ TEXT_FIELDS = tuple(_field(lang, kind) for lang in (*STEMMED, None) for kind in 
 def schema() -> Schema:
     fields = dict(
         id=ID(stored=True, unique=True),
-        hash=STORED,
         url=STORED,
         title=STORED,
         body=STORED,
@@ -171,15 +176,24 @@ class Document:
     language: str
     date: str  # YYYY-MM-DD or ""
 
-    @property
-    def hash(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
+
+@dataclass(frozen=True)
+class Entry:
+    """One article as the index sees it before it needs the whole text: enough to tell
+    whether it changed, and to label facets; `document()` builds the rest when it did."""
+    id: str
+    hash: str  # of everything the document is made from
+    tags: tuple[str, ...]
+    tag_slugs: tuple[str, ...]
+    source: str
+    language: str
+    document: Callable[[], Document]
 
 
 def _fields(doc: Document) -> dict:
     lang = route(doc.language)
     return dict(
-        id=doc.id, hash=doc.hash, url=doc.url, title=doc.title, body=doc.body,
+        id=doc.id, url=doc.url, title=doc.title, body=doc.body,
         tags=list(doc.tags), tag=",".join(doc.tag_slugs), source=doc.source,
         source_key=slugify(doc.source) if doc.source else "", language=doc.language,
         date=doc.date, year=doc.date[:4], tagtext=" ".join(doc.tags),
@@ -197,73 +211,80 @@ class IndexReport:
     full: bool = False
 
 
-def _stored_fingerprint(index_dir: Path) -> dict | None:
+def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False) -> IndexReport:
+    """Bring the index in line with the entries: in place when only some changed (their
+    hashes, kept beside the index, tell); rebuilt beside and swapped in when there is no
+    index, it was made with other analysis settings, or `full` is asked. Searches never see
+    half an index either way (Whoosh commits atomically)."""
+    entries = sorted(entries, key=lambda e: e.id)
+    labels: dict = {"tag": {}, "source": {}, "languages": sorted(
+        {route(e.language) or "any" for e in entries})}
+    for e in entries:
+        for tag, slug in zip(e.tags, e.tag_slugs):
+            labels["tag"].setdefault(slug, tag)
+        if e.source:
+            labels["source"].setdefault(slugify(e.source), e.source)
+    side = {LABELS_FILE: json.dumps(labels, ensure_ascii=False, sort_keys=True),
+            HASHES_FILE: json.dumps({e.id: e.hash for e in entries}, sort_keys=True)}
+    stored = _read_json(index_dir / HASHES_FILE)
+    usable = (not full and isinstance(stored, dict) and index.exists_in(str(index_dir))
+              and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint())
+    if usable:
+        try:
+            report = _update(entries, stored, index_dir)
+        except Exception:  # a damaged index is rebuilt, never patched
+            pass
+        else:
+            for name, text in side.items():
+                atomic_write(index_dir / name, text)
+            return report
+    return _rebuild(entries, index_dir, side)
+
+
+def _read_json(path: Path):
     try:
-        return json.loads((index_dir / FINGERPRINT_FILE).read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def write_index(documents: Iterable[Document], index_dir: Path, *, full: bool = False) -> IndexReport:
-    """Bring the index in line with the documents: in place when only some changed; rebuilt
-    beside and swapped in when there is none, it was made with other analysis settings, or
-    `full` is asked. Searches never see half an index either way (Whoosh commits atomically)."""
-    docs = list(documents)
-    labels = {"tag": {}, "source": {}}
-    for doc in sorted(docs, key=lambda d: d.id):
-        for tag, slug in zip(doc.tags, doc.tag_slugs):
-            labels["tag"].setdefault(slug, tag)
-        if doc.source:
-            labels["source"].setdefault(slugify(doc.source), doc.source)
-    labels_json = json.dumps(labels, ensure_ascii=False, sort_keys=True)
-    usable = (not full and index.exists_in(str(index_dir))
-              and _stored_fingerprint(index_dir) == fingerprint())
-    if usable:
-        try:
-            report = _update(docs, index_dir)
-            atomic_write(index_dir / LABELS_FILE, labels_json)
-            return report
-        except Exception:  # a damaged index is rebuilt, never patched
-            pass
-    return _rebuild(docs, index_dir, labels_json)
-
-
-def _rebuild(docs: list[Document], index_dir: Path, labels_json: str) -> IndexReport:
+def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str]) -> IndexReport:
     new = fresh_dir_beside(index_dir)
     try:
         ix = index.create_in(str(new), schema())
-        writer = ix.writer(limitmb=256)
-        for doc in docs:
-            writer.add_document(**_fields(doc))
+        # one segment per process, left unmerged: the final single-threaded merge is what
+        # makes Whoosh's own multiprocessing slower than one writer
+        procs = PROCS if len(entries) >= PARALLEL_FROM else 1
+        writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
+        for entry in entries:
+            writer.add_document(**_fields(entry.document()))
         writer.commit()
         ix.close()
         atomic_write(new / FINGERPRINT_FILE, json.dumps(fingerprint(), sort_keys=True))
-        atomic_write(new / LABELS_FILE, labels_json)
+        for name, text in side.items():
+            atomic_write(new / name, text)
         swap_in(new, index_dir)
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
-    return IndexReport(added=len(docs), full=True)
+    return IndexReport(added=len(entries), full=True)
 
 
-def _update(docs: list[Document], index_dir: Path) -> IndexReport:
+def _update(entries: list[Entry], stored: dict, index_dir: Path) -> IndexReport:
     report = IndexReport()
+    changed = [e for e in entries if stored.get(e.id) != e.hash]
+    gone = sorted(set(stored) - {e.id for e in entries})
+    report.unchanged = len(entries) - len(changed)
+    if not changed and not gone:
+        return report
     ix = index.open_dir(str(index_dir))
     try:
-        with ix.searcher() as searcher:
-            stored = {f["id"]: f.get("hash") for f in searcher.all_stored_fields()}
-        wanted = {d.id: d for d in docs}
-        changed = [d for d in docs if stored.get(d.id) != d.hash]
-        gone = sorted(set(stored) - set(wanted))
-        report.unchanged = len(docs) - len(changed)
-        if not changed and not gone:
-            return report
         writer = ix.writer(limitmb=256)
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
-        for doc in changed:
-            writer.update_document(**_fields(doc))
-            if doc.id in stored:
+        for entry in changed:
+            writer.update_document(**_fields(entry.document()))
+            if entry.id in stored:
                 report.updated += 1
             else:
                 report.added += 1
@@ -304,8 +325,12 @@ def _filter_query(filters: dict[str, str]):
     return query.And(terms) if terms else None
 
 
-def _parser(schema_) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(["tagtext", *TEXT_FIELDS], schema_, group=qparser.AndGroup)
+def _parser(schema_, languages: Iterable[str]) -> qparser.QueryParser:
+    """A parser over the fields of the languages the index holds: a term is looked up in a
+    handful of fields, not in all thirty."""
+    present = set(languages) if languages else {lang or "any" for lang in (*STEMMED, None)}
+    fields = [f for f in TEXT_FIELDS if f.split("_", 1)[1] in present]
+    parser = qparser.MultifieldParser(["tagtext", *fields], schema_, group=qparser.AndGroup)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # "*" at a prefix scans the whole lexicon
     parser.remove_plugin_class(qparser.FieldsPlugin)  # field:value is ours (filters), not Whoosh's
     # "-word" excludes, as in web search boxes; the hyphen of "Etats-Unis" does not
@@ -360,7 +385,8 @@ def _suggest(searcher, words: list[str]) -> str | None:
         if len(folded) > 2 and not reader.frequency("spell", folded) and not any(
                 reader.frequency(f, term(word, route(f.split("_")[1])))
                 for f in TEXT_FIELDS if f.startswith("body_")):
-            found = corrector.suggest(folded, limit=1, maxdist=2)
+            # a typo keeps its first two letters: the search space shrinks a hundredfold
+            found = corrector.suggest(folded, limit=1, maxdist=2, prefix=2)
             if found:
                 out.append(found[0])
                 changed = True
@@ -382,25 +408,73 @@ FACETS = {"tag": ("tag", True), "source": ("source_key", False), "lang": ("langu
           "year": ("year", False)}
 
 
-def search(index_dir: Path, text: str, *, limit: int = 10, page: int = 1,
-           sort: str = "relevance", filters: dict[str, str] | None = None,
-           facets: bool = True) -> dict:
-    """Hits for a query, as plain data (the CLI's text and --json, the server's JSON)."""
-    words, inline = split_filters(text)
-    filters = {**inline, **{k: v for k, v in (filters or {}).items() if v}}
-    if not words and not filters:
-        raise SearchError("empty query")
-    ix = open_index(index_dir)
-    try:
-        with ix.searcher() as searcher:
-            q = _parser(ix.schema).parse(words) if words else query.Every()
-            kwargs = {"filter": _filter_query(filters)}
+class SearchIndex:
+    """An open index that answers queries. It keeps its searcher and facet tables between
+    queries (the preview server holds one) and reopens them when a build has committed a
+    new generation. One query at a time: Whoosh searchers are not shared across threads."""
+
+    def __init__(self, index_dir: Path):
+        self.index_dir = index_dir
+        self._lock = threading.Lock()
+        self._ix = None
+        self._searcher = None
+        self._facet_table: list[dict] | None = None
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        if self._ix is not None:
+            self._ix.close()
+        self._ix = self._searcher = self._facet_table = None
+
+    def _current(self):
+        if self._searcher is not None:
+            try:
+                if self._searcher.up_to_date():
+                    return self._searcher
+            except Exception:
+                pass
+            self.close()
+        self._ix = open_index(self.index_dir)
+        self._searcher = self._ix.searcher()
+        return self._searcher
+
+    def _facets_of(self, searcher) -> dict:
+        """Facet tables, read once per index generation from the postings: for each facet,
+        its values and two parallel arrays (document number, value number) of its pairs,
+        so that counting a result set is one numpy call, not a loop over documents."""
+        if self._facet_table is None:
+            reader = searcher.reader()
+            table = {}
+            for name, (field, _) in FACETS.items():
+                values, docs, idx = [], [], []
+                for value in reader.lexicon(field):
+                    text = value.decode("utf-8") if isinstance(value, bytes) else value
+                    ids = list(reader.postings(field, value).all_ids())
+                    docs.extend(ids)
+                    idx.extend([len(values)] * len(ids))
+                    values.append(text)
+                table[name] = (values, numpy.array(docs, dtype=numpy.int64),
+                               numpy.array(idx, dtype=numpy.int64))
+            self._facet_table = (reader.doc_count_all(), table)
+        return self._facet_table
+
+    def search(self, text: str, *, limit: int = 10, page: int = 1, sort: str = "relevance",
+               filters: dict[str, str] | None = None, facets: bool = True) -> dict:
+        """Hits for a query, as plain data (the CLI's text and --json, the server's JSON)."""
+        words, inline = split_filters(text)
+        filters = {**inline, **{k: v for k, v in (filters or {}).items() if v}}
+        if not words and not filters:
+            raise SearchError("empty query")
+        with self._lock:
+            searcher = self._current()
+            labels = _labels(self.index_dir)
+            q = (_parser(self._ix.schema, labels.get("languages")).parse(words) if words
+                 else query.Every())
+            restrict = _filter_query(filters)
+            kwargs = {"filter": restrict}
             if sort == "date":
                 kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
-            if facets:
-                kwargs["groupedby"] = {name: sorting.FieldFacet(field, allow_overlap=multi,
-                                                                maptype=sorting.Count)
-                                       for name, (field, multi) in FACETS.items()}
             page = max(1, page)
             results = searcher.search(q, limit=page * limit, **kwargs)
             terms_by_field: dict[str, set[str]] = {}
@@ -410,8 +484,8 @@ def search(index_dir: Path, text: str, *, limit: int = 10, page: int = 1,
             hits = []
             for hit in results[(page - 1) * limit: page * limit]:
                 lang = route(hit["language"])
-                wanted = terms_by_field.get(_field(lang, "body"), set())
-                parts = snippet_parts(hit["body"], wanted, lang)
+                parts = snippet_parts(hit["body"], terms_by_field.get(_field(lang, "body"), set()),
+                                      lang)
                 hits.append({
                     "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
                     "source": hit["source"] or None, "language": hit["language"] or None,
@@ -423,13 +497,20 @@ def search(index_dir: Path, text: str, *, limit: int = 10, page: int = 1,
                    "page": page, "pages": max(1, math.ceil(total / limit)), "hits": hits,
                    "suggestion": None}
             if facets:
-                out["facets"] = _facets(results, _labels(index_dir))
+                matched = searcher.docs_for_query(query.And([q, restrict]) if restrict else q)
+                out["facets"] = _count_facets(matched, self._facets_of(searcher), labels)
             if total == 0 and words:
-                fixed = _suggest(searcher, _WORD.findall(words))
-                out["suggestion"] = fixed
+                out["suggestion"] = _suggest(searcher, _WORD.findall(words))
+        return out
+
+
+def search(index_dir: Path, text: str, **options) -> dict:
+    """One query on a freshly opened index (the CLI); servers keep a SearchIndex instead."""
+    ix = SearchIndex(index_dir)
+    try:
+        return ix.search(text, **options)
     finally:
         ix.close()
-    return out
 
 
 def _labels(index_dir: Path) -> dict:
@@ -445,18 +526,16 @@ def _read_labels(path: Path, mtime: int) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _facets(results, labels: dict) -> dict:
-    """Counts by tag, source, language and year for the current query, commonest first; each
-    with the value a filter takes and the label to show."""
+def _count_facets(docnums, tables, labels: dict) -> dict:
+    """Counts by tag, source, language and year over the matching documents, commonest
+    first; each with the value a filter takes and the label to show."""
+    size, table = tables
+    matched = numpy.zeros(size, dtype=bool)
+    matched[numpy.fromiter(docnums, dtype=numpy.int64)] = True
     out = {}
-    for name in FACETS:
-        rows = []
-        for value, n in results.groups(name).items():
-            if isinstance(value, bytes):
-                value = value.decode("utf-8")
-            if value in (None, ""):
-                continue
-            rows.append({"value": value, "label": labels.get(name, {}).get(value, value),
-                         "count": n})
+    for name, (values, docs, idx) in table.items():
+        counts = numpy.bincount(idx[matched[docs]], minlength=len(values)) if len(docs) else []
+        rows = [{"value": v, "label": labels.get(name, {}).get(v, v), "count": int(n)}
+                for v, n in zip(values, counts) if n and v]
         out[name] = sorted(rows, key=lambda r: (-r["count"], r["label"]))[:20]
     return out
