@@ -1,13 +1,199 @@
-// The search page: reads ?q= from the URL, asks the preview server's /api/search, and
-// builds the results with textContent only (titles and snippets come from the web).
+// The search page. Two engines behind one page:
+//  - served: the preview server's /api/search (Whoosh), with facet counts;
+//  - static: the index written at build time into search/ (any static host, or file://),
+//    loaded shard by shard with <script> tags, ranked with the BM25 scores Whoosh computed.
+// The page tries the server first and quietly uses the static index when there is none.
+// Everything from the index is put in the page with textContent: titles come from the web.
 (function () {
   "use strict";
   var script = document.currentScript;
   var root = (script && script.dataset.root) || "";
+  var FILTERS = ["tag", "source", "lang", "year"];
+
+  // ---- the static engine ------------------------------------------------------------------
+  var S = window.BroadsheetSearch = window.BroadsheetSearch || {};
+  var loaded = {}, waiting = {};
+  S.load = function (name, data) {
+    loaded[name] = data;
+    (waiting[name] || []).forEach(function (fn) { fn(data); });
+    delete waiting[name];
+  };
+  function need(name) {
+    if (loaded[name] !== undefined) return Promise.resolve(loaded[name]);
+    return new Promise(function (resolve, reject) {
+      if (waiting[name]) { waiting[name].push(resolve); return; }
+      waiting[name] = [resolve];
+      var tag = document.createElement("script");
+      tag.src = root + "search/" + name + ".js";
+      tag.onerror = function () { delete waiting[name]; reject(new Error("cannot load " + name)); };
+      document.head.appendChild(tag);
+    });
+  }
+  function fnv1a(text) {
+    var bytes = new TextEncoder().encode(text), h = 0x811c9dc5;
+    for (var i = 0; i < bytes.length; i++) {
+      h ^= bytes[i];
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h >>> 0;
+  }
+  function fold(word) {
+    return word.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+  }
+  function slug(text) {
+    return fold(text).replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  }
+  var WORD = /[\p{L}\p{N}_]+/gu;
+
+  function postings(meta, key) {
+    var file = meta.big[key] || ("p/" + (fnv1a(key) % meta.shards.p));
+    return need(file).then(function (shard) {
+      var out = new Map(), text = shard[key];
+      if (!text) return out;
+      var doc = 0;
+      text.split(",").forEach(function (pair) {
+        var p = pair.split(".");
+        doc += parseInt(p[0], 36);
+        out.set(doc, parseInt(p[1], 36));
+      });
+      return out;
+    });
+  }
+  function terms(meta, word) {
+    var folded = fold(word);
+    return need("s/" + (fnv1a(folded) % meta.shards.s)).then(function (shard) {
+      var entry = shard[folded];
+      if (entry && Object.keys(entry).length === 0) return null;  // a stop word
+      if (entry) return entry;
+      if (folded.length < 2) return null;
+      var guess = {};  // a form no article uses: look it up as written in every group
+      meta.groups.forEach(function (g) { guess[g] = folded; });
+      return guess;
+    });
+  }
+  function wordMatches(meta, word) {  // doc -> score summed over the word's fields
+    return terms(meta, word).then(function (entry) {
+      if (!entry) return null;
+      return Promise.all(meta.groups.map(function (g) { return postings(meta, g + ":" + entry[g]); }))
+        .then(function (maps) {
+          var out = new Map();
+          maps.forEach(function (m) { m.forEach(function (s, d) { out.set(d, (out.get(d) || 0) + s); }); });
+          return {entry: entry, docs: out};
+        });
+    });
+  }
+  function parse(q) {
+    var filters = {}, rest = q.replace(/(^|\s)(tag|source|lang|year):(?:"([^"]*)"|(\S+))/gi,
+      function (m, pre, name, quoted, bare) { filters[name.toLowerCase()] = quoted !== undefined ? quoted : bare; return " "; });
+    var include = [], exclude = [];
+    rest.replace(/(^|\s)(-?)("[^"]*"|\S+)/g, function (m, pre, minus, token) {
+      (token.replace(/"/g, "").match(WORD) || []).forEach(function (w) { (minus ? exclude : include).push(w); });
+      return m;
+    });
+    return {include: include, exclude: exclude, filters: filters};
+  }
+  S.query = function (q, opts) {
+    opts = opts || {};
+    var limit = opts.limit || 10, page = Math.max(1, opts.page || 1);
+    var parsed = parse(q);
+    FILTERS.forEach(function (f) { if (opts[f]) parsed.filters[f] = opts[f]; });
+    return need("meta").then(function (meta) {
+      var filterKeys = Object.keys(parsed.filters).filter(function (f) { return parsed.filters[f]; })
+        .map(function (f) {
+          var v = parsed.filters[f];
+          return f + "=" + (f === "tag" || f === "source" ? slug(v) : v.toLowerCase());
+        });
+      return Promise.all([
+        Promise.all(parsed.include.map(function (w) { return wordMatches(meta, w); })),
+        Promise.all(parsed.exclude.map(function (w) { return wordMatches(meta, w); })),
+        Promise.all(filterKeys.map(function (k) { return postings(meta, k); }))
+      ]).then(function (parts) {
+        var words = parts[0].filter(Boolean), scores = null, highlight = [];
+        words.forEach(function (w) {
+          highlight.push(w.entry);
+          if (scores === null) { scores = new Map(w.docs); return; }
+          var next = new Map();
+          scores.forEach(function (s, d) { if (w.docs.has(d)) next.set(d, s + w.docs.get(d)); });
+          scores = next;
+        });
+        if (scores === null) {
+          scores = new Map();
+          if (!parsed.include.length && filterKeys.length) {
+            for (var d = 0; d < meta.docs; d++) scores.set(d, 0);
+          }
+        }
+        parts[1].filter(Boolean).forEach(function (w) { w.docs.forEach(function (s, d) { scores.delete(d); }); });
+        parts[2].forEach(function (m) { scores.forEach(function (s, d) { if (!m.has(d)) scores.delete(d); }); });
+        var ranked = Array.from(scores.entries()).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
+        var slice = ranked.slice((page - 1) * limit, page * limit);
+        return Promise.all(slice.map(function (r) {
+          return need("d/" + Math.floor(r[0] / meta.docsPerShard)).then(function (docs) {
+            var x = docs[r[0] % meta.docsPerShard];
+            return {url: x[0], title: x[1], date: x[2] || null, source: x[3] || null,
+                    language: x[4] || null, tags: x[5], snippet_parts: mark(x[6], highlight, x[4])};
+          });
+        })).then(function (hits) {
+          return {query: q, total: ranked.length, page: page,
+                  pages: Math.max(1, Math.ceil(ranked.length / limit)), hits: hits,
+                  suggestion: null, facets: null, mode: "static"};
+        });
+      });
+    });
+  };
+  function mark(text, entries, lang) {
+    // a word is marked when its folded form is one the query looked up, or starts with the
+    // stem the query has in the article's language
+    var forms = [], stems = [];
+    entries.forEach(function (e) {
+      Object.keys(e).forEach(function (g) { if (g === lang || g === "any") stems.push(e[g]); });
+    });
+    var parts = [], at = 0;
+    text.replace(WORD, function (w, offset) {
+      var f = fold(w);
+      if (stems.some(function (s) { return s && s.length > 2 && f.indexOf(s) === 0; }) || forms.indexOf(f) >= 0) {
+        if (offset > at) parts.push({text: text.slice(at, offset), match: false});
+        parts.push({text: w, match: true});
+        at = offset + w.length;
+      }
+      return w;
+    });
+    if (at < text.length) parts.push({text: text.slice(at), match: false});
+    return parts;
+  }
+
+  // ---- the served engine ------------------------------------------------------------------
+  var mode = null;  // "served" or "static", decided by the first query
+  function served(q, opts) {
+    var params = new URLSearchParams({q: q, page: opts.page || 1});
+    FILTERS.forEach(function (f) { if (opts[f]) params.set(f, opts[f]); });
+    if (opts.sort) params.set("sort", opts.sort);
+    return fetch(root + "api/search?" + params.toString()).then(function (r) {
+      var type = r.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") < 0) throw new Error("no search server");
+      return r.json().then(function (data) {
+        if (!r.ok) { var e = new Error(data.error || r.statusText); e.answered = true; throw e; }
+        data.mode = "served";
+        return data;
+      });
+    });
+  }
+  function run(q, opts) {
+    if (mode === "static") return S.query(q, opts);
+    return served(q, opts).then(function (data) { mode = "served"; return data; }, function (err) {
+      if (err.answered) throw err;
+      mode = "static";
+      return S.query(q, opts);
+    });
+  }
+
+  // ---- the page ---------------------------------------------------------------------------
   var form = document.getElementById("search-form");
+  if (!form) return;  // loaded for S.query alone
   var input = document.getElementById("q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
+  var facetBox = document.getElementById("search-facets");
+  var pager = document.getElementById("search-pager");
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -15,56 +201,100 @@
     if (cls) node.className = cls;
     return node;
   }
-
-  function show(data) {
+  function state() {
+    var p = new URLSearchParams(window.location.search), s = {q: p.get("q") || "", page: parseInt(p.get("page") || "1", 10) || 1};
+    FILTERS.forEach(function (f) { s[f] = p.get(f) || ""; });
+    return s;
+  }
+  function go(s) {
+    var p = new URLSearchParams();
+    if (s.q) p.set("q", s.q);
+    FILTERS.forEach(function (f) { if (s[f]) p.set(f, s[f]); });
+    if (s.page > 1) p.set("page", s.page);
+    history.pushState(null, "", "?" + p.toString());
+    render(s);
+  }
+  function link(text, s, current) {
+    var a = el("a", text);
+    var p = new URLSearchParams();
+    if (s.q) p.set("q", s.q);
+    FILTERS.forEach(function (f) { if (s[f]) p.set(f, s[f]); });
+    if (s.page > 1) p.set("page", s.page);
+    a.href = "?" + p.toString();
+    if (current) a.setAttribute("aria-current", "true");
+    a.addEventListener("click", function (e) { e.preventDefault(); go(s); });
+    return a;
+  }
+  function show(data, s) {
     list.replaceChildren();
-    status.textContent = data.total === 0 ? "No articles match \u201c" + data.query + "\u201d."
-      : data.total + (data.total === 1 ? " article matches" : " articles match") +
-        " \u201c" + data.query + "\u201d.";
+    facetBox.replaceChildren();
+    pager.replaceChildren();
+    if (data.total === 0) {
+      status.textContent = "No articles match \u201c" + (s.q || "") + "\u201d.";
+      if (data.suggestion) {
+        var p = el("p", "Did you mean: ");
+        p.appendChild(link(data.suggestion, {q: data.suggestion, page: 1}));
+        p.id = "search-suggestion";
+        status.after(p);
+      }
+    } else {
+      status.textContent = data.total + (data.total === 1 ? " article matches" : " articles match") +
+        (s.q ? " \u201c" + s.q + "\u201d" : "") + ".";
+    }
     data.hits.forEach(function (hit) {
-      var li = el("li");
-      var h2 = el("h2");
-      var a = el("a", hit.title);
+      var li = el("li"), h2 = el("h2"), a = el("a", hit.title);
       a.href = root + hit.url;
       h2.appendChild(a);
       li.appendChild(h2);
-      var meta = [hit.date, hit.source].filter(Boolean).join(" · ");
+      var meta = [hit.date, hit.source].filter(Boolean).join(" \u00b7 ");
       if (meta) li.appendChild(el("p", meta, "meta"));
-      var p = el("p", undefined, "snippet");
+      var snip = el("p", undefined, "snippet");
       hit.snippet_parts.forEach(function (part) {
-        p.appendChild(part.match ? el("mark", part.text) : document.createTextNode(part.text));
+        snip.appendChild(part.match ? el("mark", part.text) : document.createTextNode(part.text));
       });
-      li.appendChild(p);
+      li.appendChild(snip);
       list.appendChild(li);
     });
-  }
-
-  function run(query) {
-    if (!query) { status.textContent = ""; list.replaceChildren(); return; }
-    status.textContent = "Searching\u2026";
-    fetch(root + "api/search?q=" + encodeURIComponent(query))
-      .then(function (r) {
-        if (!r.ok) return r.json().then(function (e) { throw new Error(e.error || r.statusText); });
-        return r.json();
-      })
-      .then(show)
-      .catch(function (err) {
-        status.textContent = "Search needs the preview server (broadsheet serve): " + err.message;
+    if (data.facets) {
+      [["tag", "Tags"], ["source", "Sources"], ["lang", "Languages"], ["year", "Years"]].forEach(function (f) {
+        var rows = data.facets[f[0]] || [];
+        if (!rows.length) return;
+        var section = el("section"), ul = el("ul");
+        section.setAttribute("aria-label", f[1]);
+        section.appendChild(el("h2", f[1]));
+        rows.forEach(function (r) {
+          var li = el("li"), next = Object.assign({}, s, {page: 1});
+          next[f[0]] = s[f[0]] === r.value ? "" : r.value;
+          li.appendChild(link(r.label + " (" + r.count + ")", next, s[f[0]] === r.value));
+          ul.appendChild(li);
+        });
+        section.appendChild(ul);
+        facetBox.appendChild(section);
       });
+    }
+    if (data.pages > 1) {
+      if (data.page > 1) pager.appendChild(link("\u2190 Previous", Object.assign({}, s, {page: data.page - 1})));
+      pager.appendChild(el("span", "Page " + data.page + " of " + data.pages));
+      if (data.page < data.pages) pager.appendChild(link("Next \u2192", Object.assign({}, s, {page: data.page + 1})));
+    }
   }
-
-  var query = new URLSearchParams(window.location.search).get("q") || "";
-  input.value = query;
+  function render(s) {
+    input.value = s.q;
+    var old = document.getElementById("search-suggestion");
+    if (old) old.remove();
+    if (!s.q && !FILTERS.some(function (f) { return s[f]; })) {
+      status.textContent = ""; list.replaceChildren(); facetBox.replaceChildren(); pager.replaceChildren();
+      return;
+    }
+    status.textContent = "Searching\u2026";
+    run(s.q, s).then(function (data) { show(data, s); }, function (err) {
+      status.textContent = "Search failed: " + err.message;
+    });
+  }
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var q = input.value.trim();
-    history.pushState(null, "", "?q=" + encodeURIComponent(q));
-    run(q);
+    go({q: input.value.trim(), page: 1});
   });
-  window.addEventListener("popstate", function () {
-    var q = new URLSearchParams(window.location.search).get("q") || "";
-    input.value = q;
-    run(q);
-  });
-  run(query);
+  window.addEventListener("popstate", function () { render(state()); });
+  render(state());
 })();

@@ -154,6 +154,9 @@ def test_strict_stops_and_leaves_the_site_as_it_was(built):
 
 def test_a_failing_template_leaves_the_previous_site(built, capsys):
     before = tree(site(built))
+    index_before = tree(built.parent / ".broadsheet" / "index")
+    (built.parent / "content" / "new.md").write_text("---\ntitle: New\n---\n\nText.\n",
+                                                     encoding="utf-8")
     (built.parent / "templates" / "article.html").write_text(
         "{% extends 'base.html' %}{% block main %}{{ article.nonexistent }}{% endblock %}",
         encoding="utf-8")
@@ -161,6 +164,7 @@ def test_a_failing_template_leaves_the_previous_site(built, capsys):
     assert run(built, "build") == 1
     assert "article.html" in capsys.readouterr().err
     assert tree(site(built)) == before
+    assert tree(built.parent / ".broadsheet" / "index") == index_before
     assert not [p for p in built.parent.iterdir() if p.name.startswith(".site.new")]
 
 

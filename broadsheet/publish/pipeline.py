@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from functools import partial
+from itertools import chain
 from dataclasses import replace
 from collections.abc import Callable, Iterable
 
@@ -65,19 +66,27 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True,
     result.articles = len(articles)
     result.timings["load"] = time.perf_counter() - started
 
+    # render every page before anything is written: a template error leaves the previous
+    # site and index as they were
     t = time.perf_counter()
     pages = plan(articles, config)
     env = make_env(config.templates_dir)
     site = site_context(config)
-    rendered = ((page.path, render(page, env, site))
-                for page in progress(pages, "render", len(pages)))
-    result.written = publish(rendered, config.static_dir, config.site_dir)
+    rendered = [(page.path, render(page, env, site))
+                for page in progress(pages, "render", len(pages))]
     result.timings["render"] = time.perf_counter() - t
 
-    if with_index:
+    extra: dict[str, bytes] = {}
+    if with_index:  # the site's static search is made from the index
         t = time.perf_counter()
         index_articles(config, articles, progress)
+        extra = search.static_files(config.index_dir)
         result.timings["index"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    result.written = publish(chain(rendered, sorted(extra.items())), config.static_dir,
+                             config.site_dir)
+    result.timings["write"] = time.perf_counter() - t
     return result
 
 

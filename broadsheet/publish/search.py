@@ -539,3 +539,150 @@ def _count_facets(docnums, tables, labels: dict) -> dict:
                 for v, n in zip(values, counts) if n and v]
         out[name] = sorted(rows, key=lambda r: (-r["count"], r["label"]))[:20]
     return out
+
+
+# --- the static index: search with no server --------------------------------------------------
+#
+# Written at build time into site/search/ as JavaScript files (they load from file:// where
+# fetch() of JSON does not), sharded by a hash of the key so that a query loads a few small
+# files. Its numbers come from the Whoosh index itself: each posting carries the BM25 score
+# Whoosh gives that term in that document, summed over the fields of one analysis group, so
+# the browser adds up the same numbers Whoosh does. Queries are analysed in the browser by
+# looking words up in the surface map (folded word -> term per group) rather than by
+# re-implementing stemmers in JavaScript.
+
+STATIC_DIR = "search"
+SHARD_BYTES = 20_000  # target size of one shard file; a larger posting list gets a file
+DOCS_PER_SHARD = 10  # a page of 10 results loads at most 10 small files
+SCALE = 65535
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def fnv1a(text: str) -> int:
+    """32-bit FNV-1a of the UTF-8 bytes: the shard of a key, the same in Python and in JS."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def _b36(n: int) -> str:
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _B36[r] + out
+        if not n:
+            return out
+
+
+def _group_of(field: str) -> str:
+    return "tagtext" if field == "tagtext" else field.split("_", 1)[1]
+
+
+def static_files(index_dir: Path) -> dict[str, bytes]:
+    """The files of the static index, by path under site/."""
+    ix = open_index(index_dir)
+    try:
+        with ix.searcher() as searcher:
+            return _static_files(searcher, _labels(index_dir))
+    finally:
+        ix.close()
+
+
+def _static_files(searcher, labels: dict) -> dict[str, bytes]:
+    reader = searcher.reader()
+    live = sorted(reader.all_doc_ids())
+    dense = {docnum: i for i, docnum in enumerate(live)}
+    present = set(labels.get("languages") or [])
+    fields = ["tagtext"] + [f for f in TEXT_FIELDS if f.split("_", 1)[1] in present]
+    B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
+    postings: dict[str, dict[int, float]] = {}
+    surface: dict[str, dict[str, str]] = {}
+    for field in fields:
+        group = _group_of(field)
+        avgfl = searcher.avg_field_length(field) or 1
+        for raw in reader.lexicon(field):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            idf = searcher.idf(field, word)
+            scores = postings.setdefault(f"{group}:{word}", {})
+            m = reader.postings(field, raw)
+            while m.is_active():
+                docnum = m.id()
+                if docnum in dense:
+                    fl = reader.doc_field_length(docnum, field, 1)
+                    tf = m.weight()
+                    d = dense[docnum]
+                    scores[d] = scores.get(d, 0.0) + idf * (tf * (K1 + 1)) / (
+                        tf + K1 * ((1 - B) + B * fl / avgfl))
+                m.next()
+    for name, (field, _) in FACETS.items():  # filters are postings too: "tag=syrie"
+        for raw in reader.lexicon(field):
+            value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            ids = [dense[d] for d in reader.postings(field, raw).all_ids() if d in dense]
+            postings[f"{name}={value}"] = {d: 0.0 for d in ids}
+    # the surface map: every word of every document, folded, with its term in each group
+    docs = []
+    for docnum in live:
+        stored = reader.stored_fields(docnum)
+        for word in set(_WORD.findall(f"{stored['title']} {stored['body']} "
+                                      f"{' '.join(stored.get('tags') or ())}")):
+            folded = fold(word)
+            if folded not in surface and len(folded) >= 2:
+                surface[folded] = {g: (term(word, g if g not in ("any", "tagtext") else None))
+                                   for g in sorted({_group_of(f) for f in fields})}
+        lang = route(stored["language"])
+        parts = snippet_parts(stored["body"], set(), lang, width=180)
+        docs.append([stored["url"], stored["title"], stored["date"] or "", stored["source"] or "",
+                     stored["language"] or "", list(stored.get("tags") or ()),
+                     "".join(p["text"] for p in parts)])
+
+    for word in _all_stopwords():  # a stop word maps to nothing: the query drops it
+        surface[word] = {}
+    files: dict[str, bytes] = {}
+    big: dict[str, str] = {}  # key -> its own file, for posting lists too large to share
+
+    def shard_files(kind: str, items: dict[str, str]) -> int:
+        for key in sorted(items):
+            if len(items[key]) > SHARD_BYTES // 2:
+                name = f"{kind}/x{fnv1a(key):08x}"
+                big[key] = name
+                body = json.dumps({key: items[key]}, ensure_ascii=False, separators=(",", ":"))
+                files[f"{STATIC_DIR}/{name}.js"] = (
+                    f"BroadsheetSearch.load({json.dumps(name)},{body});\n").encode("utf-8")
+        small = {k: v for k, v in items.items() if k not in big}
+        total = sum(len(k) + len(v) + 4 for k, v in small.items())
+        count = max(1, math.ceil(total / SHARD_BYTES))
+        buckets: list[dict[str, str]] = [{} for _ in range(count)]
+        for key in sorted(small):
+            buckets[fnv1a(key) % count][key] = small[key]
+        for n, bucket in enumerate(buckets):
+            body = json.dumps(bucket, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            files[f"{STATIC_DIR}/{kind}/{n}.js"] = (
+                f"BroadsheetSearch.load({json.dumps(f'{kind}/{n}')},{body});\n").encode("utf-8")
+        return count
+
+    encoded = {}
+    top = max((s for scores in postings.values() for s in scores.values()), default=1.0) or 1.0
+    for key, scores in postings.items():
+        prev, parts = 0, []
+        for d in sorted(scores):
+            # delta-coded document numbers, scores on a 0-65535 scale (ties are rare at that)
+            parts.append(f"{_b36(d - prev)}.{_b36(round(scores[d] / top * SCALE))}")
+            prev = d
+        encoded[key] = ",".join(parts)
+    shards = {
+        "p": shard_files("p", encoded),
+        "s": shard_files("s", {w: json.dumps(t, separators=(",", ":"), ensure_ascii=False)
+                               for w, t in surface.items()}),
+    }
+    for n in range(0, len(docs), DOCS_PER_SHARD):
+        body = json.dumps(docs[n: n + DOCS_PER_SHARD], ensure_ascii=False, separators=(",", ":"))
+        files[f"{STATIC_DIR}/d/{n // DOCS_PER_SHARD}.js"] = (
+            f"BroadsheetSearch.load({json.dumps(f'd/{n // DOCS_PER_SHARD}')},{body});\n").encode()
+    meta = {"docs": len(docs), "docsPerShard": DOCS_PER_SHARD, "shards": shards, "big": big,
+            "groups": sorted({_group_of(f) for f in fields}), "scale": top / SCALE}
+    files[f"{STATIC_DIR}/meta.js"] = (
+        "BroadsheetSearch.load(\"meta\","
+        + json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        + ");\n").encode("utf-8")
+    return files
