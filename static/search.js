@@ -135,11 +135,34 @@
         })).then(function (hits) {
           return {query: q, total: ranked.length, page: page,
                   pages: Math.max(1, Math.ceil(ranked.length / limit)), hits: hits,
-                  suggestion: null, facets: null, mode: "static"};
+                  suggestion: null, facets: pageFacets(hits), mode: "static"};
         });
       });
     });
   };
+  function pageFacets(hits) {
+    // without a server the counts are those of the results on this page: counting the whole
+    // result set would mean loading every matching document
+    var counts = {tag: {}, source: {}, lang: {}, year: {}};
+    function add(name, value, label) {
+      if (!value) return;
+      var c = counts[name][value] || (counts[name][value] = {value: value, label: label, count: 0});
+      c.count += 1;
+    }
+    hits.forEach(function (h) {
+      (h.tags || []).forEach(function (t) { add("tag", slug(t), t); });
+      if (h.source) add("source", slug(h.source), h.source);
+      add("lang", h.language, h.language);
+      if (h.date) add("year", h.date.slice(0, 4), h.date.slice(0, 4));
+    });
+    var out = {};
+    Object.keys(counts).forEach(function (name) {
+      out[name] = Object.values(counts[name]).sort(function (a, b) {
+        return b.count - a.count || (a.label < b.label ? -1 : 1);
+      }).slice(0, 20);
+    });
+    return out;
+  }
   function mark(text, entries, lang) {
     // a word is marked when its folded form is one the query looked up, or starts with the
     // stem the query has in the article's language

@@ -641,16 +641,17 @@ def _static_files(searcher, labels: dict) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     big: dict[str, str] = {}  # key -> its own file, for posting lists too large to share
 
-    def shard_files(kind: str, items: dict[str, str]) -> int:
+    def shard_files(kind: str, items: dict) -> int:
+        sizes = {k: len(v) if isinstance(v, str) else len(json.dumps(v)) for k, v in items.items()}
         for key in sorted(items):
-            if len(items[key]) > SHARD_BYTES // 2:
+            if sizes[key] > SHARD_BYTES // 2:
                 name = f"{kind}/x{fnv1a(key):08x}"
                 big[key] = name
                 body = json.dumps({key: items[key]}, ensure_ascii=False, separators=(",", ":"))
                 files[f"{STATIC_DIR}/{name}.js"] = (
                     f"BroadsheetSearch.load({json.dumps(name)},{body});\n").encode("utf-8")
         small = {k: v for k, v in items.items() if k not in big}
-        total = sum(len(k) + len(v) + 4 for k, v in small.items())
+        total = sum(len(k) + sizes[k] + 4 for k in small)
         count = max(1, math.ceil(total / SHARD_BYTES))
         buckets: list[dict[str, str]] = [{} for _ in range(count)]
         for key in sorted(small):
@@ -672,8 +673,7 @@ def _static_files(searcher, labels: dict) -> dict[str, bytes]:
         encoded[key] = ",".join(parts)
     shards = {
         "p": shard_files("p", encoded),
-        "s": shard_files("s", {w: json.dumps(t, separators=(",", ":"), ensure_ascii=False)
-                               for w, t in surface.items()}),
+        "s": shard_files("s", surface),
     }
     for n in range(0, len(docs), DOCS_PER_SHARD):
         body = json.dumps(docs[n: n + DOCS_PER_SHARD], ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,111 @@
+"""The search page in headless Chromium, with the preview server and without one (file://),
+and the static index held to the Whoosh results on a fixed list of queries."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from broadsheet.config import load_config
+from broadsheet.publish.search import search
+from conftest import REPO, make_project, run
+from test_browser import TITLE, WAIT, driver, serving  # noqa: F401  (fixtures)
+
+EVAL = REPO / "bench" / "eval" / "articles"
+QUERIES = ["cookie", "cookies banner", "Lyon", "tramway", "port", "incendio", "ferry strike",
+           "Hochwasser", "police", "Syrie", "maison blanche", "etat islamique", "council vote",
+           "agua", "consent", "tag:syrie", "lang:it porto", "the harbour", "école", "mayor"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """A multilingual corpus: the seed and the evaluation articles, ingested and built."""
+    raws = [REPO / "raw" / "000_2858112e9b9562c5.txt", *sorted(EVAL.glob("*.txt"))]
+    config = make_project(tmp_path_factory.mktemp("corpus") / "proj", raw_files=raws)
+    assert run(config, "all") == 0
+    return config
+
+
+def static_results(browser, site: Path, q: str, **opts) -> dict:
+    browser.get((site / "search.html").as_uri())
+    return browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "window.BroadsheetSearch.query(arguments[0], arguments[1]).then(done, "
+        "function (e) { done({error: String(e)}); });", q, {"limit": 10, **opts})
+
+
+def test_static_index_agrees_with_whoosh(driver, corpus):  # noqa: F811
+    index_dir = load_config(corpus).index_dir
+    site = corpus.parent / "site"
+    driver.set_script_timeout(30)
+    checked = 0
+    for q in QUERIES:
+        served = [h["url"] for h in search(index_dir, q, limit=10)["hits"]]
+        static = static_results(driver, site, q)
+        assert "error" not in static, (q, static)
+        urls = [h["url"] for h in static["hits"]]
+        if not served:
+            assert urls == [], q
+            continue
+        checked += 1
+        assert urls[0] == served[0], (q, urls[:3], served[:3])
+        overlap = len(set(urls) & set(served)) / len(served)
+        assert overlap >= 0.8, (q, overlap)
+    assert checked >= 12
+
+
+def test_static_shards_are_small(corpus):
+    files = list((corpus.parent / "site" / "search").rglob("*.js"))
+    assert files and max(f.stat().st_size for f in files) <= 100_000
+
+
+def type_query(browser, text: str) -> None:
+    box = browser.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys(text)
+    browser.find_element(By.CSS_SELECTOR, "#search-form button").click()
+
+
+def wait_for_results(browser):
+    WebDriverWait(browser, WAIT).until(
+        lambda b: "match" in b.find_element(By.ID, "search-status").text)
+
+
+@pytest.mark.parametrize("mode", ["served", "static"])
+def test_search_facet_and_pages(driver, corpus, mode):  # noqa: F811
+    site = corpus.parent / "site"
+
+    def page(base: str) -> None:
+        driver.get(base + "search.html")
+        type_query(driver, "etat islamique")
+        wait_for_results(driver)
+        first = driver.find_element(By.CSS_SELECTOR, "#search-results li")
+        assert first.find_element(By.CSS_SELECTOR, "h2 a").text == TITLE
+        assert first.find_elements(By.CSS_SELECTOR, ".snippet mark")
+        # a tag facet narrows the results and goes into the URL
+        type_query(driver, "year:2023")
+        wait_for_results(driver)
+        total = int(driver.find_element(By.ID, "search-status").text.split()[0])
+        assert total > 10
+        pager = driver.find_element(By.ID, "search-pager")
+        pager.find_element(By.PARTIAL_LINK_TEXT, "Next").click()
+        WebDriverWait(driver, WAIT).until(lambda b: "Page 2 of" in b.find_element(By.ID, "search-pager").text)
+        assert "page=2" in driver.current_url
+        facet = driver.find_element(By.CSS_SELECTOR, "#search-facets section[aria-label=Languages] a")
+        facet.click()
+        WebDriverWait(driver, WAIT).until(lambda b: "lang=" in b.current_url)
+        wait_for_results(driver)
+        narrowed = int(driver.find_element(By.ID, "search-status").text.split()[0])
+        assert 0 < narrowed < total
+
+    if mode == "served":
+        with serving(corpus) as base:
+            page(base)
+    else:
+        page(site.as_uri() + "/")
+        # the page tells the reader nothing about the mode it works in
+        assert "server" not in driver.find_element(By.ID, "search-status").text.lower()
