@@ -64,7 +64,7 @@
     return need("s/" + (fnv1a(folded) % meta.shards.s)).then(function (shard) {
       var entry = shard[folded];
       if (entry && Object.keys(entry).length === 0) return null;  // a stop word
-      if (entry) return entry;
+      if (entry) return entry;  // the groups where the word is indexed, with its term there
       if (folded.length < 2) return null;
       var guess = {};  // a form no article uses: look it up as written in every group
       meta.groups.forEach(function (g) { guess[g] = folded; });
@@ -74,7 +74,8 @@
   function wordMatches(meta, word) {  // doc -> score summed over the word's fields
     return terms(meta, word).then(function (entry) {
       if (!entry) return null;
-      return Promise.all(meta.groups.map(function (g) { return postings(meta, g + ":" + entry[g]); }))
+      var groups = Object.keys(entry);
+      return Promise.all(groups.map(function (g) { return postings(meta, g + ":" + entry[g]); }))
         .then(function (maps) {
           var out = new Map();
           maps.forEach(function (m) { m.forEach(function (s, d) { out.set(d, (out.get(d) || 0) + s); }); });

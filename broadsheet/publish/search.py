@@ -552,7 +552,7 @@ def _count_facets(docnums, tables, labels: dict) -> dict:
 # re-implementing stemmers in JavaScript.
 
 STATIC_DIR = "search"
-SHARD_BYTES = 20_000  # target size of one shard file; a larger posting list gets a file
+SHARD_BYTES = 12_000  # target size of one shard file; a larger posting list gets a file
 DOCS_PER_SHARD = 10  # a page of 10 results loads at most 10 small files
 SCALE = 65535
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -621,6 +621,7 @@ def _static_files(searcher, labels: dict) -> dict[str, bytes]:
             ids = [dense[d] for d in reader.postings(field, raw).all_ids() if d in dense]
             postings[f"{name}={value}"] = {d: 0.0 for d in ids}
     # the surface map: every word of every document, folded, with its term in each group
+    groups = sorted({_group_of(f) for f in fields})
     docs = []
     for docnum in live:
         stored = reader.stored_fields(docnum)
@@ -628,8 +629,11 @@ def _static_files(searcher, labels: dict) -> dict[str, bytes]:
                                       f"{' '.join(stored.get('tags') or ())}")):
             folded = fold(word)
             if folded not in surface and len(folded) >= 2:
-                surface[folded] = {g: (term(word, g if g not in ("any", "tagtext") else None))
-                                   for g in sorted({_group_of(f) for f in fields})}
+                # only the groups where the word's term is indexed: a French word does not
+                # make the page load German posting shards
+                found = {g: term(word, g if g not in ("any", "tagtext") else None)
+                         for g in groups}
+                surface[folded] = {g: t for g, t in found.items() if f"{g}:{t}" in postings}
         lang = route(stored["language"])
         parts = snippet_parts(stored["body"], set(), lang, width=180)
         docs.append([stored["url"], stored["title"], stored["date"] or "", stored["source"] or "",
