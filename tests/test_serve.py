@@ -103,3 +103,13 @@ def test_cli_serve_binds_loopback_and_stops_on_ctrl_c(built_session):
         assert "stopped" in proc.stdout.read()
     finally:
         proc.kill()
+
+
+def test_api_filters_and_facets(server):
+    status, _, body = get(server + "/api/search?q=maison&tag=syrie&lang=fr")
+    data = json.loads(body)
+    assert status == 200 and data["total"] == 1 and data["filters"] == {"tag": "syrie", "lang": "fr"}
+    assert {"value": "syrie", "label": "Syrie", "count": 1} in data["facets"]["tag"]
+    assert json.loads(get(server + "/api/search?q=maison&lang=en")[2])["total"] == 0
+    assert json.loads(get(server + "/api/search?tag=irak")[2])["total"] == 1  # filters alone
+    assert json.loads(get(server + "/api/search?q=syrei")[2])["suggestion"] == "syrie"
