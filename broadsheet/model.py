@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SLUG_MAX = 80
 
 
+@lru_cache(maxsize=1 << 16)  # tags repeat across thousands of articles
 def slugify(text: str) -> str:
     """ASCII, lowercase, hyphenated; '' when nothing usable is left (the caller decides)."""
     return _slugify(text, max_length=_SLUG_MAX, word_boundary=True, save_order=True)

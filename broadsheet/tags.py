@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from broadsheet.model import slugify
 
 
-@lru_cache(maxsize=1 << 16)
 def tag_key(name: str) -> str:
     return slugify(name)
 
