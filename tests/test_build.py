@@ -1,4 +1,5 @@
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -198,3 +199,19 @@ def test_base_url_under_a_sub_path(project):
     assert 'rel="canonical" href="https://example.org/archive/articles/' in page
     assert 'href="/archive/static/style.css"' in (out / "404.html").read_text(encoding="utf-8")
     assert_links_resolve(out)
+
+
+def test_incremental_and_fresh_builds_write_the_same_site(built):
+    """An index updated in place (deleted documents inside) and one built afresh give the
+    same static search files, so site/ depends only on content/."""
+    content = built.parent / "content"
+    write_article(built, "one", "title: Première\ntags: [Irak]\nlanguage: fr", "Les frappes continuent.")
+    write_article(built, "two", "title: Seconde\nlanguage: fr", "Un autre texte sur la Syrie.")
+    assert run(built, "build") == 0
+    (content / "one.md").unlink()
+    write_article(built, "two", "title: Seconde\nlanguage: fr", "Un autre texte, révisé, sur la Syrie.")
+    assert run(built, "build") == 0
+    updated = tree(site(built))
+    shutil.rmtree(built.parent / ".broadsheet")
+    assert run(built, "build") == 0
+    assert tree(site(built)) == updated

@@ -591,8 +591,12 @@ def static_files(index_dir: Path) -> dict[str, bytes]:
 
 def _static_files(searcher, labels: dict) -> dict[str, bytes]:
     reader = searcher.reader()
-    live = sorted(reader.all_doc_ids())
+    # numbered by article id and scored from the live documents alone: an index updated in
+    # place (with deleted documents inside) and one built afresh give the same files
+    ids = {docnum: reader.stored_fields(docnum)["id"] for docnum in reader.all_doc_ids()}
+    live = sorted(ids, key=ids.get)
     dense = {docnum: i for i, docnum in enumerate(live)}
+    count = len(live) or 1
     present = set(labels.get("languages") or [])
     fields = ["tagtext"] + [f for f in TEXT_FIELDS if f.split("_", 1)[1] in present]
     B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
@@ -600,21 +604,25 @@ def _static_files(searcher, labels: dict) -> dict[str, bytes]:
     surface: dict[str, dict[str, str]] = {}
     for field in fields:
         group = _group_of(field)
-        avgfl = searcher.avg_field_length(field) or 1
+        lengths = {d: reader.doc_field_length(d, field, 0) or 0 for d in live}
+        avgfl = (sum(lengths.values()) / count) or 1
         for raw in reader.lexicon(field):
             word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            idf = searcher.idf(field, word)
-            scores = postings.setdefault(f"{group}:{word}", {})
+            found = []
             m = reader.postings(field, raw)
             while m.is_active():
-                docnum = m.id()
-                if docnum in dense:
-                    fl = reader.doc_field_length(docnum, field, 1)
-                    tf = m.weight()
-                    d = dense[docnum]
-                    scores[d] = scores.get(d, 0.0) + idf * (tf * (K1 + 1)) / (
-                        tf + K1 * ((1 - B) + B * fl / avgfl))
+                if m.id() in dense:
+                    found.append((m.id(), m.weight()))
                 m.next()
+            if not found:
+                continue
+            idf = math.log(count / (len(found) + 1)) + 1  # Whoosh's idf, on live documents
+            scores = postings.setdefault(f"{group}:{word}", {})
+            for docnum, tf in found:
+                fl = lengths[docnum] or 1
+                d = dense[docnum]
+                scores[d] = scores.get(d, 0.0) + idf * (tf * (K1 + 1)) / (
+                    tf + K1 * ((1 - B) + B * fl / avgfl))
     for name, (field, _) in FACETS.items():  # filters are postings too: "tag=syrie"
         for raw in reader.lexicon(field):
             value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
