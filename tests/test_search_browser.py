@@ -109,3 +109,24 @@ def test_search_facet_and_pages(driver, corpus, mode):  # noqa: F811
         page(site.as_uri() + "/")
         # the page tells the reader nothing about the mode it works in
         assert "server" not in driver.find_element(By.ID, "search-status").text.lower()
+
+
+def test_static_mode_over_plain_http(driver, corpus):  # noqa: F811
+    """A static host (no /api/search): the page falls back to the static index, silently."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(corpus.parent / "site"))
+    handler.log_message = lambda *a: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        driver.get(f"http://127.0.0.1:{server.server_address[1]}/search.html?q=maison+blanche")
+        wait_for_results(driver)
+        first = driver.find_element(By.CSS_SELECTOR, "#search-results li h2 a")
+        assert first.text == TITLE
+        assert driver.find_element(By.ID, "search-status").text.startswith("1 article matches")
+    finally:
+        server.shutdown()
+        server.server_close()
