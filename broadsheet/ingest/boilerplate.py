@@ -36,6 +36,9 @@ def repeated_lines(articles: Iterable[Iterable[str]]) -> frozenset[str]:
 
 
 MIN_SHARED = 2  # lines an unnamed article must share with a source's articles to be its
+# furniture an outlet writes for itself (slogan, masthead, follow line, copyright); consent
+# banners and newsletter prompts often come from one vendor for many sites
+OWN_KINDS = {"head", "tail", "follow-us", "copyright"}
 
 
 def attribute_sources(named: list[tuple[str | None, int]],
@@ -43,11 +46,11 @@ def attribute_sources(named: list[tuple[str | None, int]],
     """Each article's source, given what it says of itself as (name, strength): an article
     whose own furniture names no outlet outright (strength < 3) takes the source whose
     articles share at least MIN_SHARED of its furniture lines of four words or more (slogan,
-    follow-us, copyright, consent text), the best-evidenced name first. Consent lines are
-    passed as ("consent", text): many sites use one consent platform's wording, so at least
-    one shared line must be of another kind. One pass over an index of lines, not a
+    follow-us, copyright, consent text, prompts), the best-evidenced name first, given as
+    (kind, text): at least one shared line must be of the outlet's own kinds (OWN_KINDS),
+    since consent and newsletter wording often comes from one vendor for many sites. One pass over an index of lines, not a
     comparison of every pair of articles."""
-    keys = [{(kind == "consent", line_key(t)) for kind, t in lines if len(t.split()) >= 4}
+    keys = [{(kind not in OWN_KINDS, line_key(t)) for kind, t in lines if len(t.split()) >= 4}
             for lines in furniture]
     holders: dict[str, dict[str, int]] = {}  # line key -> name -> best strength with it
     for (name, strength), article_keys in zip(named, keys):
@@ -58,7 +61,7 @@ def attribute_sources(named: list[tuple[str | None, int]],
     result = []
     for (own, strength), article_keys in zip(named, keys):
         best = None
-        if strength < 3:
+        if strength < 2:
             shared: Counter[tuple[str, int]] = Counter()
             own_kind: Counter[tuple[str, int]] = Counter()  # shared lines that are not consent
             for key in article_keys:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from collections.abc import Callable, Iterable
@@ -19,6 +19,7 @@ from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
 from broadsheet.ingest.clean import (State, agencies_of, body_paragraphs, clean,
                                      with_boilerplate)
 from broadsheet.ingest.duplicates import Candidate, find_duplicates
+from broadsheet.ingest.lexicon import norm
 from broadsheet.ingest.parse import find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
 from broadsheet.tags import TagPolicy
@@ -142,7 +143,7 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
     lines = [[ln.text for ln in state.lines] for state in first]
     furniture = [[(ln.drop, ln.text) for ln in state.lines if ln.drop in _NAMING]
                  for state in first]
-    sources = attribute_sources([named_source(s) for s in first], furniture)
+    sources = _one_spelling(attribute_sources([named_source(s) for s in first], furniture))
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for i, source in enumerate(sources):
         by_source[source].append(i)
@@ -158,6 +159,15 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
                 result[i] = with_boilerplate(first[i], common)
             result[i] = replace(result[i], source=sources[i])
     return result
+
+
+def _one_spelling(names: list[str | None]) -> list[str | None]:
+    """One outlet, one name: "L'Écho" and "L’Écho" become the spelling most articles use."""
+    counts = Counter(n for n in names if n)
+    best: dict[str, str] = {}
+    for name in sorted(counts, key=lambda n: (-counts[n], n)):
+        best.setdefault(norm(name), name)
+    return [best[norm(n)] if n else None for n in names]
 
 
 def _stories(states: list[State]) -> list[int]:
