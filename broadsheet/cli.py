@@ -115,6 +115,10 @@ def cmd_search(args, config: Config) -> int:
     if args.json:
         _say(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
         return 0
+    if not data["hits"] and data["total"]:
+        _say(f"{data['total']} articles match {data['query']!r}; page {data['page']} is past "
+             f"the last ({data['pages']})")
+        return 0
     if not data["hits"]:
         _say(f"no articles match {data['query']!r}")
         if data.get("suggestion"):
@@ -123,7 +127,7 @@ def cmd_search(args, config: Config) -> int:
     _say(f"{data['total']} articles match {data['query']!r} (page {data['page']} of {data['pages']})")
     bold = sys.stdout.isatty()
     for n, hit in enumerate(data["hits"], start=(data["page"] - 1) * args.limit + 1):
-        meta = " · ".join(x for x in (hit["date"], hit["source"]) if x)
+        meta = _printable(" · ".join(x for x in (hit["date"], hit["source"]) if x))
         _say(f"\n{n}. {_printable(hit['title'])}" + (f"  [{meta}]" if meta else ""))
         _say(f"   {hit['url']}")
         snippet = "".join((f"\033[1m{p['text']}\033[0m" if bold else f"[{p['text']}]")
@@ -163,7 +167,7 @@ def cmd_explain(args, config: Config) -> int:
     for name in args.files:
         raw = read_raw(Path(name))
         state = clean(raw.text)
-        _say(f"== {name}\n   title: {state.title}")
+        _say(f"== {name}\n   title: {_printable(state.title)}")
         for line in state.lines:
             verdict = "body" if line.drop is None else line.drop
             _say(f"{line.number:4} {verdict:>18} | {_printable(line.text)[:100]}")
@@ -194,6 +198,13 @@ def _printable(text: str, keep_ansi: bool = False) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def _common(default) -> argparse.ArgumentParser:
@@ -239,8 +250,8 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", parents=[common], help="search the index")
     s.add_argument("query", nargs="+")
-    s.add_argument("--limit", type=int, default=10)
-    s.add_argument("--page", type=int, default=1)
+    s.add_argument("--limit", type=_positive, default=10)
+    s.add_argument("--page", type=_positive, default=1)
     s.add_argument("--sort", choices=["relevance", "date"], default="relevance")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
     s.set_defaults(func=cmd_search)
@@ -258,9 +269,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
     if not args.verb:
-        args = parser().parse_args(["all", *(argv or [])])
+        args = parser().parse_args(["all", *argv])
     args.config_given = args.config is not None
     args.config = args.config or "site.yaml"
     try:

@@ -121,4 +121,25 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
             values[key] = Path(values[key]).resolve()  # CLI paths are relative to the shell's folder
         else:
             values[key] = root / values.get(key, getattr(Config, key))
+    _check_outputs(path.resolve(), values)
     return Config(path=path.resolve(), **values)
+
+
+def _check_outputs(config_path: Path, values: dict) -> None:
+    """site/ and the index are replaced whole on every build: neither may be, or hold, the
+    project's own files (the config, raw/, content/, templates/, static/)."""
+    inputs = {"config": config_path, **{k: values[k] for k in
+                                        ("raw_dir", "content_dir", "templates_dir", "static_dir")}}
+    problems = []
+    for key in ("site_dir", "index_dir"):
+        out = Path(values[key]).resolve()
+        for name, inp in inputs.items():
+            inp = Path(inp).resolve()
+            if inp == out or inp.is_relative_to(out) or (key == "index_dir" and out.is_relative_to(
+                    Path(values["site_dir"]).resolve())):
+                problems.append(f"'{key}' ({out}) would replace {name} ({inp})"
+                                if inp == out or inp.is_relative_to(out)
+                                else f"'{key}' must not be inside site_dir")
+                break
+    if problems:
+        raise ConfigError("; ".join(problems), config_path)

@@ -26,6 +26,7 @@ _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # invalid in XML, invisible
 _TEXT_KEYS = {"title", "source", "author", "source_url", "summary", "origin", "id"}
 _LIST_KEYS = {"agencies", "related", "tags", "duplicates"}
 
@@ -63,6 +64,8 @@ def _parse_yaml(text: str, path: str | Path):
         raise ContentError(f"front matter: {problem}", path, line) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"front matter: {exc}", path, 1) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # "2015-02-30", "!!float abc"
+        raise ContentError(f"front matter: {exc}", path, 2) from None
     finally:
         loader.dispose()
     lines = {}
@@ -111,7 +114,7 @@ def load(text: str, path: str | Path) -> Article:
         if key in _TEXT_KEYS:
             if not isinstance(value, str):
                 raise ContentError(f"'{key}' must be text, not {type(value).__name__}", path, line)
-            value = value.strip()
+            value = _CONTROL.sub("", value).strip()
             if key == "title" and not value:
                 raise ContentError("'title' must not be empty", path, line)
             if key == "source_url" and not is_web_url(value):
@@ -120,7 +123,7 @@ def load(text: str, path: str | Path) -> Article:
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
                                                       for v in value):
                 raise ContentError(f"'{key}' must be a list of text items", path, line)
-            value = tuple(v.strip() for v in value)
+            value = tuple(_CONTROL.sub("", v).strip() for v in value)
         elif key == "date":
             value = _date(value, key, path, line)
         elif key == "language":
@@ -139,4 +142,4 @@ def load(text: str, path: str | Path) -> Article:
         fields["slug"] = stem if is_valid_slug(stem) else (slugify(stem) or slugify(fields["title"]))
         if not fields["slug"]:
             raise ContentError("no usable slug: set 'slug' in the front matter", path, 1)
-    return Article(body=body.strip("\n"), path=path, **fields)
+    return Article(body=_CONTROL.sub("", body).strip("\n"), path=path, **fields)

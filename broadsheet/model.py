@@ -55,7 +55,9 @@ class Tag:
 
     @classmethod
     def of(cls, name: str) -> "Tag":
-        return cls(name=name, slug=slugify(name))
+        slug = slugify(name)
+        # tags/index.html is the tag index: a tag named "Index" gets a page of its own
+        return cls(name=name, slug=f"{slug}-tag" if slug == "index" else slug)
 
 
 @dataclass(frozen=True)
@@ -99,12 +101,22 @@ class Article:
 
 def sort_key(article: Article) -> tuple:
     """Newest first, undated last, ties broken by slug so order never depends on the disk."""
-    date = article.date
-    if date is None:
-        return (1, 0, article.slug)
-    if not isinstance(date, dt.datetime):
-        date = dt.datetime.combine(date, dt.time())
-    return (0, -date.replace(tzinfo=None).timestamp(), article.slug)
+    if article.date is None:
+        return (1, 0.0, article.slug)
+    return (0, -(as_utc(article.date) - _EPOCH).total_seconds(), article.slug)
+
+
+_EPOCH = dt.datetime(1, 1, 1)
+
+
+def as_utc(value: dt.date | dt.datetime) -> dt.datetime:
+    """A naive UTC datetime: dates at 00:00, times without a zone taken as UTC, zoned times
+    converted. Never the machine's local time: output must not depend on where it is built."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time())
+    if value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
 
 
 # URLs are relative to the site root; templates prefix them with the page's `root`

@@ -37,8 +37,8 @@
     }
     return h >>> 0;
   }
-  function fold(word) {
-    return word.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+  function fold(word) {  // as Python's casefold, then accents off
+    return word.toLowerCase().replace(/ß/g, "ss").normalize("NFKD").replace(/\p{M}/gu, "");
   }
   function slug(text) {
     return fold(text).replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
@@ -117,9 +117,9 @@
           scores.forEach(function (s, d) { if (w.docs.has(d)) next.set(d, s + w.docs.get(d)); });
           scores = next;
         });
-        if (scores === null) {
+        if (scores === null) {  // no words, or only stop words: the filters decide
           scores = new Map();
-          if (!parsed.include.length && filterKeys.length) {
+          if (filterKeys.length) {
             for (var d = 0; d < meta.docs; d++) scores.set(d, 0);
           }
         }
@@ -131,7 +131,8 @@
           return need("d/" + Math.floor(r[0] / meta.docsPerShard)).then(function (docs) {
             var x = docs[r[0] % meta.docsPerShard];
             return {url: x[0], title: x[1], date: x[2] || null, source: x[3] || null,
-                    language: x[4] || null, tags: x[5], snippet_parts: mark(x[6], highlight, x[4])};
+                    language: x[4] || null, tags: x[5], snippet_parts: mark(x[6], highlight, x[4]),
+                    tagKeys: x[7], sourceKey: x[8]};
           });
         })).then(function (hits) {
           return {query: q, total: ranked.length, page: page,
@@ -151,8 +152,8 @@
       c.count += 1;
     }
     hits.forEach(function (h) {
-      (h.tags || []).forEach(function (t) { add("tag", slug(t), t); });
-      if (h.source) add("source", slug(h.source), h.source);
+      (h.tags || []).forEach(function (t, i) { add("tag", h.tagKeys[i], t); });
+      if (h.source) add("source", h.sourceKey, h.source);
       add("lang", h.language, h.language);
       if (h.date) add("year", h.date.slice(0, 4), h.date.slice(0, 4));
     });
@@ -167,14 +168,15 @@
   function mark(text, entries, lang) {
     // a word is marked when its folded form is one the query looked up, or starts with the
     // stem the query has in the article's language
-    var forms = [], stems = [];
+    var stems = [];
     entries.forEach(function (e) {
       Object.keys(e).forEach(function (g) { if (g === lang || g === "any") stems.push(e[g]); });
     });
     var parts = [], at = 0;
     text.replace(WORD, function (w, offset) {
       var f = fold(w);
-      if (stems.some(function (s) { return s && s.length > 2 && f.indexOf(s) === 0; }) || forms.indexOf(f) >= 0) {
+      // the word's stem is one the query has, give or take an ending of three letters
+      if (stems.some(function (s) { return s && f.indexOf(s) === 0 && f.length - s.length <= 3; })) {
         if (offset > at) parts.push({text: text.slice(at, offset), match: false});
         parts.push({text: w, match: true});
         at = offset + w.length;

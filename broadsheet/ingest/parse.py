@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from broadsheet.model import RawArticle, is_web_url
 
 MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB
 MAX_JSONL_BYTES = 2 * 1024 ** 3  # a corpus file; read line by line, never whole
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _JSONL_KEYS = {"title", "text", "url", "date", "source", "language", "tags", "id", "author"}
 _RENAMED = {"url": "source_url"}  # "url" in front matter would read as the page's own URL
 
@@ -39,7 +42,8 @@ def decode(data: bytes, path: Path, first_line: int = 1) -> str:
     except UnicodeDecodeError as exc:
         line = first_line + data[: exc.start].count(b"\n")
         raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)  # invisible, and invalid in the feed's XML
 
 
 def _need_body(text: str, path: Path | str, line: int | None = None) -> None:
@@ -76,6 +80,10 @@ def _meta_value(key: str, value, path: Path, line: int):
         value = str(value)
     if not isinstance(value, str):
         raise InputError(f"'{key}' must be text", path, line)
+    if key == "language" and not _LANG.match(value.strip().lower()):
+        raise InputError(f"'language' must be a code like 'fr', not {value!r}", path, line)
+    if key == "language":
+        return value.strip().lower()
     if key == "url" and not is_web_url(value.strip()):
         raise InputError(f"'url' must be an http(s) URL, not {value!r}", path, line)
     return value.strip()
@@ -106,8 +114,11 @@ def parse_jsonl(path: Path, on_error: Callable[[InputError], None]) -> list[RawA
                         if k in _JSONL_KEYS - {"title", "text"} and v not in (None, "", [])}
                 title = " ".join(title.split())
                 meta["title"] = title
+                stated = meta.pop("id", None)
+                if stated:
+                    meta["id_stated"] = True  # two lines with one stated id are an error
                 out.append(RawArticle(origin=f"{path.name}:{number}", text=f"{title}\n\n{body}",
-                                      id=meta.pop("id", None) or _hash(data), meta=meta))
+                                      id=stated or _hash(data), meta=meta))
             except InputError as exc:
                 on_error(exc)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import Counter, defaultdict
@@ -84,6 +85,13 @@ def source_of(state: State) -> str | None:
     return state.source or named_source(state)[0]
 
 
+def id_suffix(article_id: str) -> str:
+    """Eight safe characters for a slug from an id, whatever the input stated as its id."""
+    if re.fullmatch(r"[0-9a-f]{16}", article_id):
+        return article_id[:8]
+    return hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:8]
+
+
 def _without_outlet(title: str, source: str | None) -> str:
     """'Grève à Lyon - Le Courrier du Soir' -> 'Grève à Lyon': the page title's outlet suffix."""
     if source:
@@ -105,7 +113,7 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
     title = _without_outlet(state.title, src)
     return Article(
         title=title,
-        slug=slugify(title) or f"article-{raw.id[:8]}",
+        slug=slugify(title) or f"article-{id_suffix(raw.id)}",
         body="\n\n".join(to_markdown(p) for p in paragraphs),
         date=meta.get("date") or (state.dates[0] if state.dates else None),
         language=language,
@@ -249,7 +257,19 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
             ids.setdefault(article.id, path)
 
     todo: list[tuple[RawArticle, State]] = []
+    seen: dict[str, str] = {}
+    copies: dict[str, list[str]] = defaultdict(list)  # id -> byte-identical files left out
     for raw, state in zip(raws, states):
+        if raw.id in seen:
+            if raw.meta.get("id_stated"):
+                report.errors.append(InputError(
+                    f"id '{raw.id}' is already used by {seen[raw.id]}", raw.origin))
+            else:  # the same bytes twice: one story
+                copies[raw.id].append(raw.origin)
+                report.skipped.append((raw.origin, f"duplicate of {seen[raw.id]}"))
+                report.merged += 1
+            continue
+        seen[raw.id] = raw.origin
         if not body_paragraphs(state):
             report.errors.append(InputError("nothing left after cleaning: no article text found",
                                             raw.origin))
@@ -259,6 +279,8 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
             todo.append((raw, state))
     fresh = parallel_map(partial(_article, default_language=default_language,
                                  tag_policy=tag_policy), todo, jobs, progress, "detect")
+    fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
+             for a in fresh]
     fresh = merge_duplicates(fresh, existing, report)
 
     taken: dict[str, str] = {}  # slug -> id, for this run's articles
@@ -268,7 +290,7 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
         target = known or content_dir / f"{slug}.md"
         if not known and (target.exists() or taken.get(slug, article.id) != article.id):
             # another article owns this slug: keep both, apart by a piece of the id
-            slug = f"{slug}-{article.id[:8]}"
+            slug = f"{slug}-{id_suffix(article.id)}"
             target = content_dir / f"{slug}.md"
         if target.exists() and not force:
             report.skipped.append((article.origin, f"{target.name} exists (use --force to overwrite)"))

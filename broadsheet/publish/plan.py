@@ -5,7 +5,6 @@ To add a kind of page, add a planner to PLANNERS.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -13,7 +12,7 @@ from collections.abc import Callable, Sequence
 from broadsheet.config import Config
 from broadsheet.errors import BuildError
 from broadsheet.tags import display_rank
-from broadsheet.model import (FEED_URL, SEARCH_URL, SITEMAP_URL, TAGS_URL, Article, Page, Tag,
+from broadsheet.model import (FEED_URL, as_utc, SEARCH_URL, SITEMAP_URL, TAGS_URL, Article, Page, Tag,
                               article_url, home_url, sort_key, tag_url)
 
 
@@ -44,8 +43,7 @@ def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
         for tag in article.tag_objects:
             if tag.slug:
                 spellings[tag.slug][tag.name] += 1
-                if article not in members[tag.slug]:
-                    members[tag.slug].append(article)
+                members[tag.slug].append(article)  # tags are unique per article (TagPolicy)
     groups = []
     for slug, names in spellings.items():
         name = max(names, key=lambda n: (names[n], display_rank(n)))
@@ -82,7 +80,7 @@ def feed_pages(articles, config, tags) -> list[Page]:
     latest = list(articles[: config.feed_size])
     dates = [a.date for a in articles if a.date is not None]
     return [_page(FEED_URL, "feed.xml", articles=latest,
-                  updated=max(dates, key=_as_datetime) if dates else None)]
+                  updated=max(dates, key=as_utc) if dates else None)]
 
 
 def sitemap_pages(articles, config, tags) -> list[Page]:
@@ -99,12 +97,6 @@ def fixed_pages(articles, config, tags) -> list[Page]:
 
 
 PLANNERS = [article_pages, home_pages, tag_pages, feed_pages, sitemap_pages, fixed_pages]
-
-
-def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    return dt.datetime.combine(value, dt.time())
 
 
 def plan(articles: Sequence[Article], config: Config) -> list[Page]:

@@ -32,8 +32,9 @@ def plain_text(text: str) -> str:
     parts = []
     for token in _md().parse(text):
         if token.type == "inline":
-            parts.append("".join(c.content for c in token.children or ()
-                                 if c.type in ("text", "code_inline")))
+            parts.append("".join(c.content if c.type in ("text", "code_inline") else " "
+                                 for c in token.children or ()
+                                 if c.type in ("text", "code_inline", "softbreak", "hardbreak")))
         elif token.type in ("code_block", "fence"):
             parts.append(token.content)
     return "\n\n".join(p for p in parts if p)

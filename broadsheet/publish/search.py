@@ -44,7 +44,7 @@ from broadsheet.fsutil import atomic_write, fresh_dir_beside, swap_in
 from broadsheet.model import slugify
 
 STEMMED = tuple(sorted(lang for lang in languages if has_stemmer(lang) and lang != "ar"))
-ANALYSIS_VERSION = 1  # bump when analysis changes: stored indexes are then rebuilt in full
+ANALYSIS_VERSION = 2  # bump when analysis changes: stored indexes are then rebuilt in full
 PROCS = 2  # index writers on a full rebuild (this project's machines have 2 cores)
 PARALLEL_FROM = 500  # fewer documents than this: one writer is quicker
 FINGERPRINT_FILE = "broadsheet-analysis.json"
@@ -144,7 +144,7 @@ TEXT_FIELDS = tuple(_field(lang, kind) for lang in (*STEMMED, None) for kind in 
 @cache
 def schema() -> Schema:
     fields = dict(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),
         url=STORED,
         title=STORED,
         body=STORED,
@@ -195,7 +195,7 @@ def _fields(doc: Document) -> dict:
     return dict(
         id=doc.id, url=doc.url, title=doc.title, body=doc.body,
         tags=list(doc.tags), tag=",".join(doc.tag_slugs), source=doc.source,
-        source_key=slugify(doc.source) if doc.source else "", language=doc.language,
+        source_key=slugify(doc.source) if doc.source else "", language=doc.language.lower(),
         date=doc.date, year=doc.date[:4], tagtext=" ".join(doc.tags),
         spell=" ".join(dict.fromkeys(_WORD.findall(f"{doc.title} {' '.join(doc.tags)}"))),
         **{_field(lang, "title"): doc.title, _field(lang, "body"): doc.body},
@@ -220,8 +220,8 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
     labels: dict = {"tag": {}, "source": {}, "languages": sorted(
         {route(e.language) or "any" for e in entries})}
     for e in entries:
-        for tag, slug in zip(e.tags, e.tag_slugs):
-            labels["tag"].setdefault(slug, tag)
+        for tag in e.tags:
+            labels["tag"].setdefault(slugify(tag), tag)
         if e.source:
             labels["source"].setdefault(slugify(e.source), e.source)
     side = {LABELS_FILE: json.dumps(labels, ensure_ascii=False, sort_keys=True),
@@ -333,6 +333,7 @@ def _parser(schema_, languages: Iterable[str]) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(["tagtext", *fields], schema_, group=qparser.AndGroup)
     parser.remove_plugin_class(qparser.WildcardPlugin)  # "*" at a prefix scans the whole lexicon
     parser.remove_plugin_class(qparser.FieldsPlugin)  # field:value is ours (filters), not Whoosh's
+    parser.remove_plugin_class(qparser.RangePlugin)  # "[a TO z]" scans the term list too
     # "-word" excludes, as in web search boxes; the hyphen of "Etats-Unis" does not
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     return parser
@@ -418,7 +419,8 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._ix = None
         self._searcher = None
-        self._facet_table: list[dict] | None = None
+        self._facet_table: tuple | None = None
+        self._opened = None
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -427,14 +429,23 @@ class SearchIndex:
             self._ix.close()
         self._ix = self._searcher = self._facet_table = None
 
+    def _identity(self):
+        """A full rebuild swaps in a new folder whose generations start again at 1: the
+        folder's inode tells it apart where Whoosh's generation number does not."""
+        try:
+            return self.index_dir.stat().st_ino
+        except OSError:
+            return None
+
     def _current(self):
         if self._searcher is not None:
             try:
-                if self._searcher.up_to_date():
+                if self._opened == self._identity() and self._searcher.up_to_date():
                     return self._searcher
             except Exception:
                 pass
             self.close()
+        self._opened = self._identity()
         self._ix = open_index(self.index_dir)
         self._searcher = self._ix.searcher()
         return self._searcher
@@ -471,10 +482,14 @@ class SearchIndex:
             labels = _labels(self.index_dir)
             q = (_parser(self._ix.schema, labels.get("languages")).parse(words) if words
                  else query.Every())
+            if isinstance(q, type(query.NullQuery)):
+                q = query.Every() if filters else q  # "le tag:syrie": only stop words left
+                words = "" if filters else words
             restrict = _filter_query(filters)
             kwargs = {"filter": restrict}
-            if sort == "date":
-                kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+            if sort == "date" or not words:  # filters alone: newest first, not segment order
+                kwargs["sortedby"] = [sorting.FieldFacet("date", reverse=True),
+                                      sorting.FieldFacet("id")]
             page = max(1, page)
             results = searcher.search(q, limit=page * limit, **kwargs)
             terms_by_field: dict[str, set[str]] = {}
@@ -646,7 +661,9 @@ def _static_files(searcher, labels: dict) -> dict[str, bytes]:
         parts = snippet_parts(stored["body"], set(), lang, width=180)
         docs.append([stored["url"], stored["title"], stored["date"] or "", stored["source"] or "",
                      stored["language"] or "", list(stored.get("tags") or ()),
-                     "".join(p["text"] for p in parts)])
+                     "".join(p["text"] for p in parts),
+                     [slugify(t) for t in stored.get("tags") or ()],  # the filters' own keys
+                     slugify(stored["source"]) if stored["source"] else ""])
 
     for word in _all_stopwords():  # a stop word maps to nothing: the query drops it
         surface[word] = {}
