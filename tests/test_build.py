@@ -215,3 +215,12 @@ def test_incremental_and_fresh_builds_write_the_same_site(built):
     shutil.rmtree(built.parent / ".broadsheet")
     assert run(built, "build") == 0
     assert tree(site(built)) == updated
+
+
+def test_summary_is_shown(project):
+    write_article(project, "s", "title: With summary\nsummary: 'Short <b>summary</b> here'")
+    assert run(project, "build") == 0
+    page = (site(project) / "articles" / "s.html").read_text(encoding="utf-8")
+    assert '<meta name="description" content="Short &lt;b&gt;summary&lt;/b&gt; here">' in page
+    assert "Short &lt;b&gt;summary&lt;/b&gt; here</p>" in (site(project) / "index.html").read_text(
+        encoding="utf-8")
