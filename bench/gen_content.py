@@ -170,7 +170,7 @@ FIRST_NAMES = ("Claire Julien Sophie Nicolas Camille Thomas Léa Mathieu Élise 
                "Fatou Jérôme Nadia Grégoire Anaïs Benoît Laura Mehdi").split()
 LAST_NAMES = ("Martin Bernard Moreau Lefèvre Girard Rousseau Mercier Faure Fournier Gauthier "
               "Perrin Chevalier Lemaire Barbier Brunet Roussel Bonnet Garnier Lacroix Benali "
-              "Ndiaye Kowalski Da Silva Meunier Rolland Caron Leblanc Hamidi Texier Poirier "
+              "Ndiaye Kowalski Delmas Meunier Rolland Caron Leblanc Hamidi Texier Poirier "
               "Vasseur Aubert Marchand Collin").split()
 THEMES = ("Politique Économie Société International Europe Élections Santé Éducation "
           "Environnement Énergie Sécurité Justice Immigration Diplomatie Défense Agriculture "
@@ -211,7 +211,7 @@ EN_SOURCES = ["The Harbour Times", "Northern Ledger", "The Morning Dispatch"]
 
 # ------------------------------------------------------------------ generated vocabulary
 FR_ONSETS = "b c d f g l m n p r s t v ch gr pr tr br cr fl pl qu j b d l m p r t".split()
-FR_VOWELS = "a e i o u é è ou ai au an on in eu â ê î ô a e i o é".split()
+FR_VOWELS = "a e i o u é è ou ai au an on in eu a e i o u é a e i o ê â î ô é".split()
 FR_CODAS = "r l s n".split()
 FR_NOUN_ENDS = [("tion", "f"), ("ité", "f"), ("ure", "f"), ("ence", "f"), ("ade", "f"),
                 ("ise", "f"), ("ette", "f"), ("ance", "f"), ("erie", "f"), ("ment", "m"),
@@ -227,6 +227,7 @@ EN_NOUN_ENDS = ["tion", "ment", "ness", "ity", "er", "ance", "ism", "ship", ""]
 EN_ADJ_ENDS = ["al", "ive", "ous", "ic", "able", "ful", "ary"]
 
 VOWEL_START = tuple("aeiouyhéèêàâîôûAEIOUYHÉÈÊÀÂÎÔÛ")
+VOWELS = "aeiouyéèêàâîôû"
 
 
 class Zipf:
@@ -245,9 +246,13 @@ def pick(rng: random.Random, seq):
     return seq[int(rng.random() * len(seq))]
 
 
-def syllables(rng, onsets, vowels, codas, n: int, coda_p: float) -> str:
+def syllables(rng, onsets, vowels, codas, n: int, coda_p: float, end: str = "") -> str:
+    """n consonant-vowel syllables, maybe a final consonant, then `end`; a consonant goes
+    between the stem and an ending that starts with a vowel."""
     out = "".join(pick(rng, onsets) + pick(rng, vowels) for _ in range(n))
-    return out + (pick(rng, codas) if rng.random() < coda_p else "")
+    if rng.random() < coda_p or (end[:1] in VOWELS and out[-1:] in VOWELS):
+        out += pick(rng, codas)
+    return out + end
 
 
 def fr_plural(word: str) -> str:
@@ -274,11 +279,12 @@ class Model:
         seen: dict[str, None] = {}
 
         def fresh(make) -> str:
-            while True:
+            for _ in range(100):  # a new word, or after 100 tries an old one
                 w = make()
                 if len(w) >= 4 and w not in seen:
-                    seen[w] = None
-                    return w
+                    break
+            seen[w] = None
+            return w
 
         for w, _ in FR_NOUNS:
             seen[w] = None
@@ -287,11 +293,12 @@ class Model:
             end, g = pick(rng, FR_NOUN_ENDS)
             n = 1 + (rng.random() < 0.55) + (rng.random() < 0.15)
             fr_nouns.append((fresh(lambda: syllables(rng, FR_ONSETS, FR_VOWELS, FR_CODAS, n,
-                                                     0.3 if end else 0.6) + end), g))
+                                                     0.3 if end else 0.6, end)), g))
         fr_adjs = list(FR_ADJS)
         for _ in range(5000):
             m, f = pick(rng, FR_ADJ_ENDS)
-            stem = syllables(rng, FR_ONSETS, FR_VOWELS, FR_CODAS, 1 + (rng.random() < 0.5), 0)
+            stem = syllables(rng, FR_ONSETS, FR_VOWELS, FR_CODAS, 1 + (rng.random() < 0.5),
+                             0, m)[: -len(m)]
             if stem + m in seen:
                 continue
             seen[stem + m] = None
@@ -311,16 +318,17 @@ class Model:
             end = pick(rng, EN_NOUN_ENDS)
             n = 1 + (rng.random() < 0.5)
             en_nouns.append(fresh(lambda: syllables(rng, EN_ONSETS, EN_VOWELS, EN_CODAS, n,
-                                                    0.7) + end))
+                                                    0.7, end)))
         en_adjs = list(EN_ADJS)
         for _ in range(4000):
-            w = syllables(rng, EN_ONSETS, EN_VOWELS, EN_CODAS, 1, 0.8) + pick(rng, EN_ADJ_ENDS)
+            w = syllables(rng, EN_ONSETS, EN_VOWELS, EN_CODAS, 1, 0.8, pick(rng, EN_ADJ_ENDS))
             if w not in seen:
                 seen[w] = None
                 en_adjs.append((w, w))
         en_verbs = list(EN_VERBS)
         for _ in range(3000):
-            stem = fresh(lambda: syllables(rng, EN_ONSETS, EN_VOWELS, EN_CODAS, 1, 1.0))
+            stem = fresh(lambda: syllables(rng, EN_ONSETS, EN_VOWELS, EN_CODAS,
+                                           1 + (rng.random() < 0.4), 1.0))
             r = rng.random()
             en_verbs.append((stem + "s", stem) if r < 0.4 else (stem + "ed", stem + "ed")
                             if r < 0.8 else (f"could {stem}", f"could {stem}"))
@@ -372,6 +380,13 @@ def fr_det(rng, g: str, pl: bool, noun: str) -> str:
     return "leurs " if pl else "leur "
 
 
+def fr_que(word: str, clause: str) -> str:
+    """`que` + `il …` -> `qu'il …` (and puisque, lorsque)."""
+    if word.endswith("que") and clause.startswith(VOWEL_START):
+        return f"{word[:-1]}'{clause}"
+    return f"{word} {clause}"
+
+
 def fr_join(prep: str, phrase: str) -> str:
     """`de` + `le …` -> `du …`, `à` + `les …` -> `aux …`, `de` + vowel -> `d'…`."""
     if not prep:
@@ -388,8 +403,8 @@ def fr_join(prep: str, phrase: str) -> str:
 
 
 class French:
-    def __init__(self, model: Model, rng: random.Random, names: list[str]):
-        self.v, self.rng, self.names = model.fr, rng, names
+    def __init__(self, model: Model, rng: random.Random, names: list[str], speakers: list[str]):
+        self.v, self.rng, self.names, self.speakers = model.fr, rng, names, speakers
 
     def np(self, prep: str = "", pl: bool | None = None, depth: int = 0) -> tuple[str, bool]:
         rng = self.rng
@@ -435,19 +450,17 @@ class French:
         elif r < 0.42:
             s = f"{self.adv(year)}, {self.clause()}{self.pp()}."
         elif r < 0.52:
-            s = f"Selon {fr_join('', pick(rng, self.names)) if rng.random() < 0.5 else self.np()[0]}, " \
+            s = f"Selon {pick(rng, self.names) if rng.random() < 0.5 else self.np()[0]}, " \
                 f"{self.clause()}."
         elif r < 0.62:
-            quote = self.clause()
-            s = f"« {quote[0].upper() + quote[1:]} », {pick(rng, FR_SAY)} {pick(rng, self.names)}."
-            return s
+            q = self.clause()
+            return f"« {q[0].upper() + q[1:]} », {pick(rng, FR_SAY)} {pick(rng, self.speakers)}."
         elif r < 0.72:
             role = pick(rng, FR_ROLES).format(city=pick(rng, CITIES))
-            that = self.clause()
-            that = ("qu'" if that.startswith(VOWEL_START) else "que ") + that
-            s = f"{pick(rng, self.names)}, {role}, {pick(rng, FR_THINK)[0]} {that}."
+            s = f"{pick(rng, self.speakers)}, {role}, {pick(rng, FR_THINK)[0]} " \
+                f"{fr_que('que', self.clause())}."
         elif r < 0.87:
-            s = f"{self.clause()}, {pick(rng, FR_CONJ)} {self.clause()}{self.pp()}."
+            s = f"{self.clause()}, {fr_que(pick(rng, FR_CONJ), self.clause())}{self.pp()}."
         else:
             subj, pl = self.np()
             s = f"{subj} {self.v['verb'](rng)[pl]} {self.figure()}{self.pp()}."
@@ -457,9 +470,19 @@ class French:
         return self.np()[0]
 
 
+def en_plural(word: str) -> str:
+    if word.endswith("is"):
+        return word[:-2] + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "sh", "ch", "x")):
+        return word + "es"
+    return word + "s"
+
+
 class English:
-    def __init__(self, model: Model, rng: random.Random, names: list[str]):
-        self.v, self.rng, self.names = model.en, rng, names
+    def __init__(self, model: Model, rng: random.Random, names: list[str], speakers: list[str]):
+        self.v, self.rng, self.names, self.speakers = model.en, rng, names, speakers
 
     def np(self, prep: str = "", pl: bool | None = None, depth: int = 0) -> tuple[str, bool]:
         rng = self.rng
@@ -469,8 +492,7 @@ class English:
         noun = self.v["noun"](rng)
         pl = rng.random() < 0.3 if pl is None else pl
         if pl:
-            noun = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" \
-                else noun + ("es" if noun.endswith(("s", "sh", "ch", "x")) else "s")
+            noun = en_plural(noun)
         words = [noun]
         if rng.random() < 0.4:
             words.insert(0, self.v["adj"](rng)[0])
@@ -518,11 +540,12 @@ class English:
                 f"{self.clause()}."
         elif r < 0.62:
             q = self.clause()
-            return f"\u201c{q[0].upper() + q[1:]},\u201d {pick(rng, self.names)} " \
+            return f"\u201c{q[0].upper() + q[1:]},\u201d {pick(rng, self.speakers)} " \
                    f"{pick(rng, EN_SAY)}."
         elif r < 0.72:
             role = pick(rng, EN_ROLES).format(city=pick(rng, CITIES))
-            s = f"{pick(rng, self.names)}, {role}, {pick(rng, EN_THINK)[0]} that {self.clause()}."
+            s = f"{pick(rng, self.speakers)}, {role}, {pick(rng, EN_THINK)[0]} that " \
+                f"{self.clause()}."
         elif r < 0.87:
             s = f"{self.clause()}, {pick(rng, EN_CONJ)} {self.clause()}{self.pp()}."
         else:
@@ -560,8 +583,10 @@ def article(model: Model, seed: int, i: int) -> tuple[str, str]:
     when = dt.datetime(2015, 1, 1, 6) + dt.timedelta(days=int(rng.random() * 3653),
                                                       minutes=int(rng.random() * 17 * 60))
     source = (model.fr_sources if fr else model.en_sources)(rng)
-    names = tags + [pick(rng, model.people) for _ in range(3)] + [pick(rng, CITIES)]
-    lang = (French if fr else English)(model, rng, names)
+    speakers = [t for t in tags if t in model.people] + [pick(rng, model.people)
+                                                          for _ in range(3)]
+    names = tags + speakers + [pick(rng, CITIES)]
+    lang = (French if fr else English)(model, rng, names, speakers)
 
     title = lang.clause()
     if rng.random() < 0.25:
@@ -569,12 +594,19 @@ def article(model: Model, seed: int, i: int) -> tuple[str, str]:
     title = title[0].upper() + title[1:]
     slug = f"{'-'.join(slugify(title).split('-')[:9])[:70].strip('-')}-{i}"
 
-    target = 300 + int(rng.random() * 550)
+    target = 300 + int(rng.random() * 540)  # the last sentence may pass it by ~50 words
     blocks: list[str] = []
     words = 0
     while words < target:
-        par = " ".join(lang.sentence(when.year) for _ in range(2 + int(rng.random() * 5)))
+        sentences = []
+        for _ in range(2 + int(rng.random() * 5)):
+            sentences.append(lang.sentence(when.year))
+            words += len(sentences[-1].split())
+            if words >= target:
+                break
+        par = " ".join(sentences)
         if not blocks and rng.random() < 0.3:
+            words += 2
             par = f"{pick(rng, CITIES).upper()} — {par}"
         r = rng.random()
         if r < 0.08:  # a name in bold
@@ -585,7 +617,6 @@ def article(model: Model, seed: int, i: int) -> tuple[str, str]:
             if dot and rest:
                 first, _, tail = rest.partition(" ")
                 par = f"{head}. [{first}](https://example.org/{slugify(first) or 'x'}/{i}) {tail}"
-        words += len(par.split())
         blocks.append(par)
         if 1 < len(blocks) and words < target - 60:
             r = rng.random()

@@ -80,7 +80,7 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True,
     if with_index:  # the site's static search is made from the index
         t = time.perf_counter()
         index_articles(config, articles, progress)
-        extra = search.static_files(config.index_dir)
+        extra = _reuse_static(config) or search.static_files(config.index_dir)
         result.timings["index"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -88,6 +88,19 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True,
                              config.site_dir)
     result.timings["write"] = time.perf_counter() - t
     return result
+
+
+def _reuse_static(config: Config) -> dict[str, bytes] | None:
+    """The previous build's static index when the index it was made from is unchanged: it
+    is the costliest part of a rebuild, and the same inputs give the same files."""
+    folder = config.site_dir / search.STATIC_DIR
+    try:
+        if (folder / "key.txt").read_text().strip() != search.static_key(config.index_dir):
+            return None
+        return {str(p.relative_to(config.site_dir)): p.read_bytes()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+    except OSError:
+        return None
 
 
 def index_articles(config: Config, articles: list[Article], progress: Progress = no_progress,

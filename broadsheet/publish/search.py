@@ -594,17 +594,32 @@ def _group_of(field: str) -> str:
     return "tagtext" if field == "tagtext" else field.split("_", 1)[1]
 
 
+STATIC_VERSION = 1  # bump when the static index's format or scoring changes
+
+
+def static_key(index_dir: Path) -> str:
+    """What the static index is made from: the articles' hashes, their labels, the analysis.
+    Equal keys, equal files: a build can then reuse the ones it wrote last time."""
+    parts = [json.dumps({"static": STATIC_VERSION, **fingerprint()}, sort_keys=True)]
+    for name in (HASHES_FILE, LABELS_FILE):
+        try:
+            parts.append((index_dir / name).read_text(encoding="utf-8"))
+        except OSError:
+            parts.append("")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
 def static_files(index_dir: Path) -> dict[str, bytes]:
     """The files of the static index, by path under site/."""
     ix = open_index(index_dir)
     try:
         with ix.searcher() as searcher:
-            return _static_files(searcher, _labels(index_dir))
+            return _static_files(searcher, _labels(index_dir), static_key(index_dir))
     finally:
         ix.close()
 
 
-def _static_files(searcher, labels: dict) -> dict[str, bytes]:
+def _static_files(searcher, labels: dict, static_key_for_files: str) -> dict[str, bytes]:
     reader = searcher.reader()
     # numbered by article id and scored from the live documents alone: an index updated in
     # place (with deleted documents inside) and one built afresh give the same files
@@ -710,6 +725,7 @@ def _static_files(searcher, labels: dict) -> dict[str, bytes]:
             f"BroadsheetSearch.load({json.dumps(f'd/{n // DOCS_PER_SHARD}')},{body});\n").encode()
     meta = {"docs": len(docs), "docsPerShard": DOCS_PER_SHARD, "shards": shards, "big": big,
             "groups": sorted({_group_of(f) for f in fields}), "scale": top / SCALE}
+    files[f"{STATIC_DIR}/key.txt"] = (static_key_for_files + "\n").encode()
     files[f"{STATIC_DIR}/meta.js"] = (
         "BroadsheetSearch.load(\"meta\","
         + json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
