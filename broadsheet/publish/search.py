@@ -343,8 +343,8 @@ def snippet_parts(text: str, terms: set[str], lang: str | None, width: int = 220
     """The passage of text with the most query terms, as plain parts:
     [{'text': 'des ', 'match': False}, {'text': 'frappes', 'match': True}, ...]. Matches are
     found with the document's own analysis, so 'securite' marks 'sécurité' as written."""
-    text = " ".join(text.split())
-    hits = [(s, e) for _, t, s, e in tokens(text, lang) if t in terms]
+    text = " ".join(text[: width * 4].split()) if not terms else " ".join(text.split())
+    hits = [(s, e) for _, t, s, e in tokens(text, lang) if t in terms] if terms else []
     if not hits:
         end = text.rfind(" ", 0, width) if len(text) > width else len(text)
         return [{"text": text[: end if end > 0 else width] + ("…" if len(text) > width else ""),
