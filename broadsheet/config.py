@@ -17,7 +17,7 @@ import yaml
 from broadsheet.errors import ConfigError
 from broadsheet.tags import TagPolicy, policy_from_config
 
-_LANG = re.compile(r"^[a-z]{2,3}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # as front matter's `language`
 
 
 @dataclass(frozen=True)

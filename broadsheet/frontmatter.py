@@ -38,15 +38,15 @@ def dump(article: Article) -> str:
     return f"---\n{meta}---\n\n{body}\n" if body else f"---\n{meta}---\n"
 
 
-def split(text: str, path: str | Path) -> tuple[str, str, int]:
-    """Return (yaml text, body, line number of the body's first line)."""
+def split(text: str, path: str | Path) -> tuple[str, str]:
+    """Return (yaml text, body)."""
     text = text.removeprefix("\ufeff")
     lines = text.splitlines(keepends=True)
     if not lines or not _FENCE.match(lines[0].rstrip("\r\n")) or lines[0].startswith("..."):
         raise ContentError("no front matter: the file must start with a '---' line", path, 1)
     for i in range(1, len(lines)):
         if _FENCE.match(lines[i].rstrip("\r\n")):
-            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+            return "".join(lines[1:i]), "".join(lines[i + 1:])
     raise ContentError("front matter opened on line 1 is never closed with '---'", path, 1)
 
 
@@ -97,7 +97,7 @@ def _date(value, key, path, line):
 def load(text: str, path: str | Path) -> Article:
     """Parse and validate one content file."""
     path = Path(path)
-    meta_text, body, _ = split(text, path)
+    meta_text, body = split(text, path)
     data, lines = _parse_yaml(meta_text, path)
     if data is None:
         data = {}

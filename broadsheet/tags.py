@@ -42,10 +42,6 @@ class TagPolicy:
             out.append(tag)
         return tuple(out)
 
-    def variants(self) -> dict[str, str]:
-        """Every spelling the owner named (synonyms, old names) -> its display form."""
-        return dict(self.canonical)
-
 
 def policy_from_config(data: object) -> tuple[TagPolicy, list[str]]:
     """The `tags:` section of site.yaml -> (policy, problems). Shape:

@@ -226,7 +226,7 @@ def consent(state: State) -> State:
     reports in the third person, and its lines stay ordinary text. `structure` removes banner
     lines outside the body, and inside it only the densest (three phrases or more)."""
     lex = lexicon()
-    phrases = lexicon().consent_phrases
+    phrases = lex.consent_phrases
 
     def owner(text: str) -> list[str]:
         m = re.match(r"^(?P<name>.{2,50}?)\s+(?:utilise|uses|use|verwendet|nutzt|utiliza|utilizza)"
@@ -234,7 +234,7 @@ def consent(state: State) -> State:
                      unicodedata.normalize("NFC", text))
         name = m.group("name") if m else ""
         # "We use cookies", "This website uses cookies" name nobody
-        if name[:1].isupper() and norm(name.split()[0]) not in lexicon().not_names:
+        if name[:1].isupper() and norm(name.split()[0]) not in lex.not_names:
             return [name]
         return []
 

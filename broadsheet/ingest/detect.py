@@ -170,7 +170,7 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     skip = lex.not_names | frozenset(lex.months) | frozenset(lex.agencies)
     counts: Counter[str] = Counter()
     adjectives = gaz.adjectives.get(language or "", {})
-    owner = policy.variants()
+    owner = policy.canonical  # every spelling the site owner named -> its display form
 
     def count(text: str, weight: int) -> None:
         if gaz.phrases is not None:  # "Etat islamique" first, so that "Etat" is not a name too

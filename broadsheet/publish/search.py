@@ -515,7 +515,11 @@ class SearchIndex:
                 matched = searcher.docs_for_query(query.And([q, restrict]) if restrict else q)
                 out["facets"] = _count_facets(matched, self._facets_of(searcher), labels)
             if total == 0 and words:
-                out["suggestion"] = _suggest(searcher, _WORD.findall(words))
+                fixed = _suggest(searcher, _WORD.findall(words))
+                if fixed:  # the filters stay as they were
+                    fixed += "".join(f' {k}:"{v}"' if " " in v else f" {k}:{v}"
+                                     for k, v in sorted(filters.items()))
+                out["suggestion"] = fixed
         return out
 
 
