@@ -144,7 +144,6 @@ def first_query_bytes(site: Path, index_dir: Path, query: str) -> int:
         for group, found in entry.items():
             key = f"{group}:{found}"
             need(meta["big"].get(key) or f"p/{s.fnv1a(key) % meta['shards']['p']}")
-    labels = json.loads((index_dir / s.LABELS_FILE).read_text(encoding="utf-8"))
     ix = s.SearchIndex(index_dir)
     try:  # the first page's documents: their numbers in the static index are by id order
         hits = ix.search(query, limit=10, facets=False)["hits"]
@@ -153,11 +152,10 @@ def first_query_bytes(site: Path, index_dir: Path, query: str) -> int:
     order = {}
     docs = sorted((site / "search" / "d").glob("*.js"), key=lambda p: int(p.stem))
     for p in docs:
-        for i, d in enumerate(load(f"d/{p.stem}")[0]):
+        for d in load(f"d/{p.stem}")[0]:
             order[d[0]] = int(p.stem)
     for hit in hits:
         need(f"d/{order[hit['url']]}")
-    del labels
     return total
 
 

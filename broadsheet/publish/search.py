@@ -26,7 +26,6 @@ import re
 import shutil
 import threading
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
