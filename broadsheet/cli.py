@@ -20,6 +20,7 @@ from pathlib import Path
 from broadsheet import __version__
 from broadsheet.config import Config, load_config
 from broadsheet.errors import BroadsheetError
+from broadsheet.fsutil import atomic_write
 
 
 def _progress_factory(quiet: bool):
@@ -52,7 +53,8 @@ def _config(args) -> Config:
 # --- verbs: each returns an exit code ---------------------------------------------------------
 
 def cmd_ingest(args, config: Config) -> int:
-    from broadsheet.ingest.pipeline import default_jobs, ingest
+    from broadsheet.ingest.pipeline import ingest
+    from broadsheet.parallel import default_jobs
 
     paths = [Path(p) for p in args.paths] or [config.raw_dir]
     report = ingest(paths, config.content_dir, force=args.force, default_language=config.language,
@@ -71,22 +73,28 @@ def cmd_ingest(args, config: Config) -> int:
 
 
 def cmd_build(args, config: Config) -> int:
-    from broadsheet.publish.pipeline import build
+    from broadsheet.publish.pipeline import build, changed_urls
+    from broadsheet.parallel import default_jobs
 
     result = build(config, strict=args.strict, with_index=not getattr(args, "no_index", False),
+                   full=getattr(args, "full", False), jobs=getattr(args, "jobs", 0) or default_jobs(),
                    progress=_progress_factory(args.quiet))
     for err in result.errors:
         _warn(err)
+    if getattr(args, "changed_urls", None):
+        atomic_write(Path(args.changed_urls),
+                     "".join(f"{url}\n" for url in changed_urls(config, result.changed)))
     timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-    _say(f"build: {result.articles} articles, {result.written} files -> {_rel(config.site_dir)}"
-         f" ({timing}); {len(result.errors)} files with errors")
+    _say(f"build: {result.articles} articles; {result.written} files written, {result.unchanged} "
+         f"unchanged, {result.removed} removed -> {_rel(config.site_dir)} ({timing}); "
+         f"{len(result.errors)} files with errors")
     return 1 if result.errors else 0
 
 
 def cmd_index(args, config: Config) -> int:
     from broadsheet.publish.pipeline import index_articles, load
 
-    articles, errors = load(config)
+    articles, errors, _ = load(config)
     for err in errors:
         _warn(err)
     report = index_articles(config, articles, _progress_factory(args.quiet), full=args.full)
@@ -241,6 +249,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", metavar="DIR", help="site folder to write (default: config)")
     s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
     s.add_argument("--no-index", action="store_true", help="write the site only")
+    s.add_argument("--full", action="store_true",
+                   help="ignore the last build's state: render everything, rebuild the index")
+    s.add_argument("--changed-urls", metavar="FILE",
+                   help="write the absolute URLs of files written or removed (for CDN purges)")
+    s.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="processes for rendering (default: the CPUs, up to 4)")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("index", parents=[common], help="content/ -> the search index only")

@@ -33,6 +33,7 @@ class Config:
     static_dir: Path = Path("static")
     site_dir: Path = Path("site")
     index_dir: Path = Path(".broadsheet/index")
+    state_dir: Path = Path(".broadsheet/build")  # what the last build did: rebuilds redo the rest
     per_page: int = 10
     feed_size: int = 20
     tags: TagPolicy = field(default_factory=TagPolicy)
@@ -43,7 +44,8 @@ class Config:
         return urlsplit(self.base_url).path or "/"
 
 
-_PATH_KEYS = {"raw_dir", "content_dir", "templates_dir", "static_dir", "site_dir", "index_dir"}
+_PATH_KEYS = {"raw_dir", "content_dir", "templates_dir", "static_dir", "site_dir", "index_dir",
+              "state_dir"}
 _KEYS = [f.name for f in dataclasses.fields(Config) if f.name != "path"]
 
 
@@ -131,11 +133,11 @@ def _check_outputs(config_path: Path, values: dict) -> None:
     inputs = {"config": config_path, **{k: values[k] for k in
                                         ("raw_dir", "content_dir", "templates_dir", "static_dir")}}
     problems = []
-    for key in ("site_dir", "index_dir"):
+    for key in ("site_dir", "index_dir", "state_dir"):
         out = Path(values[key]).resolve()
         for name, inp in inputs.items():
             inp = Path(inp).resolve()
-            if inp == out or inp.is_relative_to(out) or (key == "index_dir" and out.is_relative_to(
+            if inp == out or inp.is_relative_to(out) or (key != "site_dir" and out.is_relative_to(
                     Path(values["site_dir"]).resolve())):
                 problems.append(f"'{key}' ({out}) would replace {name} ({inp})"
                                 if inp == out or inp.is_relative_to(out)

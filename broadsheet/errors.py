@@ -23,6 +23,9 @@ class BroadsheetError(Exception):
         self.path = str(path) if path is not None else None
         self.line = line
 
+    def __reduce__(self):  # raised in a worker process, re-raised whole in the parent
+        return type(self), (self.message, self.path, self.line)
+
     def __str__(self) -> str:
         where = ""
         if self.path is not None:

@@ -149,8 +149,10 @@ class Page:
 
 @dataclass
 class BuildResult:
-    written: int = 0
+    written: int = 0  # files of site/ written (new or changed bytes)
     removed: int = 0
+    unchanged: int = 0
+    changed: list = field(default_factory=list)  # paths under site/ written or removed
     articles: int = 0
     errors: list = field(default_factory=list)  # BroadsheetError, one per skipped file
     timings: dict = field(default_factory=dict)

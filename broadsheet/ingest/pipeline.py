@@ -6,9 +6,8 @@ import hashlib
 import os
 import re
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from functools import partial
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,31 +22,8 @@ from broadsheet.ingest.duplicates import Candidate, find_duplicates
 from broadsheet.ingest.lexicon import norm
 from broadsheet.ingest.parse import find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
+from broadsheet.parallel import Progress, default_jobs, no_progress, parallel_map
 from broadsheet.tags import TagPolicy
-
-Progress = Callable[[Iterable, str, int], Iterable]
-
-
-def no_progress(items: Iterable, desc: str, total: int) -> Iterable:
-    return items
-
-
-PARALLEL_FROM = 200  # fewer articles than this: a process pool costs more than it saves
-
-
-def parallel_map(fn: Callable, items: list, jobs: int, progress: Progress, desc: str) -> list:
-    """fn over items, in order, on `jobs` processes when it pays (cleaning and detection are
-    pure functions of one article: the result is the same as a plain map)."""
-    if jobs <= 1 or len(items) < PARALLEL_FROM:
-        return [fn(x) for x in progress(items, desc, len(items))]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(progress(pool.map(fn, items, chunksize=32), desc, len(items)))
-
-
-def default_jobs() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                      else os.cpu_count() or 1))
-
 
 @dataclass
 class IngestReport:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin
 
 import jinja2
+import jinja2.meta
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -70,6 +72,35 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
     )
     env.filters.update(markdown=markdown_html, plain=plain_text, iso=iso, day=day)
     return env
+
+
+def template_fingerprints(env: jinja2.Environment) -> dict[str, str]:
+    """Each template's source together with every template it extends, includes or imports,
+    hashed: a page is rendered again when any of them changes, and only then."""
+    names = env.list_templates()
+    own: dict[str, bytes] = {}
+    refs: dict[str, set[str]] = {}
+    for name in names:
+        source = env.loader.get_source(env, name)[0]
+        own[name] = source.encode("utf-8")
+        try:
+            found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
+        except jinja2.TemplateSyntaxError:
+            found = {None}  # rendering will report it; meanwhile assume anything
+        refs[name] = set(names) if None in found else found & set(names)
+    prints = {}
+    for name in names:
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(refs[current])
+        h = hashlib.blake2b(digest_size=16)
+        for dep in sorted(seen):
+            h.update(dep.encode() + b"\0" + own[dep] + b"\0")
+        prints[name] = h.hexdigest()
+    return prints
 
 
 def site_context(config: Config) -> dict:

@@ -1,35 +1,83 @@
-"""Publish atomically: the whole site is written beside site/, then swapped in. A build that
-fails at any point leaves the previous site/ as it was."""
+"""Publish atomically: the next site is made beside site/, then swapped in. A build that fails
+or is killed at any point leaves the previous site/ as it was.
+
+An incremental build does not copy the site: the new tree starts as hard links to the old
+site's files (no data copied), changed files are replaced by new files (never written through
+a link, which would change the old site too) and files no longer produced are unlinked.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
 from broadsheet.errors import BuildError
 from broadsheet.fsutil import fresh_dir_beside, swap_in
+from broadsheet.publish.state import digest
 
 
-def publish(files: Iterable[tuple[str, bytes]], static_dir: Path, site_dir: Path) -> int:
-    """Write (path, bytes) pairs and static/ (as site/static/) into a new tree, then swap it
-    in place of site_dir. Returns the number of files written."""
-    new = fresh_dir_beside(site_dir)
-    root = new.resolve()
-    count = 0
+def link_tree(src: Path, dst: Path) -> set[str]:
+    """Hard-link every file of src into dst (an empty folder); returns their paths."""
+    linked: set[str] = set()
+    stack = [(src, dst, "")]
+    while stack:
+        s, d, prefix = stack.pop()
+        with os.scandir(s) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    os.mkdir(d / e.name)
+                    stack.append((Path(e.path), d / e.name, f"{prefix}{e.name}/"))
+                elif e.is_file(follow_symlinks=False):
+                    os.link(e.path, d / e.name)
+                    linked.add(prefix + e.name)
+    return linked
+
+
+def write_file(root: Path, rel: str, data: bytes) -> tuple[int, int]:
+    """Write data at root/rel as a new file; returns its (size, mtime)."""
+    target = root / rel
+    if ".." in rel.split("/") or rel.startswith("/") or "\\" in rel or "\0" in rel:
+        raise BuildError("page path escapes the site folder", rel)  # slugs are validated too
     try:
-        if static_dir.is_dir():
-            shutil.copytree(static_dir, new / "static", symlinks=False)
-            count += sum(1 for p in (new / "static").rglob("*") if p.is_file())
-        for rel, data in files:
-            target = (new / rel).resolve()
-            if not target.is_relative_to(root):  # slugs are validated; this is the last guard
-                raise BuildError("page path escapes the site folder", rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            count += 1
-        swap_in(new, site_dir)
-    except BaseException:
-        shutil.rmtree(new, ignore_errors=True)
-        raise
-    return count
+        os.unlink(target)  # it may be a link to the published site's file
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "xb") as f:
+        f.write(data)
+    st = os.stat(target)
+    return st.st_size, st.st_mtime_ns
+
+
+class Staging:
+    """The next site/, beside the current one. `keep=True` starts from the current files."""
+
+    def __init__(self, site_dir: Path, keep: bool):
+        self.site_dir = site_dir
+        self.root = fresh_dir_beside(site_dir)
+        self.linked: set[str] = set()
+        try:
+            if keep and site_dir.is_dir():
+                self.linked = link_tree(site_dir, self.root)
+        except BaseException:
+            self.discard()
+            raise
+
+    def write(self, rel: str, data: bytes) -> tuple[int, int]:
+        return write_file(self.root, rel, data)
+
+    def remove(self, rel: str) -> None:
+        (self.root / rel).unlink(missing_ok=True)
+        parent = (self.root / rel).parent
+        while parent != self.root and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+
+    def sha_of(self, rel: str) -> str:
+        return digest((self.root / rel).read_bytes())
+
+    def publish(self) -> None:
+        swap_in(self.root, self.site_dir)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,54 @@
+"""Pure: what a page is made of, as one hash. Two builds that give a page the same
+fingerprint render the same bytes, so an incremental build renders only the pages whose
+fingerprint changed.
+
+A page is made of its template (with the templates it uses), the site's settings, and its
+context. An article in a context stands for its whole content (its file's hash and the tags
+the site's policy gave it), so any edit to it reaches every page it appears on; a page
+whose visible content is in fact unchanged renders to the same bytes and is not rewritten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+
+from broadsheet.model import Article, Page, Tag
+
+
+def article_digest(source_sha: str, article: Article) -> str:
+    """An article as a page sees it: its file, plus the tags the site policy made of them."""
+    tags = "\x1f".join(article.tags)
+    return hashlib.blake2b(f"{source_sha}\x1e{tags}".encode(), digest_size=12).hexdigest()
+
+
+def _canon(value: object, digests: Mapping[str, str]) -> object:
+    if isinstance(value, Article):
+        return "A:" + digests[value.slug]
+    if isinstance(value, Tag):
+        return ["T", value.name, value.slug]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _canon(v, digests) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_canon(v, digests) for v in value]
+    if isinstance(value, dt.date):  # datetimes too, zone included
+        return ["D", value.isoformat()]
+    # a new kind of value in a page's context must say how it is fingerprinted
+    raise TypeError(f"cannot fingerprint a {type(value).__name__} in a page's context")
+
+
+def page_fingerprint(page: Page, template: str, site: str, digests: Mapping[str, str]) -> str:
+    """template: the fingerprint of the page's template; site: of the site's settings."""
+    body = json.dumps(_canon(page.context, digests), ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return hashlib.blake2b(f"{template}\x1e{site}\x1e{page.template}\x1e{body}".encode(
+        "utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def site_fingerprint(site: dict) -> str:
+    return hashlib.blake2b(json.dumps(site, sort_keys=True, ensure_ascii=False).encode(),
+                           digest_size=16).hexdigest()

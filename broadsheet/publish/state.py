@@ -1,0 +1,124 @@
+"""The build state: what the last build read and wrote, kept in state_dir between builds (and
+between CI runs, when the folder is cached) so that a rebuild reads, renders and writes only
+what changed. Losing it costs time, never correctness: without it the build is cold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from broadsheet import __version__
+from broadsheet.fsutil import atomic_write
+from broadsheet.model import Article
+
+STATE_FILE = "state.pickle"
+STATE_VERSION = 1  # bump when the layout below changes
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stat_of(path: Path | str) -> tuple[int, int]:
+    """(size, mtime in ns): equal stats mean an unchanged file, as git's index assumes."""
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+@dataclass
+class Source:
+    """A content file as the last build read it."""
+    stat: tuple[int, int]
+    sha: str  # of its bytes: a file touched but not changed (a git checkout) is not re-parsed
+    article: Article | None  # None when it failed: such files are read again every build
+
+
+@dataclass
+class Output:
+    """A file of site/ as the last build left it."""
+    stat: tuple[int, int]
+    sha: str
+
+
+@dataclass
+class BuildState:
+    code: str = ""  # the code that made it: another version discards the state
+    inputs: str = ""  # every input's stat, hashed: equal means there is nothing to do
+    with_index: bool = True
+    sources: dict[str, Source] = field(default_factory=dict)  # content file name -> Source
+    pages: dict[str, str] = field(default_factory=dict)  # page path -> its inputs' fingerprint
+    outputs: dict[str, Output] = field(default_factory=dict)  # path under site/ -> Output
+
+
+def code_fingerprint() -> str:
+    """broadsheet's own source: output made by other code must be made again."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.blake2b(f"{STATE_VERSION}:{__version__}".encode(), digest_size=16)
+    for path in sorted(package.rglob("*.py")) + sorted((package / "data").glob("*")):
+        h.update(str(path.relative_to(package)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class _Unpickler(pickle.Unpickler):
+    """The state holds only these types: a tampered file cannot make pickle run anything."""
+    ALLOWED = {("broadsheet.publish.state", n) for n in ("Source", "Output", "BuildState")} | {
+        ("broadsheet.model", "Article"), ("datetime", "date"), ("datetime", "datetime"),
+        ("datetime", "timezone"), ("datetime", "timedelta"), ("pathlib", "PosixPath"),
+        ("copyreg", "_reconstructor"), ("builtins", "object")}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"unexpected {module}.{name} in the build state")
+        return super().find_class(module, name)
+
+
+def load_state(state_dir: Path, code: str) -> BuildState | None:
+    """The last build's state, or None (first build, other code, unreadable: build cold)."""
+    try:
+        with open(state_dir / STATE_FILE, "rb") as f:
+            state = _Unpickler(f).load()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return None
+    if not isinstance(state, BuildState) or state.code != code:
+        return None
+    return state
+
+
+def save_state(state_dir: Path, state: BuildState) -> None:
+    atomic_write(state_dir / STATE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def clear_state(state_dir: Path) -> None:
+    (state_dir / STATE_FILE).unlink(missing_ok=True)
+
+
+def listing(folder: Path) -> list[tuple[str, int, int]]:
+    """(relative path, size, mtime) of every file under folder, sorted; [] when absent."""
+    out = []
+    if not folder.is_dir():
+        return out
+    stack = [(folder, "")]
+    while stack:
+        path, prefix = stack.pop()
+        with os.scandir(path) as entries:
+            for e in entries:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((Path(e.path), f"{prefix}{e.name}/"))
+                else:
+                    st = e.stat()
+                    out.append((prefix + e.name, st.st_size, st.st_mtime_ns))
+    return sorted(out)
+
+
+def inputs_fingerprint(*parts: object) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+

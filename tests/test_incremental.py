@@ -1,0 +1,199 @@
+"""Incremental builds: after any sequence of changes, the site is byte-identical to a cold
+build of the same inputs, and a rebuild writes only what changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import make_project, run
+from broadsheet.config import load_config
+from broadsheet.frontmatter import dump
+from broadsheet.model import Article
+from broadsheet.publish.pipeline import build
+
+WORDS = ("Paris", "Bruxelles", "élection", "ministre", "accord", "économie", "sécurité", "Syrie",
+         "réforme", "budget", "grève", "hôpital", "école", "énergie", "climat", "frontière")
+TAGS = ("Syrie", "Irak", "France", "Économie", "Santé", "Climat", "Union européenne")
+
+
+def article(i: int, **changes) -> Article:
+    words = [WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(40)]
+    fields = dict(
+        title=f"Article numéro {i} sur {WORDS[i % len(WORDS)]}", slug=f"article-{i:03d}",
+        date=dt.date(2020, 1, 1) + dt.timedelta(days=(i * 37) % 400),
+        language="fr", source=("Le Quotidien", "La Gazette", "News Daily")[i % 3],
+        tags=tuple(TAGS[(i + k * 2) % len(TAGS)] for k in range(1 + i % 3)),
+        body=" ".join(words[:20]) + ".\n\n" + " ".join(words[20:]) + ".", id=f"id{i:03d}")
+    fields.update(changes)
+    return Article(**fields)
+
+
+def put(config: Path, a: Article) -> None:
+    (config.parent / "content" / f"{a.slug}.md").write_text(dump(a), encoding="utf-8")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cold(config: Path, tmp: Path) -> dict[str, bytes]:
+    """A cold build of the same inputs, in a fresh copy of the project."""
+    other = tmp / "cold"
+    shutil.rmtree(other, ignore_errors=True)
+    other.mkdir()
+    for name in ("content", "templates", "static"):
+        shutil.copytree(config.parent / name, other / name)
+    shutil.copy(config, other / "site.yaml")
+    assert run(other / "site.yaml", "build", "--full") == 0
+    return tree(other / "site")
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """A project of 30 articles, 3 to a listing page, so pages shift when articles do."""
+    config = make_project(tmp_path / "proj", raw_files=[])
+    text = config.read_text().replace("per_page: 10", "per_page: 3").replace(
+        "feed_size: 20", "feed_size: 5")
+    config.write_text(text)
+    for i in range(30):
+        put(config, article(i))
+    assert run(config, "build") == 0
+    return config
+
+
+def edit_template(config: Path, name: str, old: str, new: str) -> None:
+    path = config.parent / "templates" / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+STEPS = {
+    "edit a body": lambda c: put(c, article(4, body="Un texte entièrement nouveau sur Mombasa.")),
+    "edit a title": lambda c: put(c, article(7, title="Un titre changé")),
+    "add articles": lambda c: [put(c, article(i)) for i in range(30, 40)],
+    "delete an article": lambda c: (c.parent / "content" / "article-012.md").unlink(),
+    "change tags": lambda c: put(c, article(5, tags=("Zanzibar", "Syrie"))),
+    "drop a tag everywhere": lambda c: [put(c, article(i, tags=())) for i in range(40)
+                                         if i != 12 and "Santé" in article(i).tags],
+    "move in time": lambda c: put(c, article(9, date=dt.date(2031, 5, 1))),
+    "undated": lambda c: put(c, article(10, date=None)),
+    "edit the article template": lambda c: edit_template(
+        c, "article.html", '<article class="article">', '<article class="article story">'),
+    "edit a macro": lambda c: edit_template(c, "_macros.html", "</", "</"),  # same bytes
+    "edit the base template": lambda c: edit_template(c, "base.html", "<body", "<body data-x=\"1\""),
+    "edit the config": lambda c: c.write_text(c.read_text().replace(
+        'title: "broadsheet sample"', 'title: "Autre titre"')),
+    "tag synonym in the config": lambda c: c.write_text(c.read_text().replace(
+        "État islamique: [", "Syrie: [Zanzibar]\n    État islamique: [")),
+    "edit a static file": lambda c: (c.parent / "static" / "style.css").write_text(
+        (c.parent / "static" / "style.css").read_text() + "\n/* changed */\n"),
+    "touch without change": lambda c: (c.parent / "content" / "article-001.md").touch(),
+}
+
+
+def test_incremental_builds_equal_cold_builds_step_by_step(small, tmp_path):
+    for name, step in STEPS.items():
+        step(small)
+        assert run(small, "build") == 0, name
+        assert tree(small.parent / "site") == cold(small, tmp_path), name
+
+
+def test_an_edit_rewrites_only_the_pages_it_shows_on(small, tmp_path):
+    config = load_config(small)
+    target = article(4)
+    put(small, article(4, body=target.body + "\n\nUne phrase de plus."))
+    urls = tmp_path / "changed.txt"
+    assert run(small, "build", "--changed-urls", str(urls)) == 0
+    changed = urls.read_text().split()
+    paths = {u.removeprefix(config.base_url) for u in changed}
+    # the article page, the feed when it is among the latest: nothing that shows no body
+    assert "articles/article-004.html" in paths
+    assert not any(p.startswith(("tags/", "page/")) for p in paths), paths
+    assert "index.html" not in paths
+    assert all(p == "articles/article-004.html" or p == "feed.xml" or p.startswith("search/")
+               for p in paths), paths
+
+    put(small, article(4, title="Un titre neuf"))  # the title shows on listings too
+    assert run(small, "build", "--changed-urls", str(urls)) == 0
+    paths = {u.removeprefix(config.base_url) for u in urls.read_text().split()}
+    shown_on = {str(p.relative_to(config.site_dir)) for p in config.site_dir.rglob("*.html")
+                if "articles/article-004.html" in p.read_text(encoding="utf-8")}
+    assert len(shown_on) >= 4  # home or a later page, its tags' pages, the article itself
+    html = {p for p in paths if p.endswith(".html")}
+    assert html == shown_on | {"articles/article-004.html"}, html ^ shown_on
+
+
+def test_no_op_build_reads_and_writes_nothing(small):
+    config = load_config(small)
+    before = {p: p.stat().st_mtime_ns for p in (config.site_dir).rglob("*") if p.is_file()}
+    result = build(config)
+    assert result.written == 0 and result.removed == 0 and result.unchanged == len(before)
+    assert "load" not in result.timings  # decided from the files' stat alone
+    assert {p: p.stat().st_mtime_ns for p in config.site_dir.rglob("*") if p.is_file()} == before
+
+
+def test_deleted_article_pages_go_and_are_listed(small, tmp_path):
+    config = load_config(small)
+    (small.parent / "content" / "article-012.md").unlink()
+    urls = tmp_path / "changed.txt"
+    assert run(small, "build", "--changed-urls", str(urls)) == 0
+    assert not (config.site_dir / "articles" / "article-012.html").exists()
+    assert config.base_url + "articles/article-012.html" in urls.read_text().split()
+
+
+def test_a_hand_edited_site_file_is_repaired(small, tmp_path):
+    config = load_config(small)
+    page = config.site_dir / "articles" / "article-002.html"
+    good = page.read_bytes()
+    page.write_bytes(b"vandalised")
+    (config.site_dir / "stray.html").write_text("not ours")
+    assert run(small, "build") == 0
+    assert page.read_bytes() == good and not (config.site_dir / "stray.html").exists()
+    assert tree(config.site_dir) == cold(small, tmp_path)
+
+
+def test_a_failed_rebuild_leaves_site_and_next_build_right(small, tmp_path):
+    config = load_config(small)
+    before = tree(config.site_dir)
+    put(small, article(3, title="Changé"))
+    template = small.parent / "templates" / "list.html"
+    good = template.read_text()
+    template.write_text(good.replace("{{ article.title }}", "{{ article.title | nosuchfilter }}"))
+    assert run(small, "build") == 1
+    assert tree(config.site_dir) == before
+    template.write_text(good)
+    assert run(small, "build") == 0
+    assert tree(config.site_dir) == cold(small, tmp_path)
+
+
+def test_unchanged_files_are_not_rewritten_by_an_edit(small):
+    config = load_config(small)
+    other = config.site_dir / "articles" / "article-020.html"
+    inode = other.stat().st_ino
+    put(small, article(4, title="Encore un autre titre"))
+    assert build(config).written > 0
+    assert other.stat().st_ino == inode  # the same file, carried over by a hard link
+
+
+def test_parallel_rendering_gives_the_same_site(small, tmp_path, monkeypatch):
+    from broadsheet.publish import pipeline
+    config = load_config(small)
+    monkeypatch.setattr(pipeline, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(pipeline, "RENDER_CHUNK", 7)
+    build(config, full=True, jobs=2)
+    assert tree(config.site_dir) == cold(small, tmp_path)
+
+
+def test_lost_state_means_a_cold_build(small, tmp_path):
+    config = load_config(small)
+    shutil.rmtree(config.state_dir)
+    put(small, article(6, title="Après la perte"))
+    result = build(config)
+    assert result.written > 50  # everything, since nothing is known
+    assert tree(config.site_dir) == cold(small, tmp_path)
