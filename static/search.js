@@ -1,7 +1,8 @@
 // The search page. Two engines behind one page:
 //  - served: the preview server's /api/search (Whoosh), with facet counts;
 //  - static: the index written at build time into search/ (any static host, or file://),
-//    loaded shard by shard with <script> tags, ranked with the BM25 scores Whoosh computed.
+//    loaded shard by shard with <script> tags, ranked with Whoosh's BM25F from the raw
+//    term frequencies and field lengths the postings carry.
 // The page tries the server first and quietly uses the static index when there is none.
 // Everything from the index is put in the page with textContent: titles come from the web.
 (function () {
@@ -46,15 +47,31 @@
   var WORD = /[\p{L}\p{N}_]+/gu;
 
   function postings(meta, key) {
+    // doc key -> score. A filter's posting is its documents; a term's has one list per field
+    // of its group, each entry "delta.length[.tf]" in base 36, scored here with Whoosh's
+    // BM25F (idf = log(N / (df + 1)) + 1, the field's boost on tf, its average length)
     var file = meta.big[key] || ("p/" + (fnv1a(key) % meta.shards.p));
     return need(file).then(function (shard) {
-      var out = new Map(), text = shard[key];
-      if (!text) return out;
-      var doc = 0;
-      text.split(",").forEach(function (pair) {
-        var p = pair.split(".");
-        doc += parseInt(p[0], 36);
-        out.set(doc, parseInt(p[1], 36));
+      var out = new Map(), value = shard[key];
+      if (!value) return out;
+      if (typeof value === "string") {
+        var d = 0;
+        value.split(",").forEach(function (part) { d += parseInt(part, 36); out.set(d, 0); });
+        return out;
+      }
+      var fields = meta.groups[key.slice(0, key.indexOf(":"))] || [];
+      var B = meta.bm25[0], K1 = meta.bm25[1];
+      value.forEach(function (list, i) {
+        if (!list || !fields[i]) return;
+        var entries = list.split(","), boost = fields[i][1], avgfl = fields[i][2];
+        var idf = Math.log(meta.docs / (entries.length + 1)) + 1, doc = 0;
+        entries.forEach(function (entry) {
+          var p = entry.split(".");
+          doc += parseInt(p[0], 36);
+          var fl = parseInt(p[1], 36), tf = (p.length > 2 ? parseInt(p[2], 36) : 1) * boost;
+          var score = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl));
+          out.set(doc, (out.get(doc) || 0) + score);
+        });
       });
       return out;
     });
@@ -67,7 +84,7 @@
       if (entry) return entry;  // the groups where the word is indexed, with its term there
       if (folded.length < 2) return null;
       var guess = {};  // a form no article uses: look it up as written in every group
-      meta.groups.forEach(function (g) { guess[g] = folded; });
+      Object.keys(meta.groups).forEach(function (g) { guess[g] = folded; });
       return guess;
     });
   }
@@ -119,8 +136,8 @@
         });
         if (scores === null) {  // no words, or only stop words: the filters decide
           scores = new Map();
-          if (filterKeys.length) {
-            for (var d = 0; d < meta.docs; d++) scores.set(d, 0);
+          if (filterKeys.length) {  // the first filter's documents, narrowed by the others
+            parts[2][0].forEach(function (s, d) { scores.set(d, 0); });
           }
         }
         parts[1].filter(Boolean).forEach(function (w) { w.docs.forEach(function (s, d) { scores.delete(d); }); });
@@ -128,8 +145,8 @@
         var ranked = Array.from(scores.entries()).sort(function (a, b) { return b[1] - a[1] || a[0] - b[0]; });
         var slice = ranked.slice((page - 1) * limit, page * limit);
         return Promise.all(slice.map(function (r) {
-          return need("d/" + Math.floor(r[0] / meta.docsPerShard)).then(function (docs) {
-            var x = docs[r[0] % meta.docsPerShard];
+          return need("d/" + (r[0] % meta.shards.d)).then(function (docs) {
+            var x = docs[r[0].toString(36)];
             return {url: x[0], title: x[1], date: x[2] || null, source: x[3] || null,
                     language: x[4] || null, tags: x[5], snippet_parts: mark(x[6], highlight, x[4]),
                     tagKeys: x[7], sourceKey: x[8]};

@@ -24,8 +24,10 @@ import json
 import math
 import re
 import shutil
+import sqlite3
 import threading
 import unicodedata
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -228,16 +230,27 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
     stored = _read_json(index_dir / HASHES_FILE)
     usable = (not full and isinstance(stored, dict) and index.exists_in(str(index_dir))
               and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint())
+    made: dict[str, Document] = {}
+
+    def document(entry: Entry) -> Document:  # built once for the index and the static cache
+        doc = made.get(entry.id)
+        if doc is None:
+            doc = made[entry.id] = entry.document()
+        return doc
+
+    report = None
     if usable:
         try:
-            report = _update(entries, stored, index_dir)
+            report = _update(entries, stored, index_dir, document)
         except Exception:  # a damaged index is rebuilt, never patched
             pass
         else:
             for name, text in side.items():
                 atomic_write(index_dir / name, text)
-            return report
-    return _rebuild(entries, index_dir, side)
+    if report is None:
+        report = _rebuild(entries, index_dir, side, document, keep_cache=not full)
+    update_static_cache(index_dir, entries, document, reset=full)
+    return report
 
 
 def _read_json(path: Path):
@@ -247,7 +260,8 @@ def _read_json(path: Path):
         return None
 
 
-def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str]) -> IndexReport:
+def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str], document,
+             keep_cache: bool = True) -> IndexReport:
     new = fresh_dir_beside(index_dir)
     try:
         ix = index.create_in(str(new), schema())
@@ -256,9 +270,11 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str]) -> Ind
         procs = PROCS if len(entries) >= PARALLEL_FROM else 1
         writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
         for entry in entries:
-            writer.add_document(**_fields(entry.document()))
+            writer.add_document(**_fields(document(entry)))
         writer.commit()
         ix.close()
+        if keep_cache and (index_dir / STATIC_CACHE).is_file():  # still good for the export
+            shutil.copy2(index_dir / STATIC_CACHE, new / STATIC_CACHE)
         atomic_write(new / FINGERPRINT_FILE, json.dumps(fingerprint(), sort_keys=True))
         for name, text in side.items():
             atomic_write(new / name, text)
@@ -269,7 +285,7 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str]) -> Ind
     return IndexReport(added=len(entries), full=True)
 
 
-def _update(entries: list[Entry], stored: dict, index_dir: Path) -> IndexReport:
+def _update(entries: list[Entry], stored: dict, index_dir: Path, document) -> IndexReport:
     report = IndexReport()
     changed = [e for e in entries if stored.get(e.id) != e.hash]
     gone = sorted(set(stored) - {e.id for e in entries})
@@ -282,7 +298,7 @@ def _update(entries: list[Entry], stored: dict, index_dir: Path) -> IndexReport:
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
         for entry in changed:
-            writer.update_document(**_fields(entry.document()))
+            writer.update_document(**_fields(document(entry)))
             if entry.id in stored:
                 report.updated += 1
             else:
@@ -563,16 +579,29 @@ def _count_facets(docnums, tables, labels: dict) -> dict:
 #
 # Written at build time into site/search/ as JavaScript files (they load from file:// where
 # fetch() of JSON does not), sharded by a hash of the key so that a query loads a few small
-# files. Its numbers come from the Whoosh index itself: each posting carries the BM25 score
-# Whoosh gives that term in that document, summed over the fields of one analysis group, so
-# the browser adds up the same numbers Whoosh does. Queries are analysed in the browser by
-# looking words up in the surface map (folded word -> term per group) rather than by
-# re-implementing stemmers in JavaScript.
+# files. Every file is a pure function of the documents that contribute to it, so a build
+# after a few edits rewrites only the files those documents touch, and an index updated in
+# place gives the same bytes as one exported afresh:
+# - a document is named by a key from a hash of its id (collisions settled in id order), not
+#   by a rank that shifts when another is inserted;
+# - postings carry raw numbers (term frequency, field length as Whoosh stores it) and the
+#   page computes Whoosh's BM25F from them with N and the average field lengths of meta.js,
+#   the one small file that changes on every build;
+# - shard counts are powers of two of the corpus's size: they change only when it doubles.
+# Queries are analysed in the browser by looking words up in the surface map (folded word ->
+# term per group where that term is indexed) rather than by re-implementing stemmers in JS.
+#
+# What the export is made from lives in a SQLite cache in the index folder, written by
+# write_index from the documents Whoosh gets: per document what it contributes (terms with
+# their frequencies, field lengths, filters, words, the result-list record), counts per
+# posting key and per word, and what changed since the last export.
 
 STATIC_DIR = "search"
+STATIC_VERSION = 2  # bump when the static index's format or scoring changes
+STATIC_CACHE = "broadsheet-static.sqlite"
 SHARD_BYTES = 12_000  # target size of one shard file; a larger posting list gets a file
 DOCS_PER_SHARD = 10  # a page of 10 results loads at most 10 small files
-SCALE = 65535
+BM25_B, BM25_K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -584,6 +613,7 @@ def fnv1a(text: str) -> int:
     return h
 
 
+@lru_cache(maxsize=1 << 16)
 def _b36(n: int) -> str:
     out = ""
     while True:
@@ -597,140 +627,650 @@ def _group_of(field: str) -> str:
     return "tagtext" if field == "tagtext" else field.split("_", 1)[1]
 
 
-STATIC_VERSION = 1  # bump when the static index's format or scoring changes
+def _group_fields(group: str) -> tuple[str, ...]:
+    """The fields of an analysis group, in the order their lists have in a posting."""
+    return ("tagtext",) if group == "tagtext" else (_field(route(group), "title"),
+                                                     _field(route(group), "body"))
+
+
+def _slot(field: str) -> int:
+    return 1 if field.startswith("body_") else 0
+
+
+def _slots(key: str) -> int:
+    return 1 if "=" in key or key.startswith("tagtext:") else 2
+
+
+@cache
+def _stored_length(n: int) -> int:
+    """A field length as Whoosh stores it (one byte, logarithmic) and reports it."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+    return byte_to_length(length_to_byte(n))
+
+
+def _pow2(x: float) -> int:
+    n = 1
+    while n < x:
+        n *= 2
+    return n
+
+
+def _record(doc: Document) -> dict:
+    """What one document gives the static index: per field its length and term counts, its
+    filter keys, its words (for the surface map) and its row in the result list."""
+    lang = route(doc.language)
+    group = lang or "any"
+    fields = {}
+    for field, text, flang in (("tagtext", " ".join(doc.tags), None),
+                               (_field(lang, "title"), doc.title, lang),
+                               (_field(lang, "body"), doc.body, lang)):
+        counts: dict[str, int] = {}
+        for _, t, _, _ in tokens(text, flang):
+            counts[t] = counts.get(t, 0) + 1
+        if counts:
+            fields[field] = [sum(counts.values()), counts]
+    facets = {f"tag={s.strip()}" for s in doc.tag_slugs if s.strip()}
+    if doc.source and slugify(doc.source):
+        facets.add(f"source={slugify(doc.source)}")
+    if doc.language:
+        facets.add(f"lang={doc.language.lower()}")
+    if doc.date[:4]:
+        facets.add(f"year={doc.date[:4]}")
+    words = {fold(w) for w in _WORD.findall(f"{doc.title} {doc.body} {' '.join(doc.tags)}")}
+    snippet = "".join(p["text"] for p in snippet_parts(doc.body, set(), lang, width=180))
+    row = [doc.url, doc.title, doc.date or "", doc.source or "", doc.language.lower(),
+           list(doc.tags), snippet, [slugify(t) for t in doc.tags],  # the filters' own keys
+           slugify(doc.source) if doc.source else ""]
+    return {"g": group, "f": fields, "x": sorted(facets),
+            "w": sorted(w for w in words if len(w) >= 2), "d": row}
+
+
+def _contributions(rec: dict):
+    """(posting key, slot, encoded tail) for everything a document puts in postings."""
+    for field, (length, counts) in rec["f"].items():
+        group, slot = _group_of(field), _slot(field)
+        fl = "." + _b36(_stored_length(length))
+        for t, tf in counts.items():
+            yield f"{group}:{t}", slot, fl if tf == 1 else f"{fl}.{_b36(tf)}"
+    for key in rec["x"]:
+        yield key, 0, ""
+
+
+def _record_keys(rec: dict) -> set[str]:
+    return {key for key, _, _ in _contributions(rec)}
+
+
+def _encode_list(entries: list[tuple[int, str]]) -> str:
+    """Sorted (document key, tail) -> 'delta.fl[.tf],...' with base-36 numbers."""
+    prev, parts = 0, []
+    for k, tail in entries:
+        parts.append(_b36(k - prev) + tail)
+        prev = k
+    return ",".join(parts)
+
+
+def _decode_list(text: str) -> list[tuple[int, str]]:
+    out, k = [], 0
+    for part in text.split(",") if text else ():
+        dot = part.find(".")
+        head, tail = (part, "") if dot < 0 else (part[:dot], part[dot:])
+        k += int(head, 36)
+        out.append((k, tail))
+    return out
+
+
+def _encode_value(key: str, lists: list[list[tuple[int, str]]]):
+    """A posting as stored: a filter's document keys as one string, a term's as one string
+    per field of its group (empty where the field lacks the term)."""
+    if "=" in key:
+        return _encode_list(sorted(lists[0]))
+    return [_encode_list(sorted(entries)) for entries in lists]
+
+
+def _decode_value(key: str, value) -> list[list[tuple[int, str]]]:
+    if value is None:
+        return [[] for _ in range(_slots(key))]
+    if isinstance(value, str):
+        return [_decode_list(value)]
+    return [_decode_list(v) for v in value]
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _script(name: str, data) -> bytes:
+    return f"BroadsheetSearch.load({json.dumps(name)},{_dumps(data)});\n".encode("utf-8")
+
+
+def _parse_script(data: bytes):
+    text = data.decode("utf-8")
+    return json.loads(text[text.index(",") + 1: text.rindex(")")])
+
+
+def _doc_keys(ids: Iterable[str], keybits: int) -> dict[str, int]:
+    """Each id's document key: its hash in 2**keybits, the next free number on a collision
+    (settled in (hash, id) order, so the same set of ids always gives the same keys)."""
+    mask = (1 << keybits) - 1
+    pairs = sorted((int.from_bytes(hashlib.blake2b(i.encode("utf-8"), digest_size=8).digest(),
+                                   "big") & mask, i) for i in ids)
+    out, prev = {}, -1
+    for h, i in pairs:
+        prev = out[i] = max(h, prev + 1)
+    return out
+
+
+def _term_in(word: str, group: str) -> str:
+    return term(word, None if group in ("any", "tagtext") else group)
+
+
+@dataclass
+class StaticExport:
+    """What to change under site/ to hold the static index: `files` to write (paths relative
+    to site/, e.g. "search/p/3.js"), `removed` to delete. Applied to the folder the export
+    was asked about, they give exactly the files of a full export. `full` when the folder
+    could not be trusted (missing, from another build, another layout) and was redone."""
+    files: dict[str, bytes]
+    removed: set[str]
+    full: bool
+    key: str = ""
+
+
+class _Stale(Exception):
+    """The published folder is not the export the cache last made: export in full."""
+
+
+# -- the cache ---------------------------------------------------------------------------------
+
+_CACHE_TABLES = """
+CREATE TABLE IF NOT EXISTS info(name TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS docs(id TEXT PRIMARY KEY, hash TEXT, record BLOB, digest TEXT,
+    grp TEXT, lens TEXT, npost INTEGER, key INTEGER);
+CREATE TABLE IF NOT EXISTS dirty(kind TEXT, item TEXT, PRIMARY KEY(kind, item)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vocab(word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS keys(key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stems(key TEXT, word TEXT, PRIMARY KEY(key, word)) WITHOUT ROWID;
+"""
+# docs.record NULL: deleted since the last export (the row keeps the key it was published
+# under); docs.key: the document key in the last export (NULL: not exported yet).
+# dirty: posting keys ('k'), words ('w') and ids ('id') changed since the last export.
+# stems: (group:term, word) for the words of the vocabulary whose term differs from the word,
+# so that a term appearing or vanishing finds the words whose surface entry names it.
+
+
+def _cache_version() -> str:
+    return json.dumps({"static": STATIC_VERSION, **fingerprint()}, sort_keys=True)
+
+
+def _open_cache(index_dir: Path, reset: bool = False) -> sqlite3.Connection:
+    path = index_dir / STATIC_CACHE
+    if reset:
+        path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    try:
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_CACHE_TABLES)
+        row = db.execute("SELECT value FROM info WHERE name='version'").fetchone()
+        if row is None or row[0] != _cache_version():
+            if row is not None:
+                db.close()
+                path.unlink()
+                db = sqlite3.connect(path)
+                db.executescript(_CACHE_TABLES)
+            db.execute("INSERT OR REPLACE INTO info VALUES ('version', ?)", (_cache_version(),))
+            db.commit()
+    except sqlite3.DatabaseError:  # a damaged cache is made again
+        db.close()
+        path.unlink(missing_ok=True)
+        db = sqlite3.connect(path)
+        db.executescript(_CACHE_TABLES)
+        db.execute("INSERT OR REPLACE INTO info VALUES ('version', ?)", (_cache_version(),))
+        db.commit()
+    return db
+
+
+def _info(db, name: str, default=None):
+    row = db.execute("SELECT value FROM info WHERE name=?", (name,)).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def _set_info(db, name: str, value) -> None:
+    db.execute("INSERT OR REPLACE INTO info VALUES (?, ?)", (name, json.dumps(value)))
+
+
+def _chunks(items: list, size: int = 500):
+    for i in range(0, len(items), size):
+        yield items[i: i + size]
+
+
+def _select_in(db, sql: str, items: Iterable) -> list:
+    out = []
+    for chunk in _chunks(list(items)):
+        out += db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+    return out
+
+
+def _load_record(blob: bytes) -> dict:
+    return json.loads(zlib.decompress(blob))
+
+
+def update_static_cache(index_dir: Path, entries: list[Entry],
+                        document: Callable[[Entry], Document], *, reset: bool = False) -> None:
+    """Bring the static cache in line with the entries (by their hashes, like the index)."""
+    db = _open_cache(index_dir, reset=reset)
+    try:
+        _update_static_cache(db, entries, document)
+        db.commit()
+    finally:
+        db.close()
+
+
+def _update_static_cache(db, entries: list[Entry], document) -> None:
+    old = dict(db.execute("SELECT id, hash FROM docs WHERE record IS NOT NULL"))
+    live = {e.id for e in entries}
+    changed = [e for e in entries if old.get(e.id) != e.hash]
+    gone = sorted(set(old) - live)
+    if not changed and not gone:
+        return
+    tracking = _info(db, "exported") is not None
+    olds = {i: _load_record(b) for i, b in _select_in(
+        db, "SELECT id, record FROM docs WHERE record IS NOT NULL AND id IN ({})",
+        [e.id for e in changed if e.id in old] + gone)} if old else {}
+    key_delta: dict[str, int] = {}
+    word_delta: dict[str, int] = {}
+    dirty_k: set[str] = set()
+    dirty_w: set[str] = set()
+
+    def count(rec: dict, sign: int) -> None:
+        keys, words = _record_keys(rec), rec["w"]
+        for k in keys:
+            key_delta[k] = key_delta.get(k, 0) + sign
+        for w in words:
+            word_delta[w] = word_delta.get(w, 0) + sign
+        if tracking:
+            dirty_k.update(keys)
+            dirty_w.update(words)
+
+    rows = []
+    for e in changed:
+        rec = _record(document(e))
+        text = _dumps(rec).encode("utf-8")
+        if e.id in olds:
+            count(olds[e.id], -1)
+        count(rec, +1)
+        lens = {f: n for f, (n, _) in rec["f"].items()}
+        rows.append((e.id, e.hash, zlib.compress(text, 1), hashlib.sha1(text).hexdigest(),
+                     rec["g"], _dumps(lens), sum(1 for _ in _contributions(rec))))
+    for i in gone:
+        count(olds[i], -1)
+    db.executemany(
+        "INSERT INTO docs(id, hash, record, digest, grp, lens, npost) VALUES (?,?,?,?,?,?,?) "
+        "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, record=excluded.record, "
+        "digest=excluded.digest, grp=excluded.grp, lens=excluded.lens, npost=excluded.npost",
+        rows)
+    # a gone document keeps its row (and the key it was published under) until the export
+    db.executemany("UPDATE docs SET record=NULL, hash=NULL, digest=NULL WHERE id=?",
+                   [(i,) for i in gone])
+    db.execute("DELETE FROM docs WHERE record IS NULL AND key IS NULL")
+    for table, column, delta in (("keys", "key", key_delta), ("vocab", "word", word_delta)):
+        now = dict(_select_in(db, f"SELECT {column}, n FROM {table} WHERE {column} IN ({{}})",
+                              delta)) if old else {}
+        after = {k: now.get(k, 0) + d for k, d in delta.items() if d}
+        db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
+                       [(k, n) for k, n in after.items() if n > 0])
+        db.executemany(f"DELETE FROM {table} WHERE {column}=?",
+                       [(k,) for k, n in after.items() if n <= 0])
+        if table == "vocab":
+            arrived = sorted(w for w, n in after.items() if n > 0 and not now.get(w))
+    groups = {g for (g,) in db.execute("SELECT DISTINCT grp FROM docs WHERE record IS NOT NULL")}
+    stemmed = set(_info(db, "stemmed", []))
+    missing = sorted(g for g in groups - stemmed if g != "any")
+    if missing:  # a language new to the corpus: stem the whole vocabulary in it
+        everything = [w for (w,) in db.execute("SELECT word FROM vocab")]
+        _add_stems(db, everything, missing)
+    _add_stems(db, arrived, sorted(stemmed))
+    _set_info(db, "stemmed", sorted(stemmed | set(missing)))
+    if tracking:
+        db.executemany("INSERT OR IGNORE INTO dirty VALUES (?, ?)",
+                       [("k", k) for k in sorted(dirty_k)] + [("w", w) for w in sorted(dirty_w)]
+                       + [("id", e.id) for e in changed] + [("id", i) for i in gone])
+
+
+def _add_stems(db, words: list[str], groups: list[str]) -> None:
+    rows = []
+    for g in groups:
+        stem = _stemmer(g)
+        for w in words:
+            t = stem(w)
+            if t != w:
+                rows.append((f"{g}:{t}", w))
+    db.executemany("INSERT OR IGNORE INTO stems VALUES (?, ?)", rows)
+
+
+# -- the export --------------------------------------------------------------------------------
+
+def _static_key(db) -> str:
+    h = hashlib.sha256(_cache_version().encode("utf-8"))
+    for i, digest in db.execute("SELECT id, digest FROM docs WHERE record IS NOT NULL ORDER BY id"):
+        h.update(f"{i}\0{digest}\n".encode("utf-8"))
+    return h.hexdigest()
 
 
 def static_key(index_dir: Path) -> str:
-    """What the static index is made from: the articles' hashes, their labels, the analysis.
-    Equal keys, equal files: a build can then reuse the ones it wrote last time."""
-    parts = [json.dumps({"static": STATIC_VERSION, **fingerprint()}, sort_keys=True)]
-    for name in (HASHES_FILE, LABELS_FILE):
-        try:
-            parts.append((index_dir / name).read_text(encoding="utf-8"))
-        except OSError:
-            parts.append("")
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    """What the static index is made from (the documents' records, the analysis, the format).
+    Equal keys, equal files: a build can then keep the ones it wrote last time."""
+    if not (index_dir / STATIC_CACHE).is_file():
+        return ""
+    db = _open_cache(index_dir)
+    try:
+        return _static_key(db)
+    finally:
+        db.close()
+
+
+def _layout(db) -> dict:
+    n, posts = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(npost), 0) FROM docs WHERE record IS NOT NULL").fetchone()
+    words = db.execute("SELECT COUNT(*) FROM vocab").fetchone()[0] + len(_all_stopwords())
+    groups = sorted({"tagtext"} | {g for (g,) in db.execute(
+        "SELECT DISTINCT grp FROM docs WHERE record IS NOT NULL")})
+    # the shard counts and the key space change only when the corpus doubles or halves
+    return {"keybits": max(8, n.bit_length() + 6), "d": _pow2(n / DOCS_PER_SHARD),
+            "p": _pow2(posts * 8 / SHARD_BYTES), "s": _pow2(words * 24 / SHARD_BYTES),
+            "groups": groups}
+
+
+def _meta(db, layout: dict, big: dict[str, str]) -> dict:
+    n = db.execute("SELECT COUNT(*) FROM docs WHERE record IS NOT NULL").fetchone()[0]
+    sums: dict[str, int] = {}
+    for (lens,) in db.execute("SELECT lens FROM docs WHERE record IS NOT NULL"):
+        for f, k in json.loads(lens).items():
+            sums[f] = sums.get(f, 0) + k
+    sch = schema()
+    groups = {g: [[f, sch[f].format.field_boost, (sums.get(f, 0) / (n or 1)) or 1]
+                  for f in _group_fields(g)] for g in layout["groups"]}
+    return {"version": STATIC_VERSION, "docs": n, "docsPerShard": DOCS_PER_SHARD,
+            "shards": {k: layout[k] for k in ("p", "s", "d")}, "big": big, "groups": groups,
+            "bm25": [BM25_B, BM25_K1]}
+
+
+class _Files:
+    """The files of a full export, built up shard by shard."""
+
+    def __init__(self, layout: dict):
+        self.layout = layout
+        self.files: dict[str, bytes] = {}
+        self.big: dict[str, str] = {}
+
+    def postings(self, values: dict) -> None:
+        P = self.layout["p"]
+        buckets: list[dict] = [{} for _ in range(P)]
+        for key in sorted(values):
+            value = values[key]
+            if _is_big(value):
+                name = _big_name(key)
+                self.big[key] = name
+                self.files[f"{STATIC_DIR}/{name}.js"] = _script(name, {key: value})
+            else:
+                buckets[fnv1a(key) % P][key] = value
+        for n, bucket in enumerate(buckets):
+            self.files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", bucket)
+
+    def table(self, kind: str, count: int, items: dict, shard: Callable) -> None:
+        buckets: list[dict] = [{} for _ in range(count)]
+        for key, value in items.items():
+            buckets[shard(key)][key] = value
+        for n, bucket in enumerate(buckets):
+            self.files[f"{STATIC_DIR}/{kind}/{n}.js"] = _script(f"{kind}/{n}", bucket)
+
+
+def _is_big(value) -> bool:
+    size = len(value) if isinstance(value, str) else sum(len(v) + 3 for v in value)
+    return size > SHARD_BYTES // 2
+
+
+def _big_name(key: str) -> str:
+    return f"p/x{fnv1a(key):08x}"
+
+
+def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool]) -> dict:
+    if word in _all_stopwords():
+        return {}  # a stop word maps to nothing: the query drops it
+    # only the groups where the word's term is indexed: a French word does not make the
+    # page load German posting shards
+    found = {g: _term_in(word, g) for g in groups}
+    return {g: t for g, t in found.items() if present(f"{g}:{t}")}
+
+
+def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
+    recs = [(i, _load_record(b)) for i, b in db.execute(
+        "SELECT id, record FROM docs WHERE record IS NOT NULL ORDER BY id")]
+    keys = _doc_keys((i for i, _ in recs), layout["keybits"])
+    lists: dict[str, list] = {}
+    vocab: set[str] = set()
+    docs: dict[str, list] = {}
+    for i, rec in recs:
+        k = keys[i]
+        for pkey, slot, tail in _contributions(rec):
+            entry = lists.get(pkey)
+            if entry is None:
+                entry = lists[pkey] = [[] for _ in range(_slots(pkey))]
+            entry[slot].append((k, tail))
+        vocab.update(rec["w"])
+        docs[_b36(k)] = rec["d"]
+    values = {pkey: _encode_value(pkey, entry) for pkey, entry in lists.items()}
+    out = _Files(layout)
+    out.postings(values)
+    groups = layout["groups"]
+    surface = {w: _surface_entry(w, groups, values.__contains__) for w in vocab}
+    surface.update({w: {} for w in _all_stopwords()})
+    S, D = layout["s"], layout["d"]
+    out.table("s", S, surface, lambda w: fnv1a(w) % S)
+    out.table("d", D, docs, lambda k: int(k, 36) % D)
+    out.files[f"{STATIC_DIR}/meta.js"] = _script("meta", _meta(db, layout, out.big))
+    out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
+    return out.files
+
+
+class _Current:
+    """The published folder, read file by file, parsed once."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.raw: dict[str, bytes] = {}
+        self.parsed: dict[str, object] = {}
+
+    def read(self, name: str) -> bytes:
+        if name not in self.raw:
+            try:
+                self.raw[name] = (self.folder / name).read_bytes()
+            except OSError:
+                raise _Stale(name) from None
+        return self.raw[name]
+
+    def data(self, name: str):
+        if name not in self.parsed:
+            try:
+                self.parsed[name] = _parse_script(self.read(name))
+            except (ValueError, UnicodeDecodeError):
+                raise _Stale(name) from None
+        return self.parsed[name]
+
+
+def _incremental_export(db, layout: dict, key: str,
+                        current: _Current) -> tuple[dict[str, bytes], set[str]]:
+    """The files that differ from the published ones, from what changed since that export."""
+    if _info(db, "layout") != layout:
+        raise _Stale("layout")
+    old_meta = current.data("meta.js")
+    if not isinstance(old_meta, dict) or old_meta.get("version") != STATIC_VERSION:
+        raise _Stale("meta")
+    old_big: dict[str, str] = old_meta.get("big", {})
+    rows = db.execute("SELECT id, key, record IS NOT NULL FROM docs").fetchall()
+    keys = _doc_keys((i for i, _, alive in rows if alive), layout["keybits"])
+    dirty = {kind: set() for kind in ("k", "w", "id")}
+    for kind, item in db.execute("SELECT kind, item FROM dirty"):
+        dirty[kind].add(item)
+    moved = {i for i, k, alive in rows if alive and k != keys[i]}  # new, or shifted by a collision
+    touched = dirty["id"] | moved
+    old_key = {i: k for i, k, _ in rows if i in touched and k is not None}
+    recs = {i: _load_record(b) for i, b in _select_in(
+        db, "SELECT id, record FROM docs WHERE record IS NOT NULL AND id IN ({})", touched)}
+    for i in moved - dirty["id"]:
+        dirty["k"] |= _record_keys(recs[i])
+    drop = set(old_key.values())
+    adds: dict[str, list] = {}
+    for i, rec in recs.items():
+        for pkey, slot, tail in _contributions(rec):
+            adds.setdefault(pkey, []).append((slot, keys[i], tail))
+
+    P, S, D = layout["p"], layout["s"], layout["d"]
+    new_files: dict[str, bytes] = {}
+    removed: set[str] = set()
+    buckets: dict[int, dict] = {}  # p bucket -> its content, as changed
+
+    def bucket(n: int) -> dict:
+        if n not in buckets:
+            buckets[n] = dict(current.data(f"p/{n}.js"))
+        return buckets[n]
+
+    big = dict(old_big)
+    flipped = []
+    for pkey in sorted(dirty["k"]):
+        if pkey in old_big:
+            old_value = current.data(f"{old_big[pkey]}.js").get(pkey)
+        else:
+            old_value = bucket(fnv1a(pkey) % P).get(pkey)
+        lists = [[e for e in entries if e[0] not in drop]
+                 for entries in _decode_value(pkey, old_value)]
+        for slot, k, tail in adds.get(pkey, ()):
+            lists[slot].append((k, tail))
+        value = _encode_value(pkey, lists) if any(lists) else None
+        if (old_value is None) != (value is None):
+            flipped.append(pkey)
+        if pkey in old_big and (value is None or not _is_big(value)):
+            removed.add(f"{STATIC_DIR}/{big.pop(pkey)}.js")
+        home = bucket(fnv1a(pkey) % P)
+        if value is not None and _is_big(value):
+            name = big[pkey] = _big_name(pkey)
+            removed.discard(f"{STATIC_DIR}/{name}.js")
+            new_files[f"{STATIC_DIR}/{name}.js"] = _script(name, {pkey: value})
+            home.pop(pkey, None)
+        elif value is None:
+            home.pop(pkey, None)
+        else:
+            home[pkey] = value
+    for n, content in buckets.items():
+        new_files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", content)
+
+    # the surface map: the changed documents' words, and the words whose term in some group
+    # came to be indexed or stopped being
+    words = set(dirty["w"])
+    for pkey in flipped:
+        if "=" in pkey:
+            continue
+        group, t = pkey.split(":", 1)
+        words.add(t)
+        if group not in ("any", "tagtext"):
+            words.update(w for (w,) in db.execute("SELECT word FROM stems WHERE key=?", (pkey,)))
+    in_vocab = {w for (w,) in _select_in(db, "SELECT word FROM vocab WHERE word IN ({})", words)}
+    candidates = {f"{g}:{_term_in(w, g)}" for w in in_vocab for g in layout["groups"]}
+    present = {k for (k,) in _select_in(db, "SELECT key FROM keys WHERE key IN ({})", candidates)}
+    sbuckets: dict[int, dict] = {}
+    for w in sorted(words):
+        n = fnv1a(w) % S
+        if n not in sbuckets:
+            sbuckets[n] = dict(current.data(f"s/{n}.js"))
+        if w in in_vocab or w in _all_stopwords():
+            sbuckets[n][w] = _surface_entry(w, layout["groups"], present.__contains__)
+        else:
+            sbuckets[n].pop(w, None)
+    for n, content in sbuckets.items():
+        new_files[f"{STATIC_DIR}/s/{n}.js"] = _script(f"s/{n}", content)
+
+    # the result list's rows: out under the old keys, in under the new
+    dbuckets: dict[int, dict] = {}
+
+    def dbucket(k: int) -> dict:
+        n = k % D
+        if n not in dbuckets:
+            dbuckets[n] = dict(current.data(f"d/{n}.js"))
+        return dbuckets[n]
+
+    for k in sorted(drop):
+        dbucket(k).pop(_b36(k), None)
+    for i, rec in sorted(recs.items()):
+        dbucket(keys[i])[_b36(keys[i])] = rec["d"]
+    for n, content in dbuckets.items():
+        new_files[f"{STATIC_DIR}/d/{n}.js"] = _script(f"d/{n}", content)
+
+    new_files[f"{STATIC_DIR}/meta.js"] = _script("meta", _meta(db, layout, big))
+    new_files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    db.executemany("UPDATE docs SET key=? WHERE id=?", [(keys[i], i) for i in sorted(recs)])
+    return new_files, removed
+
+
+def _export(index_dir: Path, current: Path | None) -> StaticExport:
+    db = _open_cache(index_dir)
+    try:
+        layout = _layout(db)
+        key = _static_key(db)
+        exported = _info(db, "exported")
+        result = None
+        if current is not None and exported is not None:
+            seen = _Current(current)
+            try:
+                if seen.read("key.txt").decode("utf-8", "replace").strip() != exported:
+                    raise _Stale("key")
+                files, removed = _incremental_export(db, layout, key, seen)
+                changed = {}
+                for path, data in files.items():
+                    name = path.removeprefix(f"{STATIC_DIR}/")
+                    try:
+                        same = seen.read(name) == data
+                    except _Stale:
+                        same = False
+                    if not same:
+                        changed[path] = data
+                result = StaticExport(changed, removed, False, key)
+            except _Stale:
+                db.rollback()
+        if result is None:
+            files = _full_export(db, layout, key)
+            result = StaticExport(files, set(), True, key)
+            if current is not None and current.is_dir():
+                for path in sorted(current.rglob("*")):
+                    if not path.is_file():
+                        continue
+                    rel = f"{STATIC_DIR}/{path.relative_to(current).as_posix()}"
+                    if rel not in files:
+                        result.removed.add(rel)
+                    elif path.read_bytes() == files[rel]:
+                        del files[rel]
+        db.execute("DELETE FROM docs WHERE record IS NULL")
+        db.execute("DELETE FROM dirty")
+        _set_info(db, "exported", key)
+        _set_info(db, "layout", layout)
+        db.commit()
+        return result
+    finally:
+        db.close()
+
+
+def export_static(index_dir: Path, current: Path) -> StaticExport:
+    """The static index as changes to `current` (the site's search/ folder as published):
+    only the files that differ from a full export, and the files to delete. When `current`
+    is not the export the cache last made (missing, another build, a build that failed
+    before publishing) the export is done in full. Write key.txt last: it is what vouches
+    for the folder next time."""
+    if not index.exists_in(str(index_dir)):
+        raise SearchError("no search index here: run `broadsheet build` first", index_dir)
+    return _export(index_dir, current)
 
 
 def static_files(index_dir: Path) -> dict[str, bytes]:
-    """The files of the static index, by path under site/."""
-    ix = open_index(index_dir)
-    try:
-        with ix.searcher() as searcher:
-            return _static_files(searcher, _labels(index_dir), static_key(index_dir))
-    finally:
-        ix.close()
-
-
-def _static_files(searcher, labels: dict, static_key_for_files: str) -> dict[str, bytes]:
-    reader = searcher.reader()
-    # numbered by article id and scored from the live documents alone: an index updated in
-    # place (with deleted documents inside) and one built afresh give the same files
-    ids = {docnum: reader.stored_fields(docnum)["id"] for docnum in reader.all_doc_ids()}
-    live = sorted(ids, key=ids.get)
-    dense = {docnum: i for i, docnum in enumerate(live)}
-    count = len(live) or 1
-    present = set(labels.get("languages") or [])
-    fields = ["tagtext"] + [f for f in TEXT_FIELDS if f.split("_", 1)[1] in present]
-    B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
-    postings: dict[str, dict[int, float]] = {}
-    surface: dict[str, dict[str, str]] = {}
-    for field in fields:
-        group = _group_of(field)
-        lengths = {d: reader.doc_field_length(d, field, 0) or 0 for d in live}
-        avgfl = (sum(lengths.values()) / count) or 1
-        for raw in reader.lexicon(field):
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            found = []
-            m = reader.postings(field, raw)
-            while m.is_active():
-                if m.id() in dense:
-                    found.append((m.id(), m.weight()))
-                m.next()
-            if not found:
-                continue
-            idf = math.log(count / (len(found) + 1)) + 1  # Whoosh's idf, on live documents
-            scores = postings.setdefault(f"{group}:{word}", {})
-            for docnum, tf in found:
-                fl = lengths[docnum] or 1
-                d = dense[docnum]
-                scores[d] = scores.get(d, 0.0) + idf * (tf * (K1 + 1)) / (
-                    tf + K1 * ((1 - B) + B * fl / avgfl))
-    for name, (field, _) in FACETS.items():  # filters are postings too: "tag=syrie"
-        for raw in reader.lexicon(field):
-            value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            ids = [dense[d] for d in reader.postings(field, raw).all_ids() if d in dense]
-            postings[f"{name}={value}"] = {d: 0.0 for d in ids}
-    # the surface map: every word of every document, folded, with its term in each group
-    groups = sorted({_group_of(f) for f in fields})
-    docs = []
-    for docnum in live:
-        stored = reader.stored_fields(docnum)
-        for word in set(_WORD.findall(f"{stored['title']} {stored['body']} "
-                                      f"{' '.join(stored.get('tags') or ())}")):
-            folded = fold(word)
-            if folded not in surface and len(folded) >= 2:
-                # only the groups where the word's term is indexed: a French word does not
-                # make the page load German posting shards
-                found = {g: term(word, g if g not in ("any", "tagtext") else None)
-                         for g in groups}
-                surface[folded] = {g: t for g, t in found.items() if f"{g}:{t}" in postings}
-        lang = route(stored["language"])
-        parts = snippet_parts(stored["body"], set(), lang, width=180)
-        docs.append([stored["url"], stored["title"], stored["date"] or "", stored["source"] or "",
-                     stored["language"] or "", list(stored.get("tags") or ()),
-                     "".join(p["text"] for p in parts),
-                     [slugify(t) for t in stored.get("tags") or ()],  # the filters' own keys
-                     slugify(stored["source"]) if stored["source"] else ""])
-
-    for word in _all_stopwords():  # a stop word maps to nothing: the query drops it
-        surface[word] = {}
-    files: dict[str, bytes] = {}
-    big: dict[str, str] = {}  # key -> its own file, for posting lists too large to share
-
-    def shard_files(kind: str, items: dict) -> int:
-        sizes = {k: len(v) if isinstance(v, str) else len(json.dumps(v)) for k, v in items.items()}
-        for key in sorted(items):
-            if sizes[key] > SHARD_BYTES // 2:
-                name = f"{kind}/x{fnv1a(key):08x}"
-                big[key] = name
-                body = json.dumps({key: items[key]}, ensure_ascii=False, separators=(",", ":"))
-                files[f"{STATIC_DIR}/{name}.js"] = (
-                    f"BroadsheetSearch.load({json.dumps(name)},{body});\n").encode("utf-8")
-        small = {k: v for k, v in items.items() if k not in big}
-        total = sum(len(k) + sizes[k] + 4 for k in small)
-        count = max(1, math.ceil(total / SHARD_BYTES))
-        buckets: list[dict[str, str]] = [{} for _ in range(count)]
-        for key in sorted(small):
-            buckets[fnv1a(key) % count][key] = small[key]
-        for n, bucket in enumerate(buckets):
-            body = json.dumps(bucket, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            files[f"{STATIC_DIR}/{kind}/{n}.js"] = (
-                f"BroadsheetSearch.load({json.dumps(f'{kind}/{n}')},{body});\n").encode("utf-8")
-        return count
-
-    encoded = {}
-    top = max((s for scores in postings.values() for s in scores.values()), default=1.0) or 1.0
-    for key, scores in postings.items():
-        prev, parts = 0, []
-        for d in sorted(scores):
-            # delta-coded document numbers, scores on a 0-65535 scale (ties are rare at that)
-            parts.append(f"{_b36(d - prev)}.{_b36(round(scores[d] / top * SCALE))}")
-            prev = d
-        encoded[key] = ",".join(parts)
-    shards = {
-        "p": shard_files("p", encoded),
-        "s": shard_files("s", surface),
-    }
-    for n in range(0, len(docs), DOCS_PER_SHARD):
-        body = json.dumps(docs[n: n + DOCS_PER_SHARD], ensure_ascii=False, separators=(",", ":"))
-        files[f"{STATIC_DIR}/d/{n // DOCS_PER_SHARD}.js"] = (
-            f"BroadsheetSearch.load({json.dumps(f'd/{n // DOCS_PER_SHARD}')},{body});\n").encode()
-    meta = {"docs": len(docs), "docsPerShard": DOCS_PER_SHARD, "shards": shards, "big": big,
-            "groups": sorted({_group_of(f) for f in fields}), "scale": top / SCALE}
-    files[f"{STATIC_DIR}/key.txt"] = (static_key_for_files + "\n").encode()
-    files[f"{STATIC_DIR}/meta.js"] = (
-        "BroadsheetSearch.load(\"meta\","
-        + json.dumps(meta, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        + ");\n").encode("utf-8")
-    return files
+    """Every file of the static index, by path under site/ (a full export)."""
+    if not index.exists_in(str(index_dir)):
+        raise SearchError("no search index here: run `broadsheet build` first", index_dir)
+    return _export(index_dir, None).files

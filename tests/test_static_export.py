@@ -1,0 +1,200 @@
+"""The static search index exported incrementally: after edits, additions, deletions and tag
+changes, the published folder patched with export_static() is byte-identical to a full export
+of an index built afresh from the same articles, and one edit rewrites few files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from broadsheet.publish import search
+
+WORDS = ("frappe aérienne coalition syrie gouvernement sécurité frontière grève transport réseau "
+         "maison blanche visite lac chaux école police conseil vote mairie port incendie "
+         "strike harbour council weapons depot house comment mayor ferry flood storm river "
+         "Hochwasser Feuerwehr Stadt Rat agua puerto alcalde porto sindaco").split()
+TAGS = ["Monde", "Syrie", "Économie", "Politique", "Sport", "Culture", "Météo"]
+LANGS = ["fr", "fr", "fr", "en", "en", "de", "es", "it", ""]
+
+
+def make_doc(i: int, rng: random.Random, **over) -> search.Document:
+    body = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(20, 120)))
+    tags = tuple(sorted(set(rng.sample(TAGS, rng.randrange(1, 4)))))
+    fields = dict(id=f"a{i:04d}", url=f"articles/a{i:04d}.html",
+                  title=" ".join(rng.choice(WORDS) for _ in range(5)).capitalize(), body=body,
+                  tags=tags, tag_slugs=tuple(search.slugify(t) for t in tags),
+                  source=rng.choice(["RT en français", "Wire", ""]), language=rng.choice(LANGS),
+                  date=f"20{rng.randrange(15, 25)}-0{rng.randrange(1, 10)}-1{rng.randrange(10)}")
+    fields.update(over)
+    return search.Document(**fields)
+
+
+def entry(doc: search.Document) -> search.Entry:
+    h = hashlib.sha256(repr(doc).encode()).hexdigest()[:16]
+    return search.Entry(id=doc.id, hash=h, tags=doc.tags, tag_slugs=doc.tag_slugs,
+                        source=doc.source, language=doc.language, document=lambda: doc)
+
+
+def index(docs: dict[str, search.Document], index_dir: Path, **kw) -> None:
+    search.write_index([entry(d) for d in docs.values()], index_dir, **kw)
+
+
+def apply(site: Path, export: search.StaticExport) -> None:
+    for rel in export.removed:
+        (site / rel).unlink()
+    for rel, data in export.files.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(data)
+
+
+def folder(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted((site / "search").rglob("*")) if p.is_file()}
+
+
+def fresh_full(docs: dict, tmp: Path) -> dict[str, bytes]:
+    """A full export of an index built from nothing with these documents."""
+    index_dir = tmp / f"fresh-{len(list(tmp.iterdir()))}"
+    index(docs, index_dir)
+    return search.static_files(index_dir)
+
+
+@pytest.fixture
+def corpus():
+    rng = random.Random(5)
+    return {d.id: d for d in (make_doc(i, rng) for i in range(150))}, rng
+
+
+def test_incremental_exports_equal_full_exports(tmp_path, corpus):
+    docs, rng = corpus
+    index_dir, site = tmp_path / "index", tmp_path / "site"
+    index(docs, index_dir)
+    first = search.export_static(index_dir, site / "search")
+    assert first.full
+    apply(site, first)
+    assert folder(site) == fresh_full(docs, tmp_path)
+
+    ids = sorted(docs)
+    steps = [
+        ("edit", lambda: docs.update({ids[3]: make_doc(3, rng)})),
+        ("add", lambda: docs.update({d.id: d for d in (make_doc(i, rng) for i in range(500, 510))})),
+        ("delete", lambda: [docs.pop(i) for i in ids[10:14]]),
+        ("tags", lambda: docs.update({ids[20]: search.Document(
+            **{**docs[ids[20]].__dict__, "tags": ("Nouveau tag",), "tag_slugs": ("nouveau-tag",)})})),
+        ("language", lambda: docs.update({ids[21]: search.Document(
+            **{**docs[ids[21]].__dict__, "language": "fr"})})),
+        # a language new to the corpus adds a group to every surface entry: in full
+        ("new language", lambda: docs.update({ids[25]: search.Document(
+            **{**docs[ids[25]].__dict__, "language": "pt"})})),
+        ("a word new to the corpus", lambda: docs.update({ids[22]: search.Document(
+            **{**docs[ids[22]].__dict__, "body": docs[ids[22]].body + " zanzibar frappes"})})),
+        ("and gone again", lambda: docs.update({ids[22]: search.Document(
+            **{**docs[ids[22]].__dict__, "body": "seulement ceci"})})),
+        ("several at once", lambda: (docs.pop(ids[30]), docs.update(
+            {ids[31]: make_doc(31, rng), "a0999": make_doc(999, rng)}))),
+    ]
+    for name, change in steps:
+        change()
+        index(docs, index_dir)
+        export = search.export_static(index_dir, site / "search")
+        assert export.full == (name == "new language"), name
+        apply(site, export)
+        assert folder(site) == fresh_full(docs, tmp_path), name
+    # two index updates before one export: the changes add up
+    docs[ids[40]] = make_doc(40, rng)
+    index(docs, index_dir)
+    docs.pop(ids[41])
+    index(docs, index_dir)
+    export = search.export_static(index_dir, site / "search")
+    assert not export.full
+    apply(site, export)
+    assert folder(site) == fresh_full(docs, tmp_path)
+    # nothing changed: nothing to write
+    assert search.export_static(index_dir, site / "search").files == {}
+
+
+def test_an_edit_rewrites_few_files(tmp_path, corpus):
+    docs, rng = corpus
+    index_dir, site = tmp_path / "index", tmp_path / "site"
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    total = len(folder(site))
+    doc = docs["a0007"]
+    words = doc.body.split()
+    # one word replaced by another: the field's length is unchanged
+    docs["a0007"] = search.Document(**{**doc.__dict__, "body": " ".join(
+        ["zanzibar", *words[1:]])})
+    index(docs, index_dir)
+    export = search.export_static(index_dir, site / "search")
+    assert not export.full and not export.removed
+    # meta, key, the document's row, the postings of the word gone and the word new, and
+    # the surface entries of those words
+    assert len(export.files) <= 8, sorted(export.files)
+    assert "search/key.txt" in export.files
+    assert total >= 30
+
+
+def test_a_folder_from_elsewhere_is_exported_in_full(tmp_path, corpus):
+    docs, rng = corpus
+    index_dir, site = tmp_path / "index", tmp_path / "site"
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    docs["a0001"] = make_doc(1, rng)
+    index(docs, index_dir)
+    # the export is made but never published (a build that failed after indexing)
+    search.export_static(index_dir, site / "search")
+    docs["a0002"] = make_doc(2, rng)
+    index(docs, index_dir)
+    (site / "search" / "p" / "stray.js").write_text("x")
+    export = search.export_static(index_dir, site / "search")
+    assert export.full and "search/p/stray.js" in export.removed
+    apply(site, export)
+    assert folder(site) == fresh_full(docs, tmp_path)
+    # a damaged folder with the right key: a file missing is noticed when it is needed
+    docs["a0003"] = make_doc(3, rng)
+    index(docs, index_dir)
+    for p in (site / "search" / "p").glob("*.js"):
+        p.unlink()
+    export = search.export_static(index_dir, site / "search")
+    assert export.full
+    apply(site, export)
+    assert folder(site) == fresh_full(docs, tmp_path)
+    # no folder at all
+    export = search.export_static(index_dir, tmp_path / "nowhere")
+    assert export.full and export.files == search.static_files(index_dir)
+
+
+def test_full_rebuild_of_the_index_keeps_exports_identical(tmp_path, corpus):
+    docs, rng = corpus
+    index_dir, site = tmp_path / "index", tmp_path / "site"
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    index(docs, index_dir, full=True)
+    export = search.export_static(index_dir, site / "search")
+    apply(site, export)
+    assert export.files == {} and not export.removed
+    assert folder(site) == fresh_full(docs, tmp_path)
+
+
+def test_same_files_whatever_the_hash_seed(tmp_path):
+    script = (
+        "import sys, hashlib, random; sys.path.insert(0, sys.argv[2]);"
+        "from pathlib import Path; import test_static_export as t;"
+        "rng = random.Random(5); docs = {d.id: d for d in (t.make_doc(i, rng) for i in range(60))};"
+        "t.index(docs, Path(sys.argv[1]));"
+        "from broadsheet.publish import search;"
+        "files = search.static_files(Path(sys.argv[1]));"
+        "print(hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest())")
+    out = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out.add(subprocess.run([sys.executable, "-c", script, str(tmp_path / seed),
+                                str(Path(__file__).parent)], env=env, check=True,
+                               capture_output=True, text=True).stdout)
+    assert len(out) == 1
