@@ -92,12 +92,13 @@ def cmd_build(args, config: Config) -> int:
 
 
 def cmd_index(args, config: Config) -> int:
-    from broadsheet.publish.pipeline import index_articles, load
+    from broadsheet.publish.pipeline import digests_of, index_articles, load
 
-    articles, errors, _ = load(config)
+    articles, errors, sources = load(config)
     for err in errors:
         _warn(err)
-    report = index_articles(config, articles, _progress_factory(args.quiet), full=args.full)
+    report = index_articles(config, articles, digests_of(articles, sources),
+                            _progress_factory(args.quiet), full=args.full)
     how = "rebuilt" if report.full else "updated"
     _say(f"index: {how}: {report.added} added, {report.updated} updated, {report.removed} "
          f"removed, {report.unchanged} unchanged -> {_rel(config.index_dir)}")

@@ -28,13 +28,16 @@ def fresh_dir_beside(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
 
 
-def swap_in(new: Path, target: Path) -> None:
+def swap_in(new: Path, target: Path, *, keep_old: bool = False) -> Path | None:
     """Replace target with new: the old tree is moved aside, the new one renamed into place,
-    then the old one deleted. A crash in between leaves one complete tree at target or aside."""
+    then the old one deleted (or, with keep_old, returned for the caller to delete). A crash
+    in between leaves one complete tree at target or aside."""
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         os.rename(target, old / "tree")
     os.rename(new, target)
-    if old is not None:
+    if old is not None and not keep_old:
         shutil.rmtree(old, ignore_errors=True)
+        return None
+    return old

@@ -53,11 +53,12 @@ class Tag:
     name: str  # as displayed: "Ashton Carter"
     slug: str  # as linked: "ashton-carter"
 
-    @classmethod
-    def of(cls, name: str) -> "Tag":
+    @staticmethod
+    @lru_cache(maxsize=1 << 16)  # a corpus repeats its tags: one Tag per name (it is frozen)
+    def of(name: str) -> "Tag":
         slug = slugify(name)
         # tags/index.html is the tag index: a tag named "Index" gets a page of its own
-        return cls(name=name, slug=f"{slug}-tag" if slug == "index" else slug)
+        return Tag(name=name, slug=f"{slug}-tag" if slug == "index" else slug)
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Article:
     """Exactly the front matter plus the Markdown body."""
     title: str
     slug: str
-    body: str = ""
+    body: str | None = ""  # None: not read (a rebuild reads the bodies of what it renders)
     date: dt.date | dt.datetime | None = None
     language: str | None = None
     source: str | None = None

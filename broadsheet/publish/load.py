@@ -7,6 +7,7 @@ again: a rebuild after one edit reads one file.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,28 +17,37 @@ from broadsheet.model import Article
 from broadsheet.publish.state import Source, digest
 
 
-def read_source(path: Path, known: Source | None) -> Source:
-    """One content file as a Source; raises ContentError when it cannot become an Article."""
-    if not path.is_file():
-        raise ContentError("not a regular file", path)
+def read_source(path: Path, known: Source | None, st: os.stat_result | None = None) -> Source:
+    """One content file as a Source; raises ContentError when it cannot become an Article.
+    st: the file's stat when the caller has it (a folder scan gives it for free)."""
     try:
-        st = os.stat(path)
-        stat = (st.st_size, st.st_mtime_ns)
-        if known is not None and known.article is not None and known.stat == stat:
+        st = st or os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ContentError("not a regular file", path)
+        size_time = (st.st_size, st.st_mtime_ns)
+        if known is not None and known.stat == size_time:
             return known if known.article.path == path else Source(
-                stat, known.sha, replace(known.article, path=path))
+                size_time, known.sha, replace(known.article, path=path))
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
     sha = digest(data)
-    if known is not None and known.article is not None and known.sha == sha:
-        return Source(stat, sha, replace(known.article, path=path))
+    if known is not None and known.sha == sha:
+        return Source(size_time, sha, replace(known.article, path=path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})",
                            path) from None
-    return Source(stat, sha, frontmatter.load(text, path))
+    return Source(size_time, sha, frontmatter.load(text, path))
+
+
+def with_body(article: Article) -> Article:
+    """The article with its body: the build state keeps articles without theirs, so a rebuild
+    reads the bodies of the pages it renders, and no others."""
+    if article.body is not None:
+        return article
+    return replace(article, body=read_source(article.path, None).article.body)
 
 
 def load_content(content_dir: Path, known: dict[str, Source] | None = None
@@ -54,9 +64,17 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None
                                  content_dir)], {}
     slugs: dict[str, Path] = {}
     ids: dict[str, Path] = {}
-    for path in sorted(content_dir.glob("*.md")):
+    with os.scandir(content_dir) as found:
+        entries = sorted((e for e in found if e.name.endswith(".md")
+                          and not e.name.startswith(".")), key=lambda e: e.name)
+    for entry in entries:
+        path = content_dir / entry.name
         try:
-            source = read_source(path, known.get(path.name))
+            try:
+                st = entry.stat()  # follows a symlink, like reading it does
+            except OSError as exc:
+                raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
+            source = read_source(path, known.get(path.name), st)
             article = source.article
             if article.slug in slugs:
                 raise ContentError(f"slug '{article.slug}' is already used by "

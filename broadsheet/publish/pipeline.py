@@ -9,8 +9,6 @@ other code) every page is rendered; the output is byte-identical either way.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -20,21 +18,25 @@ from urllib.parse import urljoin
 from broadsheet.config import Config
 from broadsheet.model import Article, BuildResult, Page
 from broadsheet.parallel import Progress, no_progress, parallel_map
-from broadsheet.publish import search
-from broadsheet.publish.fingerprint import article_digest, page_fingerprint, site_fingerprint
-from broadsheet.publish.load import load_content
+from broadsheet.publish.fingerprint import (article_digest, encoder, page_fingerprint,
+                                            site_fingerprint)
+from broadsheet.publish.load import load_content, with_body
 from broadsheet.publish.plan import plan
 from broadsheet.publish.render import (day, make_env, plain_text, render, site_context,
                                        template_fingerprints)
 from broadsheet.publish.state import (BuildState, Output, clear_state, code_fingerprint, digest,
-                                      inputs_fingerprint, listing, load_state, save_state)
+                                      inputs_fingerprint, listing, load_sources, load_state,
+                                      save_state)
 from broadsheet.publish.write import Staging, write_file
 
 RENDER_CHUNK = 250  # pages per task when rendering on several processes
 PARALLEL_PAGES = 1500  # fewer pages to render than this: one process is quicker
 
 
-def to_document(article: Article) -> search.Document:
+def to_document(article: Article):
+    from broadsheet.publish import search
+
+    article = with_body(article)
     tags = article.tag_objects
     return search.Document(
         id=article.id or article.slug, url=article.url, title=article.title,
@@ -44,14 +46,14 @@ def to_document(article: Article) -> search.Document:
     )
 
 
-def to_entry(article: Article) -> search.Entry:
-    """What the index needs to know first: the document is built only if the hash changed."""
+def to_entry(article: Article, made_of: str):
+    """What the index needs to know first: the document (and the body) is read only if the
+    hash of what the article is made of changed."""
+    from broadsheet.publish import search
+
     tags = article.tag_objects
-    made_of = json.dumps([article.id or article.slug, article.url, article.title, article.body,
-                          article.tags, article.source, article.language, day(article.date)],
-                         ensure_ascii=False)
     return search.Entry(
-        id=article.id or article.slug, hash=hashlib.sha256(made_of.encode()).hexdigest()[:16],
+        id=article.id or article.slug, hash=made_of,
         tags=tuple(t.name for t in tags), tag_slugs=tuple(t.slug for t in tags if t.slug),
         source=article.source or "", language=article.language or "",
         document=partial(to_document, article))
@@ -62,7 +64,11 @@ def load(config: Config, strict: bool = False, known=None):
     articles, errors, sources = load_content(config.content_dir, known)
     if strict and errors:
         raise errors[0]
-    return [replace(a, tags=config.tags.apply(a.tags)) for a in articles], errors, sources
+    out = []
+    for a in articles:
+        tags = config.tags.apply(a.tags)
+        out.append(a if tags == a.tags else replace(a, tags=tags))
+    return out, errors, sources
 
 
 @dataclass
@@ -88,14 +94,38 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
             and previous.inputs == inputs_fingerprint(seen_inputs, index_listing)
             and site_files == {rel: out.stat for rel, out in previous.outputs.items()}):
         # nothing read, nothing to do: the answer of a no-op build in CI
-        result.articles = len(previous.sources)
+        result.articles = previous.articles
         result.unchanged = len(previous.outputs)
         result.timings["check"] = time.perf_counter() - started
         return result
 
     if previous is not None:
         clear_state(config.state_dir)  # until this build completes, the state is not the site's
-    articles, result.errors, sources = load(config, strict, previous and previous.sources)
+    staging = Staging(config.site_dir, keep=set(site_files) if previous is not None else None)
+    try:
+        state, sources = _build_into(staging, config, previous, site_files, result, strict=strict,
+                                     with_index=with_index, full=full, jobs=jobs,
+                                     progress=progress, started=started)
+        staging.publish()
+    except BaseException:
+        staging.discard()
+        raise
+    t = time.perf_counter()
+    state.code = code
+    state.inputs = "" if result.errors else inputs_fingerprint(  # bad files: read again
+        seen_inputs, listing(config.index_dir) if with_index else [])
+    save_state(config.state_dir, state, sources)
+    staging.finish()
+    result.timings["write"] += time.perf_counter() - t
+    return result
+
+
+def _build_into(staging: Staging, config: Config, previous: BuildState | None, site_files: dict,
+                result: BuildResult, *, strict: bool, with_index: bool, full: bool, jobs: int,
+                progress: Progress, started: float) -> tuple[BuildState, dict]:
+    """Everything but the swap: the next site in staging, and the state that describes it."""
+    articles, result.errors, sources = load(
+        config, strict, load_sources(config.state_dir, previous) if previous else None)
     result.articles = len(articles)
     result.timings["load"] = time.perf_counter() - started
 
@@ -105,8 +135,9 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     site = site_context(config)
     templates = template_fingerprints(env)
     site_fp = site_fingerprint(site)
-    digests = {a.slug: article_digest(sources[a.path.name].sha, a) for a in articles}
-    prints = {p.path: page_fingerprint(p, templates.get(p.template, ""), site_fp, digests)
+    digests = digests_of(articles, sources)
+    encode = encoder(digests)
+    prints = {p.path: page_fingerprint(p, templates.get(p.template, ""), site_fp, encode)
               for p in pages}
     trusted = _trusted_outputs(previous, site_files, config.site_dir)
     todo = [p for p in pages if previous is None or previous.pages.get(p.path) != prints[p.path]
@@ -114,49 +145,37 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     result.timings["plan"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    staging = Staging(config.site_dir, keep=previous is not None)
-    try:
-        outputs: dict[str, Output] = {}
-        changes = Changes()
-        for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
-                                                progress):
-            _record(outputs, changes, page_path, stat, sha, trusted, previous)
-        for page in pages:  # pages not rendered keep their file, linked from the old site
-            if page.path not in outputs:
-                outputs[page.path] = previous.outputs[page.path]
-                changes.unchanged += 1
-        for rel, data in _static_assets(config):
-            _put(staging, outputs, changes, rel, data, trusted, previous)
-        result.timings["render"] = time.perf_counter() - t
+    staging.ready()
+    outputs: dict[str, Output] = {}
+    changes = Changes()
+    for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
+                                            progress):
+        _record(outputs, changes, page_path, stat, sha, trusted, previous)
+    for page in pages:  # pages not rendered keep their file, linked from the old site
+        if page.path not in outputs:
+            outputs[page.path] = previous.outputs[page.path]
+            changes.unchanged += 1
+    for rel, data in _static_assets(config):
+        _put(staging, outputs, changes, rel, data, trusted, previous)
+    result.timings["render"] = time.perf_counter() - t
 
-        if with_index:  # the site's static search is made from the index
-            t = time.perf_counter()
-            index_articles(config, articles, progress, full=full)
-            kept, files = _search_files(config, trusted)
-            for rel in kept:
-                _record(outputs, changes, rel, None, "", trusted, previous)
-            for rel, data in files:
-                _put(staging, outputs, changes, rel, data, trusted, previous)
-            result.timings["index"] = time.perf_counter() - t
-
+    if with_index:  # the site's static search is made from the index
         t = time.perf_counter()
-        for rel in sorted(staging.linked - outputs.keys()):
-            staging.remove(rel)
-            changes.removed.append(rel)
-        staging.publish()
-    except BaseException:
-        staging.discard()
-        raise
-    inputs = "" if result.errors else inputs_fingerprint(  # bad files: read, reported again
-        seen_inputs, listing(config.index_dir) if with_index else [])
-    save_state(config.state_dir, BuildState(code=code, inputs=inputs, with_index=with_index,
-                                            sources=sources, pages=prints, outputs=outputs))
-    result.timings["write"] = time.perf_counter() - t
+        index_articles(config, articles, digests, progress, full=full)
+        _search_files(config, staging, outputs, changes, trusted, previous)
+        result.timings["index"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    for rel in sorted(staging.linked - outputs.keys()):
+        staging.remove(rel)
+        changes.removed.append(rel)
     result.written = len(changes.written)
     result.removed = len(changes.removed)
     result.unchanged = changes.unchanged
     result.changed = sorted(changes.written) + sorted(changes.removed)
-    return result
+    result.timings["write"] = time.perf_counter() - t
+    return BuildState(with_index=with_index, pages=prints, outputs=outputs,
+                      articles=len(articles)), sources
 
 
 def _input_listings(config: Config) -> tuple:
@@ -203,15 +222,24 @@ def _static_assets(config: Config):
         yield f"static/{rel}", (config.static_dir / rel).read_bytes()
 
 
-def _search_files(config: Config, trusted: dict) -> tuple[list[str], list[tuple[str, bytes]]]:
-    """The static search index: (files kept as they are, files to put). The previous build's
-    files are kept when the index is unchanged: the same index gives the same files."""
-    key_file = f"{search.STATIC_DIR}/key.txt"
-    if key_file in trusted and (config.site_dir / key_file).read_text().strip() == \
-            search.static_key(config.index_dir):
-        prefix = f"{search.STATIC_DIR}/"
-        return sorted(rel for rel in trusted if rel.startswith(prefix)), []
-    return [], sorted(search.static_files(config.index_dir).items())
+def _search_files(config: Config, staging: Staging, outputs, changes, trusted, previous) -> None:
+    """The static search files, updated in step with the index: the export says which files
+    differ from those published; the others stay, linked from the old site."""
+    from broadsheet.publish import search
+
+    prefix = f"{search.STATIC_DIR}/"
+    current = sorted(rel for rel in staging.linked if rel.startswith(prefix))
+    if any(rel not in trusted for rel in current):  # touched since: export afresh
+        for rel in current:
+            staging.remove(rel)
+        staging.linked.difference_update(current)
+        current = []
+    export = search.export_static(config.index_dir, staging.root / search.STATIC_DIR)
+    for rel in current:
+        if rel not in export.files and rel not in export.removed:
+            _record(outputs, changes, rel, None, "", trusted, previous)
+    for rel, data in sorted(export.files.items()):
+        _put(staging, outputs, changes, rel, data, trusted, previous)
 
 
 # --- rendering, on several processes when there are many pages ---------------------------------
@@ -223,12 +251,28 @@ def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple | None, str]
     """Render pages[a:b], writing those whose bytes differ from the trusted old file."""
     pages, env, site, root, trusted = _JOB
     done = []
+    bodies: dict[str, Article] = {}
     for page in pages[bounds[0]: bounds[1]]:
-        data = render(page, env, site)
+        data = render(replace(page, context=_with_bodies(page.context, bodies)), env, site)
         sha = digest(data)
         stat = None if trusted.get(page.path) == sha else write_file(root, page.path, data)
         done.append((page.path, stat, sha))
     return done
+
+
+def _with_bodies(value, bodies: dict[str, Article]):
+    """A page's context with every article in it given its body (read once per process)."""
+    if isinstance(value, Article):
+        if value.body is None:
+            if value.slug not in bodies:
+                bodies[value.slug] = with_body(value)
+            return bodies[value.slug]
+        return value
+    if isinstance(value, dict):
+        return {k: _with_bodies(v, bodies) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_with_bodies(v, bodies) for v in value)
+    return value
 
 
 def _render_all(pages: list[Page], env, site: dict, root: Path, trusted: dict, jobs: int,
@@ -250,9 +294,16 @@ def _render_all(pages: list[Page], env, site: dict, root: Path, trusted: dict, j
         _JOB = ()
 
 
-def index_articles(config: Config, articles: list[Article], progress: Progress = no_progress,
-                   full: bool = False) -> search.IndexReport:
-    entries = [to_entry(a) for a in progress(articles, "index", len(articles))]
+def digests_of(articles: list[Article], sources: dict) -> dict[str, str]:
+    """slug -> what the article is made of (its file and the tags the policy gave it)."""
+    return {a.slug: article_digest(sources[a.path.name].sha, a) for a in articles}
+
+
+def index_articles(config: Config, articles: list[Article], digests: dict[str, str],
+                   progress: Progress = no_progress, full: bool = False):
+    from broadsheet.publish import search
+
+    entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))]
     return search.write_index(entries, config.index_dir, full=full)
 
 

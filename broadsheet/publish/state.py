@@ -6,17 +6,19 @@ what changed. Losing it costs time, never correctness: without it the build is c
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from broadsheet import __version__
 from broadsheet.fsutil import atomic_write
 from broadsheet.model import Article
 
-STATE_FILE = "state.pickle"
-STATE_VERSION = 1  # bump when the layout below changes
+HEAD_FILE = "head.pickle"  # small: all a no-op build reads
+SOURCES_FILE = "sources.pickle"  # the content files' front matter, read when something changed
+STATE_VERSION = 2  # bump when the layout below changes
 
 
 def digest(data: bytes) -> str:
@@ -34,7 +36,7 @@ class Source:
     """A content file as the last build read it."""
     stat: tuple[int, int]
     sha: str  # of its bytes: a file touched but not changed (a git checkout) is not re-parsed
-    article: Article | None  # None when it failed: such files are read again every build
+    article: Article  # as stored, without its body (body=None): read again when a page needs it
 
 
 @dataclass
@@ -49,9 +51,10 @@ class BuildState:
     code: str = ""  # the code that made it: another version discards the state
     inputs: str = ""  # every input's stat, hashed: equal means there is nothing to do
     with_index: bool = True
-    sources: dict[str, Source] = field(default_factory=dict)  # content file name -> Source
     pages: dict[str, str] = field(default_factory=dict)  # page path -> its inputs' fingerprint
     outputs: dict[str, Output] = field(default_factory=dict)  # path under site/ -> Output
+    sources_file: str = ""  # the hash of the sources file that goes with this head
+    articles: int = 0
 
 
 def code_fingerprint() -> str:
@@ -77,24 +80,47 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+_BROKEN = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError,
+           KeyError, IndexError)
+
+
 def load_state(state_dir: Path, code: str) -> BuildState | None:
     """The last build's state, or None (first build, other code, unreadable: build cold)."""
     try:
-        with open(state_dir / STATE_FILE, "rb") as f:
+        with open(state_dir / HEAD_FILE, "rb") as f:
             state = _Unpickler(f).load()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+    except _BROKEN:
         return None
     if not isinstance(state, BuildState) or state.code != code:
         return None
     return state
 
 
-def save_state(state_dir: Path, state: BuildState) -> None:
-    atomic_write(state_dir / STATE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+def load_sources(state_dir: Path, state: BuildState) -> dict[str, Source]:
+    """The sources saved with that state ({} when missing or not the same build's)."""
+    try:
+        data = (state_dir / SOURCES_FILE).read_bytes()
+        if digest(data) != state.sources_file:
+            return {}
+        sources = _Unpickler(io.BytesIO(data)).load()
+    except _BROKEN:
+        return {}
+    return sources if isinstance(sources, dict) else {}
+
+
+def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source]) -> None:
+    """Sources first, then the head that names them: a crash between leaves no valid head."""
+    stored = {name: s if s.article.body is None else Source(s.stat, s.sha,
+                                                             replace(s.article, body=None))
+              for name, s in sources.items()}
+    data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+    atomic_write(state_dir / SOURCES_FILE, data)
+    state.sources_file = digest(data)
+    atomic_write(state_dir / HEAD_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def clear_state(state_dir: Path) -> None:
-    (state_dir / STATE_FILE).unlink(missing_ok=True)
+    (state_dir / HEAD_FILE).unlink(missing_ok=True)
 
 
 def listing(folder: Path) -> list[tuple[str, int, int]]:

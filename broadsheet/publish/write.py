@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from broadsheet.errors import BuildError
 from broadsheet.fsutil import fresh_dir_beside, swap_in
-from broadsheet.publish.state import digest
 
 
 def link_tree(src: Path, dst: Path) -> set[str]:
@@ -50,18 +50,36 @@ def write_file(root: Path, rel: str, data: bytes) -> tuple[int, int]:
 
 
 class Staging:
-    """The next site/, beside the current one. `keep=True` starts from the current files."""
+    """The next site/, beside the current one. With `keep` (the current files' paths), it
+    starts as hard links to them, made by `cp -al` on another core while the build plans."""
 
-    def __init__(self, site_dir: Path, keep: bool):
+    def __init__(self, site_dir: Path, keep: set[str] | None = None):
         self.site_dir = site_dir
         self.root = fresh_dir_beside(site_dir)
-        self.linked: set[str] = set()
-        try:
-            if keep and site_dir.is_dir():
-                self.linked = link_tree(site_dir, self.root)
-        except BaseException:
-            self.discard()
-            raise
+        self.linked: set[str] = set(keep or ())
+        self._copy = self._cleanup = None
+        if keep and site_dir.is_dir():
+            try:
+                self._copy = subprocess.Popen(["cp", "-al", f"{site_dir}/.", str(self.root)],
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL)
+            except OSError:  # no GNU cp: link from here
+                self._copy = None
+                self.linked = self._link()
+        else:
+            self.linked = set()
+
+    def _link(self) -> set[str]:
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir()
+        return link_tree(self.site_dir, self.root)
+
+    def ready(self) -> None:
+        """Wait for the links: call before writing or removing anything."""
+        if self._copy is not None:
+            if self._copy.wait() != 0:
+                self.linked = self._link()
+            self._copy = None
 
     def write(self, rel: str, data: bytes) -> tuple[int, int]:
         return write_file(self.root, rel, data)
@@ -73,11 +91,24 @@ class Staging:
             parent.rmdir()
             parent = parent.parent
 
-    def sha_of(self, rel: str) -> str:
-        return digest((self.root / rel).read_bytes())
-
     def publish(self) -> None:
-        swap_in(self.root, self.site_dir)
+        """Swap the new tree in; the old one is deleted on another core until finish()."""
+        self.ready()
+        old = swap_in(self.root, self.site_dir, keep_old=True)
+        if old is not None:
+            try:
+                self._cleanup = subprocess.Popen(["rm", "-rf", str(old)])
+            except OSError:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def finish(self) -> None:
+        if self._cleanup is not None:
+            self._cleanup.wait()
+            self._cleanup = None
 
     def discard(self) -> None:
+        if self._copy is not None:
+            self._copy.kill()
+            self._copy.wait()
+            self._copy = None
         shutil.rmtree(self.root, ignore_errors=True)
