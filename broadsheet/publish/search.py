@@ -28,6 +28,7 @@ import sqlite3
 import threading
 import unicodedata
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -105,6 +106,40 @@ def tokens(text: str, lang: str | None, query_mode: bool = False):
         yield pos, (_stemmer(lang)(folded) if lang else folded), m.start(), m.end()
 
 
+_SKIP = ""  # a word that gives no term (too short, a stop word)
+_TABLE_MAX = 1 << 20
+
+
+@cache
+def _term_table(lang: str | None, query_mode: bool) -> dict[str, str]:
+    return {}
+
+
+def terms_of(text: str, lang: str | None, query_mode: bool = False) -> list[str]:
+    """The term of every word of text in order ("" for a word that gives none), so that a
+    word's position is its index. The indexing path: one dictionary look-up per word as
+    written, the folding, stop-word test and stemming done once per distinct word."""
+    table = _term_table(lang, query_mode)
+    words = _WORD.findall(text)
+    try:
+        return [table[w] for w in words]
+    except KeyError:
+        pass
+    if len(table) > _TABLE_MAX:
+        table.clear()
+    stops = _all_stopwords() if query_mode else _stopwords(lang)
+    stem = _stemmer(lang) if lang else None
+    out = []
+    for w in words:
+        t = table.get(w)
+        if t is None:
+            folded = fold(w)
+            t = table[w] = (_SKIP if len(folded) < 2 or folded in stops
+                            else stem(folded) if stem else folded)
+        out.append(t)
+    return out
+
+
 def fingerprint() -> dict:
     """What decides the terms: a stored index made with other settings is rebuilt."""
     stops = hashlib.sha256(json.dumps({lang or "": sorted(_stopwords(lang)) for lang in STEMMED},
@@ -124,6 +159,14 @@ class Analyzer(Tokenizer):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not chars:  # indexing: no character offsets needed, the fast path
+            for pos, text in enumerate(terms_of(value, self.lang, query_mode=mode == "query")):
+                if text:
+                    t.text, t.boost, t.stopped = text, 1.0, False
+                    if positions:
+                        t.pos = start_pos + pos
+                    yield t
+            return
         for pos, text, start, end in tokens(value, self.lang, query_mode=mode == "query"):
             t.text, t.boost, t.stopped = text, 1.0, False
             if positions:
@@ -665,8 +708,9 @@ def _record(doc: Document) -> dict:
                                (_field(lang, "title"), doc.title, lang),
                                (_field(lang, "body"), doc.body, lang)):
         counts: dict[str, int] = {}
-        for _, t, _, _ in tokens(text, flang):
-            counts[t] = counts.get(t, 0) + 1
+        for t in terms_of(text, flang):
+            if t:
+                counts[t] = counts.get(t, 0) + 1
         if counts:
             fields[field] = [sum(counts.values()), counts]
     facets = {f"tag={s.strip()}" for s in doc.tag_slugs if s.strip()}
@@ -676,7 +720,7 @@ def _record(doc: Document) -> dict:
         facets.add(f"lang={doc.language.lower()}")
     if doc.date[:4]:
         facets.add(f"year={doc.date[:4]}")
-    words = {fold(w) for w in _WORD.findall(f"{doc.title} {doc.body} {' '.join(doc.tags)}")}
+    words = {fold(w) for w in set(_WORD.findall(f"{doc.title} {doc.body} {' '.join(doc.tags)}"))}
     snippet = "".join(p["text"] for p in snippet_parts(doc.body, set(), lang, width=180))
     row = [doc.url, doc.title, doc.date or "", doc.source or "", doc.language.lower(),
            list(doc.tags), snippet, [slugify(t) for t in doc.tags],  # the filters' own keys
@@ -697,7 +741,11 @@ def _contributions(rec: dict):
 
 
 def _record_keys(rec: dict) -> set[str]:
-    return {key for key, _, _ in _contributions(rec)}
+    out = set(rec["x"])
+    for field, (_, counts) in rec["f"].items():
+        prefix = _group_of(field) + ":"
+        out.update([prefix + t for t in counts])
+    return out
 
 
 def _encode_list(entries: list[tuple[int, str]]) -> str:
@@ -883,6 +931,10 @@ def _update_static_cache(db, entries: list[Entry], document) -> None:
 
     def count(rec: dict, sign: int) -> None:
         keys, words = _record_keys(rec), rec["w"]
+        if sign > 0 and not tracking:  # a first build: counted in C
+            key_counts.update(keys)
+            word_counts.update(words)
+            return
         for k in keys:
             key_delta[k] = key_delta.get(k, 0) + sign
         for w in words:
@@ -891,6 +943,8 @@ def _update_static_cache(db, entries: list[Entry], document) -> None:
             dirty_k.update(keys)
             dirty_w.update(words)
 
+    key_counts: Counter = Counter()
+    word_counts: Counter = Counter()
     rows = []
     for e in changed:
         rec = _record(document(e))
@@ -900,9 +954,14 @@ def _update_static_cache(db, entries: list[Entry], document) -> None:
         count(rec, +1)
         lens = {f: n for f, (n, _) in rec["f"].items()}
         rows.append((e.id, e.hash, zlib.compress(text, 1), hashlib.sha1(text).hexdigest(),
-                     rec["g"], _dumps(lens), sum(1 for _ in _contributions(rec))))
+                     rec["g"], _dumps(lens), sum(len(c) for _, c in rec["f"].values())
+                     + len(rec["x"])))
     for i in gone:
         count(olds[i], -1)
+    for k, n in key_counts.items():
+        key_delta[k] = key_delta.get(k, 0) + n
+    for w, n in word_counts.items():
+        word_delta[w] = word_delta.get(w, 0) + n
     db.executemany(
         "INSERT INTO docs(id, hash, record, digest, grp, lens, npost) VALUES (?,?,?,?,?,?,?) "
         "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, record=excluded.record, "
