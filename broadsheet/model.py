@@ -126,12 +126,13 @@ def article_url(slug: str) -> str:
     return f"articles/{slug}.html"
 
 
-def home_url(page: int) -> str:
-    return "index.html" if page == 1 else f"page/{page}.html"
+def home_url(page: int | None = None) -> str:
+    """None: the front page; k: the k-th archive page, counted from the oldest articles."""
+    return "index.html" if page is None else f"page/{page}.html"
 
 
-def tag_url(tag_slug: str, page: int = 1) -> str:
-    return f"tags/{tag_slug}.html" if page == 1 else f"tags/{tag_slug}/{page}.html"
+def tag_url(tag_slug: str, page: int | None = None) -> str:
+    return f"tags/{tag_slug}.html" if page is None else f"tags/{tag_slug}/{page}.html"
 
 
 TAGS_URL = "tags/index.html"

@@ -104,18 +104,38 @@ def test_pagination_order_and_tags(project):
         write_article(project, f"a{i:02d}", f"title: Article {i:02d}\n{date}tags: [Zeta, alpha]")
     assert run(project, "build") == 0
     out = site(project)
-    assert [p.name for p in sorted((out / "page").iterdir())] == ["2.html", "3.html"]
+    # newest first: 19..0, then the undated 20, 21, 22 (by slug). Archive pages count from the
+    # oldest: page 1 holds the 10 oldest; the front page the newest run (3) and the one before.
+    assert [p.name for p in sorted((out / "page").iterdir())] == ["1.html"]
     home = (out / "index.html").read_text(encoding="utf-8")
     titles = re.findall(r">(Article \d\d)</a>", home)
-    assert titles == [f"Article {i:02d}" for i in range(19, 9, -1)]  # newest first
-    last = (out / "page" / "3.html").read_text(encoding="utf-8")
-    assert re.findall(r">(Article \d\d)</a>", last) == ["Article 20", "Article 21", "Article 22"]
-    assert 'rel="prev" href="../page/2.html"' in last and 'rel="next"' not in last
-    assert (out / "tags" / "alpha" / "3.html").is_file()
+    assert titles == [f"Article {i:02d}" for i in range(19, 6, -1)]
+    assert 'rel="next" href="page/1.html"' in home and 'rel="prev"' not in home
+    last = (out / "page" / "1.html").read_text(encoding="utf-8")
+    assert re.findall(r">(Article \d\d)</a>", last) == [
+        f"Article {i:02d}" for i in range(6, -1, -1)] + ["Article 20", "Article 21", "Article 22"]
+    assert 'rel="prev" href="../index.html"' in last and 'rel="next"' not in last
+    assert (out / "tags" / "alpha" / "1.html").is_file()
     index = (out / "tags" / "index.html").read_text(encoding="utf-8")
     assert index.index(">alpha<") < index.index(">Zeta<")  # alphabetical, case-insensitive
     assert "(23)" in index
     assert_links_resolve(out)
+
+
+def test_archive_pages_keep_their_articles_as_the_corpus_grows(project):
+    (project.parent / "raw" / "000_2858112e9b9562c5.txt").unlink()
+    for i in range(25):
+        write_article(project, f"a{i:02d}", f"title: Article {i:02d}\ndate: 2020-02-{i + 1:02d}")
+    assert run(project, "build") == 0
+    out = site(project)
+    before = {p.name: p.read_bytes() for p in (out / "page").iterdir()}
+    assert sorted(before) == ["1.html"]  # front: 20..24 and 10..19; page 1: 0..9
+    for i in range(25, 28):  # newer articles: the front page changes, page 1 does not
+        write_article(project, f"a{i:02d}", f"title: Article {i:02d}\ndate: 2020-03-{i:02d}")
+    assert run(project, "build") == 0
+    assert (out / "page" / "1.html").read_bytes() == before["1.html"]
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r">(Article \d\d)</a>", home)[0] == "Article 27"
 
 
 def test_untrusted_text_is_escaped_everywhere(project):

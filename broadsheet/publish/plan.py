@@ -5,7 +5,6 @@ To add a kind of page, add a planner to PLANNERS.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
@@ -21,17 +20,22 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
-def paginate(items: Sequence, per_page: int, url_of: Callable[[int], str]) -> list[dict]:
-    """One dict per page: its number, its items and the URLs of its neighbours."""
-    total = max(1, math.ceil(len(items) / per_page))
-    return [{
-        "number": n,
-        "total": total,
-        "items": list(items[(n - 1) * per_page: n * per_page]),
-        "url": url_of(n),
-        "prev": url_of(n - 1) if n > 1 else None,
-        "next": url_of(n + 1) if n < total else None,
-    } for n in range(1, total + 1)]
+def paginate(items: Sequence, per_page: int, url_of: Callable[[int | None], str]) -> list[dict]:
+    """Listing pages for items given newest first. Archive pages are numbered from the
+    oldest: page k holds the k-th oldest run of per_page items for good, so a link to it stays
+    true as the corpus grows and a new article changes only the newest pages. The front page
+    (url_of(None)) shows the newest run, and the run before it when the newest is short."""
+    oldest_first = list(reversed(items))
+    runs = [oldest_first[a: a + per_page] for a in range(0, len(oldest_first), per_page)] or [[]]
+    archive = len(runs) - (1 if len(runs) == 1 or len(runs[-1]) == per_page else 2)
+    front = [x for run in runs[archive:] for x in run]
+    pages = [{"number": None, "url": url_of(None), "newer": None,
+              "older": url_of(archive) if archive else None, "items": front[::-1]}]
+    for k in range(archive, 0, -1):
+        pages.append({"number": k, "url": url_of(k),
+                      "newer": url_of(k + 1) if k < archive else url_of(None),
+                      "older": url_of(k - 1) if k > 1 else None, "items": runs[k - 1][::-1]})
+    return pages
 
 
 def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
@@ -84,7 +88,7 @@ def feed_pages(articles, config, tags) -> list[Page]:
 
 
 def sitemap_pages(articles, config, tags) -> list[Page]:
-    urls = [home_url(1), TAGS_URL] + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags]
+    urls = [home_url(), TAGS_URL] + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags]
     return [_page(SITEMAP_URL, "sitemap.xml", urls=urls,
                   lastmod={a.url: a.date for a in articles if a.date is not None})]
 

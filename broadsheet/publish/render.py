@@ -109,7 +109,7 @@ def site_context(config: Config) -> dict:
         "description": config.description,
         "base_url": config.base_url,
         "language": config.language,
-        "home_url": home_url(1),
+        "home_url": home_url(),
         "tags_url": TAGS_URL,
         "search_url": SEARCH_URL,
         "feed_url": FEED_URL,
