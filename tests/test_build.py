@@ -244,3 +244,15 @@ def test_summary_is_shown(project):
     assert '<meta name="description" content="Short &lt;b&gt;summary&lt;/b&gt; here">' in page
     assert "Short &lt;b&gt;summary&lt;/b&gt; here</p>" in (site(project) / "index.html").read_text(
         encoding="utf-8")
+
+
+def test_a_template_type_error_is_one_line_naming_template_and_line(built, capsys):
+    before = tree(site(built))
+    (built.parent / "templates" / "list.html").write_text(
+        "{% extends 'base.html' %}\n{% block main %}\n{{ pager.number > 1 }}\n{% endblock %}",
+        encoding="utf-8")
+    capsys.readouterr()
+    assert run(built, "build") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "list.html:3:" in err[0] and "TypeError" in err[0], err
+    assert tree(site(built)) == before

@@ -251,27 +251,44 @@ def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple | None, str]
     """Render pages[a:b], writing those whose bytes differ from the trusted old file."""
     pages, env, site, root, trusted = _JOB
     done = []
-    bodies: dict[str, Article] = {}
+    lazy: dict[str, _ReadsBody] = {}
     for page in pages[bounds[0]: bounds[1]]:
-        data = render(replace(page, context=_with_bodies(page.context, bodies)), env, site)
+        data = render(replace(page, context=_with_bodies(page.context, lazy)), env, site)
         sha = digest(data)
         stat = None if trusted.get(page.path) == sha else write_file(root, page.path, data)
         done.append((page.path, stat, sha))
     return done
 
 
-def _with_bodies(value, bodies: dict[str, Article]):
-    """A page's context with every article in it given its body (read once per process)."""
+class _ReadsBody:
+    """An article whose body is read from its file the first time a template asks for it:
+    a listing page that shows titles reads no file."""
+    __slots__ = ("_article", "_full")
+
+    def __init__(self, article: Article):
+        self._article, self._full = article, None
+
+    def __getattr__(self, name: str):
+        if name == "body" or self._full is not None:
+            if self._full is None:
+                self._full = with_body(self._article)
+            return getattr(self._full, name)
+        return getattr(self._article, name)
+
+
+def _with_bodies(value, lazy: dict[str, _ReadsBody]):
+    """A page's context where each article without its body reads it on demand (once per
+    process)."""
     if isinstance(value, Article):
         if value.body is None:
-            if value.slug not in bodies:
-                bodies[value.slug] = with_body(value)
-            return bodies[value.slug]
+            if value.slug not in lazy:
+                lazy[value.slug] = _ReadsBody(value)
+            return lazy[value.slug]
         return value
     if isinstance(value, dict):
-        return {k: _with_bodies(v, bodies) for k, v in value.items()}
+        return {k: _with_bodies(v, lazy) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_with_bodies(v, bodies) for v in value)
+        return type(value)(_with_bodies(v, lazy) for v in value)
     return value
 
 

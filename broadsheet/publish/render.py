@@ -130,6 +130,11 @@ def render(page: Page, env: jinja2.Environment, site: dict) -> bytes:
     except jinja2.UndefinedError as exc:
         raise BuildError(f"while rendering {page.path}: {exc.message}",
                          page.template, _template_line(exc, page.template)) from None
+    except BuildError:
+        raise
+    except Exception as exc:  # a template's own mistake (None > 1, a bad filter argument...)
+        raise BuildError(f"while rendering {page.path}: {type(exc).__name__}: {exc}",
+                         page.template, _template_line(exc, page.template)) from None
     return text.encode("utf-8")
 
 
