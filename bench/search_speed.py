@@ -145,17 +145,16 @@ def first_query_bytes(site: Path, index_dir: Path, query: str) -> int:
             key = f"{group}:{found}"
             need(meta["big"].get(key) or f"p/{s.fnv1a(key) % meta['shards']['p']}")
     ix = s.SearchIndex(index_dir)
-    try:  # the first page's documents: their numbers in the static index are by id order
+    try:  # the first page's documents: each in the shard of its key (from its id's hash)
         hits = ix.search(query, limit=10, facets=False)["hits"]
     finally:
         ix.close()
-    order = {}
-    docs = sorted((site / "search" / "d").glob("*.js"), key=lambda p: int(p.stem))
-    for p in docs:
-        for d in load(f"d/{p.stem}")[0]:
-            order[d[0]] = int(p.stem)
+    where = {}
+    for p in sorted((site / "search" / "d").glob("*.js")):
+        for row in load(f"d/{p.stem}")[0].values():
+            where[row[0]] = p.stem
     for hit in hits:
-        need(f"d/{order[hit['url']]}")
+        need(f"d/{where[hit['url']]}")
     return total
 
 

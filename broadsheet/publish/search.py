@@ -30,6 +30,8 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import accumulate, repeat
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -767,6 +769,34 @@ def _decode_list(text: str) -> list[tuple[int, str]]:
     return out
 
 
+_HEADS = re.compile(r"(?:^|,)([0-9a-z]+)")
+
+
+def _patch_list(text: str, drop: set[int], add: list[tuple[int, str]]) -> str:
+    """_encode_list(entries of text without the keys in drop, plus add), by splicing: the
+    entries around a change are re-coded, the thousands of others are left as they are."""
+    parts = text.split(",") if text else []
+    keys = list(accumulate(map(int, _HEADS.findall(text), repeat(36))))
+
+    def recode(i: int) -> None:
+        if i < len(parts):
+            dot = parts[i].find(".")
+            tail = "" if dot < 0 else parts[i][dot:]
+            parts[i] = _b36(keys[i] - (keys[i - 1] if i else 0)) + tail
+
+    for k in sorted(drop):
+        i = bisect_left(keys, k)
+        if i < len(keys) and keys[i] == k:
+            del keys[i], parts[i]
+            recode(i)
+    for k, tail in sorted(add):
+        i = bisect_left(keys, k)
+        keys.insert(i, k)
+        parts.insert(i, _b36(k - (keys[i - 1] if i else 0)) + tail)
+        recode(i + 1)
+    return ",".join(parts)
+
+
 def _encode_value(key: str, lists: list[list[tuple[int, str]]]):
     """A posting as stored: a filter's document keys as one string, a term's as one string
     per field of its group (empty where the field lacks the term)."""
@@ -1201,11 +1231,13 @@ def _incremental_export(db, layout: dict, key: str,
             old_value = current.data(f"{old_big[pkey]}.js").get(pkey)
         else:
             old_value = bucket(fnv1a(pkey) % P).get(pkey)
-        lists = [[e for e in entries if e[0] not in drop]
-                 for entries in _decode_value(pkey, old_value)]
+        olds = ([old_value] if isinstance(old_value, str) else list(old_value)) \
+            if old_value is not None else [""] * _slots(pkey)
+        added: list[list] = [[] for _ in olds]
         for slot, k, tail in adds.get(pkey, ()):
-            lists[slot].append((k, tail))
-        value = _encode_value(pkey, lists) if any(lists) else None
+            added[slot].append((k, tail))
+        lists = [_patch_list(text, drop, more) for text, more in zip(olds, added)]
+        value = (lists[0] if "=" in pkey else lists) if any(lists) else None
         if (old_value is None) != (value is None):
             flipped.append(pkey)
         if pkey in old_big and (value is None or not _is_big(value)):
