@@ -41,3 +41,17 @@ def swap_in(new: Path, target: Path, *, keep_old: bool = False) -> Path | None:
         shutil.rmtree(old, ignore_errors=True)
         return None
     return old
+
+
+def working_copy(src: Path, immutable: tuple[str, ...] = ()) -> Path:
+    """A copy of src beside it, to change and then swap_in (or delete): files whose names end
+    with one of `immutable` (never rewritten in place) are hard-linked, the rest copied."""
+    new = fresh_dir_beside(src)
+    if src.is_dir():
+        def copy(a: str, b: str) -> None:
+            if a.endswith(immutable):
+                os.link(a, b)
+            else:
+                shutil.copy2(a, b)
+        shutil.copytree(src, new, copy_function=copy, dirs_exist_ok=True)
+    return new

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -31,3 +32,44 @@ def parallel_map(fn: Callable, items: list, jobs: int, progress: Progress = no_p
 def default_jobs() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                       else os.cpu_count() or 1))
+
+
+class Background:
+    """fn() computed in a forked process while this one goes on: the search index is made on
+    one core while the pages are rendered on the other. fn sees this process's memory as it
+    was at the fork; its result (or exception) comes back pickled."""
+
+    def __init__(self, fn: Callable[[], object]):
+        ctx = multiprocessing.get_context("fork")
+        self._recv, send = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_run_and_send, args=(fn, send))
+        self._proc.start()
+        send.close()
+
+    def result(self):
+        try:
+            ok, value = self._recv.recv()
+        except EOFError:
+            self._proc.join()
+            raise RuntimeError(f"a build process died (exit code {self._proc.exitcode})") from None
+        finally:
+            self._recv.close()
+        self._proc.join()
+        if ok:
+            return value
+        raise value
+
+    def cancel(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+        self._recv.close()
+
+
+def _run_and_send(fn: Callable[[], object], send) -> None:
+    try:
+        result = (True, fn())
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which raises it
+        result = (False, exc)
+    send.send(result)
+    send.close()

@@ -9,6 +9,7 @@ other code) every page is rendered; the output is byte-identical either way.
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -16,8 +17,9 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from broadsheet.config import Config
+from broadsheet.fsutil import working_copy
 from broadsheet.model import Article, BuildResult, Page
-from broadsheet.parallel import Progress, no_progress, parallel_map
+from broadsheet.parallel import Background, Progress, no_progress, parallel_map
 from broadsheet.publish.fingerprint import (article_digest, encoder, page_fingerprint,
                                             site_fingerprint)
 from broadsheet.publish.load import load_content, with_body
@@ -123,47 +125,60 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
 def _build_into(staging: Staging, config: Config, previous: BuildState | None, site_files: dict,
                 result: BuildResult, *, strict: bool, with_index: bool, full: bool, jobs: int,
                 progress: Progress, started: float) -> tuple[BuildState, dict]:
-    """Everything but the swap: the next site in staging, and the state that describes it."""
+    """Everything but the swap: the next site in staging, and the state that describes it.
+    The index and its static files are made in another process while pages render."""
     articles, result.errors, sources = load(
         config, strict, load_sources(config.state_dir, previous) if previous else None)
     result.articles = len(articles)
+    digests = digests_of(articles, sources)
+    trusted = _trusted_outputs(previous, site_files, config.site_dir)
     result.timings["load"] = time.perf_counter() - started
 
-    t = time.perf_counter()
-    pages = plan(articles, config)
-    env = make_env(config.templates_dir)
-    site = site_context(config)
-    templates = template_fingerprints(env)
-    site_fp = site_fingerprint(site)
-    digests = digests_of(articles, sources)
-    encode = encoder(digests)
-    prints = {p.path: page_fingerprint(p, templates.get(p.template, ""), site_fp, encode)
-              for p in pages}
-    trusted = _trusted_outputs(previous, site_files, config.site_dir)
-    todo = [p for p in pages if previous is None or previous.pages.get(p.path) != prints[p.path]
-            or p.path not in trusted]
-    result.timings["plan"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    staging.ready()
-    outputs: dict[str, Output] = {}
-    changes = Changes()
-    for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
-                                            progress):
-        _record(outputs, changes, page_path, stat, sha, trusted, previous)
-    for page in pages:  # pages not rendered keep their file, linked from the old site
-        if page.path not in outputs:
-            outputs[page.path] = previous.outputs[page.path]
-            changes.unchanged += 1
-    for rel, data in _static_assets(config):
-        _put(staging, outputs, changes, rel, data, trusted, previous)
-    result.timings["render"] = time.perf_counter() - t
-
-    if with_index:  # the site's static search is made from the index
+    indexing = None
+    if with_index:
+        staging.index_dir = config.index_dir
+        indexing = Background(partial(_index_and_export, config, articles, digests, full,
+                                      _published_search(config, staging, trusted)))
+    try:
         t = time.perf_counter()
-        index_articles(config, articles, digests, progress, full=full)
-        _search_files(config, staging, outputs, changes, trusted, previous)
-        result.timings["index"] = time.perf_counter() - t
+        pages = plan(articles, config)
+        env = make_env(config.templates_dir)
+        site = site_context(config)
+        templates = template_fingerprints(env)
+        site_fp = site_fingerprint(site)
+        encode = encoder(digests)
+        prints = {p.path: page_fingerprint(p, templates.get(p.template, ""), site_fp, encode)
+                  for p in pages}
+        todo = [p for p in pages if previous is None
+                or previous.pages.get(p.path) != prints[p.path] or p.path not in trusted]
+        result.timings["plan"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        staging.ready()
+        outputs: dict[str, Output] = {}
+        changes = Changes()
+        for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
+                                                progress):
+            _record(outputs, changes, page_path, stat, sha, trusted, previous)
+        for page in pages:  # pages not rendered keep their file, linked from the old site
+            if page.path not in outputs:
+                outputs[page.path] = previous.outputs[page.path]
+                changes.unchanged += 1
+        for rel, data in _static_assets(config):
+            _put(staging, outputs, changes, rel, data, trusted, previous)
+        result.timings["render"] = time.perf_counter() - t
+
+        if indexing is not None:
+            t = time.perf_counter()
+            (staging.index, export), indexing = indexing.result(), None
+            _apply_search(export, staging, outputs, changes, trusted, previous,
+                          fresh=_published_search(config, staging, trusted) is None)
+            result.timings["index (waited)"] = time.perf_counter() - t
+    finally:
+        if indexing is not None:
+            indexing.cancel()
+            for stray in config.index_dir.parent.glob(f".{config.index_dir.name}.new-*"):
+                shutil.rmtree(stray, ignore_errors=True)  # the killed process's working copy
 
     t = time.perf_counter()
     for rel in sorted(staging.linked - outputs.keys()):
@@ -222,19 +237,42 @@ def _static_assets(config: Config):
         yield f"static/{rel}", (config.static_dir / rel).read_bytes()
 
 
-def _search_files(config: Config, staging: Staging, outputs, changes, trusted, previous) -> None:
-    """The static search files, updated in step with the index: the export says which files
-    differ from those published; the others stay, linked from the old site."""
+def _published_search(config: Config, staging: Staging, trusted: dict) -> Path | None:
+    """The published search/ folder, when every file in it is as the last build wrote it
+    (otherwise None: the static index is exported afresh)."""
+    from broadsheet.publish.search import STATIC_DIR
+
+    prefix = f"{STATIC_DIR}/"
+    current = [rel for rel in staging.linked if rel.startswith(prefix)]
+    if not current or any(rel not in trusted for rel in current):  # cold, or touched
+        return None
+    return config.site_dir / STATIC_DIR
+
+
+def _index_and_export(config: Config, articles: list[Article], digests: dict, full: bool,
+                      published: Path | None):
+    """Update a working copy of the index (swapped in with the site, so a failed build leaves
+    the index as it was), then say which static search files differ from those published."""
     from broadsheet.publish import search
 
-    prefix = f"{search.STATIC_DIR}/"
-    current = sorted(rel for rel in staging.linked if rel.startswith(prefix))
-    if any(rel not in trusted for rel in current):  # touched since: export afresh
-        for rel in current:
-            staging.remove(rel)
-        staging.linked.difference_update(current)
-        current = []
-    export = search.export_static(config.index_dir, staging.root / search.STATIC_DIR)
+    work = working_copy(config.index_dir, immutable=(".seg",))  # Whoosh never rewrites a segment
+    try:
+        index_articles(config, articles, digests, full=full, index_dir=work)
+        # a folder that does not exist asks for a full export
+        return work, search.export_static(work, published or work / "none")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _apply_search(export, staging: Staging, outputs, changes, trusted, previous,
+                  fresh: bool) -> None:
+    """The export's files written; the other published search files stay, linked (unless
+    the export was made afresh: then what it does not list goes)."""
+    from broadsheet.publish.search import STATIC_DIR
+
+    prefix = f"{STATIC_DIR}/"
+    current = [] if fresh else sorted(rel for rel in staging.linked if rel.startswith(prefix))
     for rel in current:
         if rel not in export.files and rel not in export.removed:
             _record(outputs, changes, rel, None, "", trusted, previous)
@@ -317,11 +355,12 @@ def digests_of(articles: list[Article], sources: dict) -> dict[str, str]:
 
 
 def index_articles(config: Config, articles: list[Article], digests: dict[str, str],
-                   progress: Progress = no_progress, full: bool = False):
+                   progress: Progress = no_progress, full: bool = False,
+                   index_dir: Path | None = None):
     from broadsheet.publish import search
 
     entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))]
-    return search.write_index(entries, config.index_dir, full=full)
+    return search.write_index(entries, index_dir or config.index_dir, full=full)
 
 
 def changed_urls(config: Config, paths: list[str]) -> list[str]:

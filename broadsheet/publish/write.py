@@ -57,6 +57,8 @@ class Staging:
         self.site_dir = site_dir
         self.root = fresh_dir_beside(site_dir)
         self.linked: set[str] = set(keep or ())
+        self.index: Path | None = None  # an updated copy of the index, swapped in with the site
+        self.index_dir: Path | None = None
         self._copy = self._cleanup = None
         if keep and site_dir.is_dir():
             try:
@@ -95,6 +97,10 @@ class Staging:
         """Swap the new tree in; the old one is deleted on another core until finish()."""
         self.ready()
         old = swap_in(self.root, self.site_dir, keep_old=True)
+        if self.index is not None:  # a crash just before: the next build sees an index
+            # behind the site, updates it and exports the static search files afresh
+            swap_in(self.index, self.index_dir)
+            self.index = None
         if old is not None:
             try:
                 self._cleanup = subprocess.Popen(["rm", "-rf", str(old)])
@@ -112,3 +118,5 @@ class Staging:
             self._copy.wait()
             self._copy = None
         shutil.rmtree(self.root, ignore_errors=True)
+        if self.index is not None:
+            shutil.rmtree(self.index, ignore_errors=True)
