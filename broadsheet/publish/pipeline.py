@@ -173,7 +173,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
             (staging.index, export), indexing = indexing.result(), None
             _apply_search(export, staging, outputs, changes, trusted, previous,
                           fresh=_published_search(config, staging, trusted) is None)
-            result.timings["index (waited)"] = time.perf_counter() - t
+            result.timings["index_wait"] = time.perf_counter() - t
     finally:
         if indexing is not None:
             indexing.cancel()
