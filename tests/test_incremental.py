@@ -13,6 +13,7 @@ from conftest import make_project, run
 from broadsheet.config import load_config
 from broadsheet.frontmatter import dump
 from broadsheet.model import Article
+from broadsheet.errors import BuildError
 from broadsheet.publish.pipeline import build
 
 WORDS = ("Paris", "Bruxelles", "élection", "ministre", "accord", "économie", "sécurité", "Syrie",
@@ -197,3 +198,16 @@ def test_lost_state_means_a_cold_build(small, tmp_path):
     result = build(config)
     assert result.written > 50  # everything, since nothing is known
     assert tree(config.site_dir) == cold(small, tmp_path)
+
+
+def test_after_a_failed_build_the_next_one_is_still_incremental(small):
+    config = load_config(small)
+    template = small.parent / "templates" / "article.html"
+    good = template.read_text()
+    put(small, article(8, title="Un autre titre encore"))
+    template.write_text(good.replace("{{ article.title }}", "{{ article.title | nosuch }}", 1))
+    with pytest.raises(BuildError):
+        build(config)
+    template.write_text(good)
+    result = build(config)
+    assert 0 < result.written < 20 and result.unchanged > 50  # not a cold build

@@ -26,7 +26,7 @@ from broadsheet.publish.load import load_content, with_body
 from broadsheet.publish.plan import plan
 from broadsheet.publish.render import (day, make_env, plain_text, render, site_context,
                                        template_fingerprints)
-from broadsheet.publish.state import (BuildState, Output, clear_state, code_fingerprint, digest,
+from broadsheet.publish.state import (BuildState, Output, code_fingerprint, digest,
                                       inputs_fingerprint, listing, load_sources, load_state,
                                       save_state)
 from broadsheet.publish.write import Staging, write_file
@@ -101,8 +101,8 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
         result.timings["check"] = time.perf_counter() - started
         return result
 
-    if previous is not None:
-        clear_state(config.state_dir)  # until this build completes, the state is not the site's
+    # the state stays as it is until this build is published: a failed build leaves site/,
+    # the index and the state that describes them as they were
     staging = Staging(config.site_dir, keep=set(site_files) if previous is not None else None)
     try:
         state, sources = _build_into(staging, config, previous, site_files, result, strict=strict,

@@ -119,9 +119,6 @@ def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source]) -
     atomic_write(state_dir / HEAD_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def clear_state(state_dir: Path) -> None:
-    (state_dir / HEAD_FILE).unlink(missing_ok=True)
-
 
 def listing(folder: Path) -> list[tuple[str, int, int]]:
     """(relative path, size, mtime) of every file under folder, sorted; [] when absent."""
