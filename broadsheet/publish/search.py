@@ -37,18 +37,22 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy
+import Stemmer  # PyStemmer: the Snowball stemmers in C
 from whoosh import index, qparser, query, sorting
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.lang import has_stemmer, has_stopwords, languages, stemmer_for_language
-from whoosh.lang import stopwords_for_language
+from whoosh.lang import has_stopwords, stopwords_for_language
 
 from broadsheet.errors import SearchError
 from broadsheet.fsutil import atomic_write, fresh_dir_beside, swap_in
 from broadsheet.model import slugify
 
-STEMMED = tuple(sorted(lang for lang in languages if has_stemmer(lang) and lang != "ar"))
-ANALYSIS_VERSION = 2  # bump when analysis changes: stored indexes are then rebuilt in full
+# the languages with a Snowball stemmer (PyStemmer's algorithm names) and Whoosh stop words
+SNOWBALL = {"da": "danish", "de": "german", "en": "english", "es": "spanish", "fi": "finnish",
+            "fr": "french", "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian",
+            "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish"}
+STEMMED = tuple(sorted(SNOWBALL))
+ANALYSIS_VERSION = 3  # bump when analysis changes: stored indexes are then rebuilt in full
 PROCS = 2  # index writers on a full rebuild (this project's machines have 2 cores)
 PARALLEL_FROM = 500  # fewer documents than this: one writer is quicker
 FINGERPRINT_FILE = "broadsheet-analysis.json"
@@ -80,7 +84,8 @@ def _all_stopwords() -> frozenset[str]:
 
 @cache
 def _stemmer(lang: str):
-    stem = stemmer_for_language(lang)
+    """The language's Snowball stemmer (C, PyStemmer) behind a per-word cache."""
+    stem = Stemmer.Stemmer(SNOWBALL[lang], 0).stemWord
     return lru_cache(maxsize=1 << 17)(stem)
 
 
