@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,7 +85,7 @@ class Article:
     def url(self) -> str:
         return article_url(self.slug)
 
-    @property
+    @cached_property  # planning asks for it several times per article
     def tag_objects(self) -> tuple[Tag, ...]:
         return tuple(Tag.of(t) for t in self.tags)
 

@@ -41,8 +41,9 @@ def encoder(digests: Mapping[str, str]):
 def page_fingerprint(page: Page, template: str, site: str, encode) -> str:
     """template: the fingerprint of the page's template; site: of the site's settings;
     encode: encoder(digests of the articles)."""
-    body = json.dumps(page.context, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=encode)
+    # keys in the planners' order: the same code gives the same order, and other code
+    # invalidates the whole build state anyway
+    body = json.dumps(page.context, ensure_ascii=False, separators=(",", ":"), default=encode)
     return hashlib.blake2b(f"{template}\x1e{site}\x1e{page.template}\x1e{body}".encode(
         "utf-8", "surrogatepass"), digest_size=16).hexdigest()
 

@@ -26,7 +26,7 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
             raise ContentError("not a regular file", path)
         size_time = (st.st_size, st.st_mtime_ns)
         if known is not None and known.stat == size_time:
-            return known if known.article.path == path else Source(
+            return known if known.article.path is path else Source(
                 size_time, known.sha, replace(known.article, path=path))
         data = path.read_bytes()
     except OSError as exc:
@@ -68,13 +68,16 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None
         entries = sorted((e for e in found if e.name.endswith(".md")
                           and not e.name.startswith(".")), key=lambda e: e.name)
     for entry in entries:
-        path = content_dir / entry.name
+        source = known.get(entry.name)
+        # a known file's article has its path already (known comes from this content_dir):
+        # building 50,000 Paths takes a second
+        path = source.article.path if source is not None else content_dir / entry.name
         try:
             try:
                 st = entry.stat()  # follows a symlink, like reading it does
             except OSError as exc:
                 raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
-            source = read_source(path, known.get(path.name), st)
+            source = read_source(path, source, st)
             article = source.article
             if article.slug in slugs:
                 raise ContentError(f"slug '{article.slug}' is already used by "

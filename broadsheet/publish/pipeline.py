@@ -128,7 +128,8 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     """Everything but the swap: the next site in staging, and the state that describes it.
     The index and its static files are made in another process while pages render."""
     articles, result.errors, sources = load(
-        config, strict, load_sources(config.state_dir, previous) if previous else None)
+        config, strict, load_sources(config.state_dir, previous, config.content_dir)
+        if previous else None)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
     trusted = _trusted_outputs(previous, site_files, config.site_dir)
@@ -221,7 +222,7 @@ def _record(outputs, changes: Changes, rel: str, stat, sha: str, trusted, previo
         outputs[rel] = previous.outputs[rel]
         changes.unchanged += 1
     else:
-        outputs[rel] = Output(stat, sha)
+        outputs[rel] = Output(*stat, sha)
         changes.written.append(rel)
 
 

@@ -20,21 +20,23 @@ def root_of(path: str) -> str:
     return "../" * path.count("/")
 
 
-def paginate(items: Sequence, per_page: int, url_of: Callable[[int | None], str]) -> list[dict]:
-    """Listing pages for items given newest first. Archive pages are numbered from the
-    oldest: page k holds the k-th oldest run of per_page items for good, so a link to it stays
-    true as the corpus grows and a new article changes only the newest pages. The front page
-    (url_of(None)) shows the newest run, and the run before it when the newest is short."""
+def paginate(items: Sequence, per_page: int, url_of: Callable[[int | None], str]
+             ) -> list[tuple[dict, list]]:
+    """Listing pages for items given newest first, as (pager, items) pairs. Archive pages
+    are numbered from the oldest: page k holds the k-th oldest run of per_page items for
+    good, so a link to it stays true as the corpus grows and a new article changes only the
+    newest pages. The front page (url_of(None)) shows the newest run, and the run before it
+    when the newest is short."""
     oldest_first = list(reversed(items))
     runs = [oldest_first[a: a + per_page] for a in range(0, len(oldest_first), per_page)] or [[]]
     archive = len(runs) - (1 if len(runs) == 1 or len(runs[-1]) == per_page else 2)
     front = [x for run in runs[archive:] for x in run]
-    pages = [{"number": None, "url": url_of(None), "newer": None,
-              "older": url_of(archive) if archive else None, "items": front[::-1]}]
+    pages = [({"number": None, "url": url_of(None), "newer": None,
+               "older": url_of(archive) if archive else None}, front[::-1])]
     for k in range(archive, 0, -1):
-        pages.append({"number": k, "url": url_of(k),
-                      "newer": url_of(k + 1) if k < archive else url_of(None),
-                      "older": url_of(k - 1) if k > 1 else None, "items": runs[k - 1][::-1]})
+        pages.append(({"number": k, "url": url_of(k),
+                       "newer": url_of(k + 1) if k < archive else url_of(None),
+                       "older": url_of(k - 1) if k > 1 else None}, runs[k - 1][::-1]))
     return pages
 
 
@@ -68,15 +70,16 @@ def article_pages(articles, config, tags) -> list[Page]:
 
 
 def home_pages(articles, config, tags) -> list[Page]:
-    return [_page(p["url"], "list.html", pager=p, articles=p["items"], tag=None)
-            for p in paginate(articles, config.per_page, home_url)]
+    return [_page(pager["url"], "list.html", pager=pager, articles=items, tag=None)
+            for pager, items in paginate(articles, config.per_page, home_url)]
 
 
 def tag_pages(articles, config, tags) -> list[Page]:
     pages = [_page(TAGS_URL, "tags.html", tags=[(t, len(m)) for t, m in tags])]
     for tag, members in tags:
-        for p in paginate(members, config.per_page, lambda n, s=tag.slug: tag_url(s, n)):
-            pages.append(_page(p["url"], "list.html", pager=p, articles=p["items"], tag=tag))
+        for pager, items in paginate(members, config.per_page,
+                                     lambda n, s=tag.slug: tag_url(s, n)):
+            pages.append(_page(pager["url"], "list.html", pager=pager, articles=items, tag=tag))
     return pages
 
 
