@@ -27,13 +27,13 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
         size_time = (st.st_size, st.st_mtime_ns)
         if known is not None and known.stat == size_time:
             return known if known.article.path is path else Source(
-                size_time, known.sha, replace(known.article, path=path))
+                size_time, known.sha, replace(known.article, path=path), known.row)
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
     sha = digest(data)
     if known is not None and known.sha == sha:
-        return Source(size_time, sha, replace(known.article, path=path))
+        return Source(size_time, sha, replace(known.article, path=path), known.row)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

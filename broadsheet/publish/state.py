@@ -38,6 +38,7 @@ class Source:
     stat: tuple[int, int]
     sha: str  # of its bytes: a file touched but not changed (a git checkout) is not re-parsed
     article: Article  # as stored, without its body (body=None): read again when a page needs it
+    row: tuple | None = field(default=None, compare=False)  # its stored form, when loaded so
 
 
 class Output(NamedTuple):
@@ -117,7 +118,8 @@ def load_sources(state_dir: Path, state: BuildState, content_dir: Path) -> dict[
             return {}
         stored = _Unpickler(io.BytesIO(data)).load()
         return {name: Source((size, mtime), sha,
-                             Article(values[0], values[1], None, *values[2:], content_dir / name))
+                             Article(values[0], values[1], None, *values[2:], content_dir / name),
+                             values)
                 for name, (size, mtime, sha, values) in stored.items()}
     except _BROKEN:
         return {}
@@ -125,7 +127,7 @@ def load_sources(state_dir: Path, state: BuildState, content_dir: Path) -> dict[
 
 def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source]) -> None:
     """Sources first, then the head that names them: a crash between leaves no valid head."""
-    stored = {name: (*s.stat, s.sha, tuple(getattr(s.article, f) for f in _STORED))
+    stored = {name: (*s.stat, s.sha, s.row or tuple([getattr(s.article, f) for f in _STORED]))
               for name, s in sources.items()}
     data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
     atomic_write(state_dir / SOURCES_FILE, data)
