@@ -162,3 +162,69 @@ def test_index_updates_only_what_changed(built, capsys, monkeypatch):
     monkeypatch.setattr(module, "ANALYSIS_VERSION", module.ANALYSIS_VERSION + 1)
     assert run(built, "index") == 0
     assert "rebuilt: 1 added" in capsys.readouterr().out
+
+
+def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
+    """The cold index's direct segment writer gives the postings, weights, positions, block
+    statistics, lengths and stored fields of Whoosh's own writer, over several segments."""
+    import random
+
+    from whoosh import index as windex
+
+    from broadsheet.publish import search as S
+
+    from test_static_export import make_doc
+
+    rng = random.Random(3)
+    docs = [make_doc(i, rng) for i in range(120)]
+
+    def dump(d):
+        ix = windex.open_dir(str(d))
+        with ix.searcher() as s:
+            r, sch, out = s.reader(), S.schema(), {}
+            for fn in sch.names():
+                if not sch[fn].indexed:
+                    continue
+                for t in r.lexicon(fn):
+                    m, got = r.postings(fn, t), []
+                    while m.is_active():
+                        got.append((m.id(), m.weight(), m.value(), m.block_min_length(),
+                                    m.block_max_length(), m.block_max_weight()))
+                        m.next()
+                    out[fn, t] = (got, r.doc_frequency(fn, t), r.frequency(fn, t))
+            for n in range(r.doc_count()):
+                out["doc", n] = (r.stored_fields(n), {f: r.doc_field_length(n, f)
+                                                      for f in (*S.TEXT_FIELDS, "spell")})
+        ix.close()
+        return out
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    ix = windex.create_in(str(a), S.schema())
+    w = ix.writer()
+    for d in docs:
+        w.add_document(**S._fields(d))
+    w.commit()
+    ix.close()
+    ix = windex.create_in(str(b), S.schema())
+    bulk = S._BulkWriter(ix)
+    bulk.FLUSH_POSTINGS = 10 ** 9
+    for d in docs:
+        bulk.add(d, S._analyse(d))
+    bulk.close()
+    ix.close()
+    assert dump(a) == dump(b)
+    # flushed every few documents: the same hits from several segments
+    c = tmp_path / "c"
+    c.mkdir()
+    ix = windex.create_in(str(c), S.schema())
+    bulk = S._BulkWriter(ix)
+    bulk.FLUSH_POSTINGS = 500
+    for d in docs:
+        bulk.add(d, S._analyse(d))
+    bulk.close()
+    assert len(ix.reader().leaf_readers()) > 1
+    ix.close()
+    for q in ("frappe", "maison blanche", '"maison blanche"', "harbour"):
+        assert [h["url"] for h in S.search(a, q, limit=50)["hits"]] == \
+               [h["url"] for h in S.search(c, q, limit=50)["hits"]], q

@@ -30,6 +30,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
+from array import array
 from itertools import accumulate, repeat
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -37,10 +38,13 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy
+import pickle
 import Stemmer  # PyStemmer: the Snowball stemmers in C
 from whoosh import index, qparser, query, sorting
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.system import pack_uint as _pack_uint
 from whoosh.lang import has_stopwords, stopwords_for_language
 
 from broadsheet.errors import SearchError
@@ -241,16 +245,186 @@ class Entry:
     document: Callable[[], Document]
 
 
+def _pack_body(text: str) -> bytes:
+    """The body as stored for snippets: zlib at its fastest level, a third of the bytes."""
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def _unpack_body(value) -> str:
+    return zlib.decompress(value).decode("utf-8") if isinstance(value, bytes) else value or ""
+
+
 def _fields(doc: Document) -> dict:
     lang = route(doc.language)
     return dict(
-        id=doc.id, url=doc.url, title=doc.title, body=doc.body,
+        id=doc.id, url=doc.url, title=doc.title, body=_pack_body(doc.body),
         tags=list(doc.tags), tag=",".join(doc.tag_slugs), source=doc.source,
         source_key=slugify(doc.source) if doc.source else "", language=doc.language.lower(),
         date=doc.date, year=doc.date[:4], tagtext=" ".join(doc.tags),
         spell=" ".join(dict.fromkeys(_WORD.findall(f"{doc.title} {' '.join(doc.tags)}"))),
         **{_field(lang, "title"): doc.title, _field(lang, "body"): doc.body},
     )
+
+
+def _positions(terms: list[str]) -> dict[str, list[int]]:
+    """term -> its positions, from terms_of()'s list (a word's position is its index)."""
+    poses: dict[str, list[int]] = {}
+    get = poses.get
+    for i, t in enumerate(terms):
+        p = get(t)
+        if p is None:
+            poses[t] = [i]
+        else:
+            p.append(i)
+    poses.pop(_SKIP, None)
+    return poses
+
+
+def _analyse(doc: Document) -> dict[str, dict[str, list[int]]]:
+    """A document's analysed text fields, once for Whoosh and the static cache alike:
+    field -> term -> positions, the fields as _fields() routes them."""
+    lang = route(doc.language)
+    return {"tagtext": _positions(terms_of(" ".join(doc.tags), None)),
+            _field(lang, "title"): _positions(terms_of(doc.title, lang)),
+            _field(lang, "body"): _positions(terms_of(doc.body, lang))}
+
+
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+def _encode_positions(p: list[int]) -> bytes:
+    """whoosh.formats.Positions.encode(p), with the commonest case (one position) cached."""
+    if len(p) == 1:
+        v = _ONE_POSITION.get(p[0])
+        if v is None:
+            v = _ONE_POSITION[p[0]] = _pack_uint(1) + pickle.dumps(p, 2)
+        return v
+    return _pack_uint(len(p)) + pickle.dumps([b - a for a, b in zip([0, *p], p)], 2)
+
+
+class _BulkWriter:
+    """Whole segments written through Whoosh's own codec, without its posting pool: a
+    document's stored fields, lengths and columns go to the per-document writer as
+    add_document() would send them, its postings (already analysed) into per-term arrays,
+    and at a flush each term's list is handed to the postings writer a block at a time.
+    That skips the pool's tuple per posting, its sort and the per-posting length look-up
+    that made Whoosh's commit the slowest part of indexing. A segment is flushed every
+    FLUSH_POSTINGS postings, so memory stays bounded whatever the corpus's size.
+
+    The bytes are those of SegmentWriter (tests compare the two); this leans on the
+    internals of the pinned Whoosh version (W3 codec)."""
+
+    FLUSH_POSTINGS = 1_500_000
+
+    def __init__(self, ix):
+        self.ix = ix
+        self.schema = ix.schema
+        self.writer = None
+
+    def _start(self) -> None:
+        # zlib at level 1 on posting blocks: level 3 (Whoosh's default) cost a tenth of the
+        # build for a few per cent of size
+        self.writer = self.ix.writer(codec=W3Codec(compression=1))
+        self.post: dict[str, dict[bytes, list]] = {}
+        self.lengths: dict[str, array] = {}
+        self.count = 0
+
+    def add(self, doc: Document, analysis: dict[str, dict[str, list[int]]]) -> None:
+        if self.writer is None:
+            self._start()
+        w, sch = self.writer, self.schema
+        docnum = w.docnum
+        local = docnum - w.docbase
+        pdw = w.perdocwriter
+        pdw.start_doc(docnum)
+        fields = _fields(doc)
+        for name in sorted(fields):
+            value = fields[name]
+            field = sch[name]
+            length = 0
+            if field.indexed:
+                terms = self.post.get(name)
+                if terms is None:
+                    terms = self.post[name] = {}
+                poses = analysis.get(name)
+                if poses is not None:
+                    fb = field.format.field_boost
+                    for t, p in poses.items():
+                        tb = t.encode("utf-8")
+                        n = len(p)
+                        slot = terms.get(tb)
+                        if slot is None:
+                            slot = terms[tb] = (array("I"), array("f"), [])
+                        slot[0].append(docnum)
+                        slot[1].append(n * fb)
+                        slot[2].append(_encode_positions(p))
+                        length += n
+                    self.count += len(poses)
+                else:
+                    for tb, freq, weight, vbytes in field.index(value):
+                        slot = terms.get(tb)
+                        if slot is None:
+                            slot = terms[tb] = (array("I"), array("f"), [])
+                        slot[0].append(docnum)
+                        slot[1].append(weight)
+                        if vbytes:
+                            slot[2].append(vbytes)
+                        if field.scorable:
+                            length += freq
+                        self.count += 1
+                if field.scorable:
+                    lens = self.lengths.get(name)
+                    if lens is None:
+                        lens = self.lengths[name] = array("I")
+                    lens.extend([0] * (local + 1 - len(lens)))
+                    lens[local] = _stored_length(length) if length else 0
+            pdw.add_field(name, field, value if field.stored else None, length)
+            column = field.column_type
+            if column and value is not None:
+                pdw.add_column_value(name, column, field.to_column_value(value))
+        pdw.finish_doc()
+        w.docnum += 1
+        w._added = True
+        if self.count >= self.FLUSH_POSTINGS:
+            self._flush()
+
+    def _flush(self) -> None:
+        w = self.writer
+        fw = w.fieldwriter
+        base = w.docbase
+        for name in sorted(self.post):
+            terms = self.post[name]
+            if not terms:
+                continue
+            field = self.schema[name]
+            lens = self.lengths.get(name)
+            fw.start_field(name, field)
+            for tb in sorted(terms):
+                ids, weights, values = terms[tb]
+                fw.start_term(tb)
+                pw = fw._postwriter
+                size = pw._blocklimit
+                n = len(ids)
+                for s in range(0, n, size):
+                    pw._ids = ids[s:s + size]
+                    pw._weights = weights[s:s + size]
+                    pw._values = values[s:s + size]
+                    pw._maxweight = max(pw._weights)
+                    if lens is not None:
+                        got = [lens[i - base] for i in pw._ids if i - base < len(lens)]
+                        got = [x for x in got if x]
+                        pw._minlength = min(got) if got else None
+                        pw._maxlength = max(got) if got else 0
+                    if s + size < n:
+                        pw._write_block()  # the last block is left to finish_term()
+                fw.finish_term()
+            fw.finish_field()
+        self.writer.commit(merge=False)
+        self.writer = None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self._flush()
 
 
 @dataclass
@@ -280,16 +454,16 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
     stored = _read_json(index_dir / HASHES_FILE)
     usable = (not full and isinstance(stored, dict) and index.exists_in(str(index_dir))
               and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint())
-    made: dict[str, Document] = {}
-
-    def document(entry: Entry) -> Document:  # built once for the index and the static cache
-        doc = made.get(entry.id)
-        if doc is None:
-            doc = made[entry.id] = entry.document()
-        return doc
-
     report = None
     if usable:
+        made: dict[str, Document] = {}
+
+        def document(entry: Entry) -> Document:  # built once for the index and the cache
+            doc = made.get(entry.id)
+            if doc is None:
+                doc = made[entry.id] = entry.document()
+            return doc
+
         try:
             report = _update(entries, stored, index_dir, document)
         except Exception:  # a damaged index is rebuilt, never patched
@@ -297,9 +471,9 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
         else:
             for name, text in side.items():
                 atomic_write(index_dir / name, text)
+            update_static_cache(index_dir, entries, document)
     if report is None:
-        report = _rebuild(entries, index_dir, side, document, keep_cache=not full)
-    update_static_cache(index_dir, entries, document, reset=full)
+        report = _rebuild(entries, index_dir, side, keep_cache=not full)
     return report
 
 
@@ -310,21 +484,44 @@ def _read_json(path: Path):
         return None
 
 
-def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str], document,
+def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
              keep_cache: bool = True) -> IndexReport:
+    """The index made afresh beside and swapped in, and the static cache brought up to date,
+    in one pass over the documents: each is read and analysed once, its postings go to
+    Whoosh's codec directly (_BulkWriter) and its record to the cache."""
     new = fresh_dir_beside(index_dir)
     try:
         ix = index.create_in(str(new), schema())
-        # one segment per process, left unmerged: the final single-threaded merge is what
-        # makes Whoosh's own multiprocessing slower than one writer
-        procs = PROCS if len(entries) >= PARALLEL_FROM else 1
-        writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
-        for entry in entries:
-            writer.add_document(**_fields(document(entry)))
-        writer.commit()
-        ix.close()
-        if keep_cache and (index_dir / STATIC_CACHE).is_file():  # still good for the export
+        keep = keep_cache and (index_dir / STATIC_CACHE).is_file()
+        if keep:  # still good for the export: only what changed is redone
             shutil.copy2(index_dir / STATIC_CACHE, new / STATIC_CACHE)
+        bulk = _BulkWriter(ix)
+        pending = iter(entries)
+        fed: set[str] = set()
+
+        def feed_until(entry: Entry | None):
+            """Index every entry up to `entry` in id order; the analysis of `entry`."""
+            for e in pending:
+                doc = e.document()
+                analysis = _analyse(doc)
+                bulk.add(doc, analysis)
+                if e is entry:
+                    return doc, analysis
+            return None
+
+        def record_of(entry: Entry) -> dict:
+            doc, analysis = feed_until(entry)
+            return _record(doc, analysis)
+
+        db = _open_cache(new, reset=not keep)
+        try:
+            _update_static_cache(db, entries, record_of)
+            db.commit()
+        finally:
+            db.close()
+        feed_until(None)
+        bulk.close()
+        ix.close()
         atomic_write(new / FINGERPRINT_FILE, json.dumps(fingerprint(), sort_keys=True))
         for name, text in side.items():
             atomic_write(new / name, text)
@@ -564,7 +761,7 @@ class SearchIndex:
             hits = []
             for hit in results[(page - 1) * limit: page * limit]:
                 lang = route(hit["language"])
-                parts = snippet_parts(hit["body"], terms_by_field.get(_field(lang, "body"), set()),
+                parts = snippet_parts(_unpack_body(hit["body"]), terms_by_field.get(_field(lang, "body"), set()),
                                       lang)
                 hits.append({
                     "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
@@ -705,20 +902,15 @@ def _pow2(x: float) -> int:
     return n
 
 
-def _record(doc: Document) -> dict:
+def _record(doc: Document, analysis: dict | None = None) -> dict:
     """What one document gives the static index: per field its length and term counts, its
     filter keys, its words (for the surface map) and its row in the result list."""
     lang = route(doc.language)
     group = lang or "any"
     fields = {}
-    for field, text, flang in (("tagtext", " ".join(doc.tags), None),
-                               (_field(lang, "title"), doc.title, lang),
-                               (_field(lang, "body"), doc.body, lang)):
-        counts: dict[str, int] = {}
-        for t in terms_of(text, flang):
-            if t:
-                counts[t] = counts.get(t, 0) + 1
-        if counts:
+    for field, poses in (analysis or _analyse(doc)).items():
+        if poses:
+            counts = {t: len(p) for t, p in poses.items()}
             fields[field] = [sum(counts.values()), counts]
     facets = {f"tag={s.strip()}" for s in doc.tag_slugs if s.strip()}
     if doc.source and slugify(doc.source):
@@ -942,13 +1134,13 @@ def update_static_cache(index_dir: Path, entries: list[Entry],
     """Bring the static cache in line with the entries (by their hashes, like the index)."""
     db = _open_cache(index_dir, reset=reset)
     try:
-        _update_static_cache(db, entries, document)
+        _update_static_cache(db, entries, lambda e: _record(document(e)))
         db.commit()
     finally:
         db.close()
 
 
-def _update_static_cache(db, entries: list[Entry], document) -> None:
+def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], dict]) -> None:
     old = dict(db.execute("SELECT id, hash FROM docs WHERE record IS NOT NULL"))
     live = {e.id for e in entries}
     changed = [e for e in entries if old.get(e.id) != e.hash]
@@ -981,8 +1173,11 @@ def _update_static_cache(db, entries: list[Entry], document) -> None:
     key_counts: Counter = Counter()
     word_counts: Counter = Counter()
     rows = []
+    insert = ("INSERT INTO docs(id, hash, record, digest, grp, lens, npost) VALUES (?,?,?,?,?,?,?) "
+              "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, record=excluded.record, "
+              "digest=excluded.digest, grp=excluded.grp, lens=excluded.lens, npost=excluded.npost")
     for e in changed:
-        rec = _record(document(e))
+        rec = record_of(e)
         text = _dumps(rec).encode("utf-8")
         if e.id in olds:
             count(olds[e.id], -1)
@@ -991,17 +1186,16 @@ def _update_static_cache(db, entries: list[Entry], document) -> None:
         rows.append((e.id, e.hash, zlib.compress(text, 1), hashlib.sha1(text).hexdigest(),
                      rec["g"], _dumps(lens), sum(len(c) for _, c in rec["f"].values())
                      + len(rec["x"])))
+        if len(rows) >= 256:  # streamed: the records of a whole corpus are never held
+            db.executemany(insert, rows)
+            rows.clear()
     for i in gone:
         count(olds[i], -1)
     for k, n in key_counts.items():
         key_delta[k] = key_delta.get(k, 0) + n
     for w, n in word_counts.items():
         word_delta[w] = word_delta.get(w, 0) + n
-    db.executemany(
-        "INSERT INTO docs(id, hash, record, digest, grp, lens, npost) VALUES (?,?,?,?,?,?,?) "
-        "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, record=excluded.record, "
-        "digest=excluded.digest, grp=excluded.grp, lens=excluded.lens, npost=excluded.npost",
-        rows)
+    db.executemany(insert, rows)
     # a gone document keeps its row (and the key it was published under) until the export
     db.executemany("UPDATE docs SET record=NULL, hash=NULL, digest=NULL WHERE id=?",
                    [(i,) for i in gone])
