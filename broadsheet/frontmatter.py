@@ -94,8 +94,14 @@ def _date(value, key, path, line):
     raise ContentError(f"'{key}' must be a date like 2015-10-27, not {value!r}", path, line)
 
 
-def load(text: str, path: str | Path) -> Article:
-    """Parse and validate one content file."""
+def body_of(text: str, path: str | Path) -> str:
+    """The body of a content file, exactly as `load` gives it, without parsing the YAML."""
+    return _CONTROL.sub("", split(text, path)[1]).strip("\n")
+
+
+def load(text: str, path: str | Path, with_body: bool = True) -> Article:
+    """Parse and validate one content file. Without with_body the article's body is None
+    (a build reads bodies only for the pages it renders: see body_of)."""
     path = Path(path)
     meta_text, body = split(text, path)
     data, lines = _parse_yaml(meta_text, path)
@@ -142,4 +148,5 @@ def load(text: str, path: str | Path) -> Article:
         fields["slug"] = stem if is_valid_slug(stem) else (slugify(stem) or slugify(fields["title"]))
         if not fields["slug"]:
             raise ContentError("no usable slug: set 'slug' in the front matter", path, 1)
-    return Article(body=_CONTROL.sub("", body).strip("\n"), path=path, **fields)
+    return Article(body=_CONTROL.sub("", body).strip("\n") if with_body else None, path=path,
+                   **fields)

@@ -1,7 +1,8 @@
 """Read and validate content/: every file either becomes an Article or one error line.
 
-With the previous build's sources, a file whose stat or bytes are unchanged is not parsed
-again: a rebuild after one edit reads one file.
+Articles are loaded without their bodies (body=None): a build holds the front matter of the
+whole corpus, and reads a body when a page or the index needs it (with_body). With the
+previous build's sources, a file whose stat or bytes are unchanged is not read again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
     except UnicodeDecodeError as exc:
         raise ContentError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})",
                            path) from None
-    return Source(size_time, sha, frontmatter.load(text, path))
+    return Source(size_time, sha, frontmatter.load(text, path, with_body=False))
 
 
 def with_body(article: Article) -> Article:
@@ -47,7 +48,11 @@ def with_body(article: Article) -> Article:
     reads the bodies of the pages it renders, and no others."""
     if article.body is not None:
         return article
-    return replace(article, body=read_source(article.path, None).article.body)
+    try:
+        text = article.path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:  # changed under the build's feet
+        raise ContentError(f"cannot read again: {exc}", article.path) from None
+    return replace(article, body=frontmatter.body_of(text, article.path))
 
 
 def load_content(content_dir: Path, known: dict[str, Source] | None = None
