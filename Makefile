@@ -29,4 +29,4 @@ serve: $(VENV)/.installed
 	$(BIN)/broadsheet serve
 
 clean:
-	rm -rf site .broadsheet
+	rm -rf site .broadsheet .site.prev-* .site.new-* .site.old-*

@@ -155,6 +155,8 @@ class BuildResult:
     removed: int = 0
     unchanged: int = 0
     changed: list = field(default_factory=list)  # paths under site/ written or removed
+    changed_written: list = field(default_factory=list)
+    changed_removed: list = field(default_factory=list)
     articles: int = 0
     errors: list = field(default_factory=list)  # BroadsheetError, one per skipped file
     timings: dict = field(default_factory=dict)

@@ -211,3 +211,16 @@ def test_after_a_failed_build_the_next_one_is_still_incremental(small):
     template.write_text(good)
     result = build(config)
     assert 0 < result.written < 20 and result.unchanged > 50  # not a cold build
+
+
+def test_the_replaced_tree_is_kept_aside_and_reused(small, tmp_path):
+    config = load_config(small)
+    for i, title in enumerate(("Premier", "Deuxième", "Troisième")):
+        put(small, article(11 + i, title=title))
+        assert build(config).written < 30
+        kept = list(small.parent.glob(".site.prev-*"))
+        assert len(kept) == 1  # one tree aside, never more
+    (config.site_dir / "articles" / "article-001.html").unlink()  # by hand
+    put(small, article(2, title="Quatrième"))
+    build(config)
+    assert tree(config.site_dir) == cold(small, tmp_path)

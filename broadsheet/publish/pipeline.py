@@ -104,7 +104,9 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
 
     # the state stays as it is until this build is published: a failed build leaves site/,
     # the index and the state that describes them as they were
-    staging = Staging(config.site_dir, keep=set(site_files) if previous is not None else None)
+    staging = Staging(config.site_dir,
+                      keep=set(site_files) | previous.outputs.keys() if previous else None,
+                      prev=previous.prev if previous else None)
     # Loading and planning make hundreds of thousands of objects and no garbage cycles: the
     # cyclic collector would only rescan them, again and again (a third of the time at 50k).
     gc.disable()
@@ -121,10 +123,10 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
         gc.enable()
     t = time.perf_counter()
     state.code = code
+    state.prev = (staging.token, result.changed_written, result.changed_removed)
     state.inputs = "" if result.errors else inputs_fingerprint(  # bad files: read again
         seen_inputs, listing(config.index_dir) if with_index else [])
     save_state(config.state_dir, state, sources)
-    staging.finish()
     result.timings["write"] += time.perf_counter() - t
     return result
 
@@ -199,7 +201,9 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     result.written = len(changes.written)
     result.removed = len(changes.removed)
     result.unchanged = changes.unchanged
-    result.changed = sorted(changes.written) + sorted(changes.removed)
+    result.changed_written = sorted(changes.written)
+    result.changed_removed = sorted(changes.removed)
+    result.changed = result.changed_written + result.changed_removed
     result.timings["write"] = time.perf_counter() - t
     return BuildState(with_index=with_index, pages=prints, outputs=outputs,
                       articles=len(articles)), sources

@@ -61,6 +61,8 @@ class BuildState:
     outputs: dict[str, Output] = field(default_factory=dict)  # path under site/ -> Output
     sources_file: str = ""  # the hash of the sources file that goes with this head
     articles: int = 0
+    prev: tuple[str, list[str], list[str]] | None = None  # the tree kept aside: token, and
+    # what this build wrote and removed (what that tree lacks to be site/)
 
 
 def code_fingerprint() -> str:

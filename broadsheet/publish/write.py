@@ -9,6 +9,7 @@ a link, which would change the old site too) and files no longer produced are un
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -50,16 +51,37 @@ def write_file(root: Path, rel: str, data: bytes) -> tuple[int, int]:
 
 
 class Staging:
-    """The next site/, beside the current one. With `keep` (the current files' paths), it
-    starts as hard links to them, made by `cp -al` on another core while the build plans."""
+    """The next site/, beside the current one.
 
-    def __init__(self, site_dir: Path, keep: set[str] | None = None):
+    Cold (keep=None): an empty folder. Incremental: the current files, as hard links. Two
+    ways to get them: the previous site/ (kept aside as `.site.prev-<token>` by the last
+    build, which records its token and what it changed) brought up to date by re-linking the
+    few files the last build changed; or, when there is no such tree, `cp -al` of site/ on
+    another core while the build plans. Either way publishing swaps it in and keeps the
+    replaced tree aside for the next build: no build copies or deletes a whole tree.
+    """
+
+    def __init__(self, site_dir: Path, keep: set[str] | None = None,
+                 prev: tuple[str, list[str], list[str]] | None = None):
+        """prev: (token, files the last build wrote, files it removed)."""
         self.site_dir = site_dir
-        self.root = fresh_dir_beside(site_dir)
         self.linked: set[str] = set(keep or ())
         self.index: Path | None = None  # an updated copy of the index, swapped in with the site
         self.index_dir: Path | None = None
-        self._copy = self._cleanup = None
+        self.token = secrets.token_hex(8)  # names the tree this build keeps aside
+        self._copy = None
+        old = self._prev_dir(prev[0]) if prev else None
+        for stale in site_dir.parent.glob(f".{site_dir.name}.prev-*"):
+            if stale != old:  # left by a build that failed or crashed
+                shutil.rmtree(stale, ignore_errors=True)
+        if keep and old is not None and old.is_dir() and site_dir.is_dir():
+            self.root = old
+            try:
+                self._catch_up(prev[1], prev[2])
+                return
+            except OSError:
+                shutil.rmtree(old, ignore_errors=True)
+        self.root = fresh_dir_beside(site_dir)
         if keep and site_dir.is_dir():
             try:
                 self._copy = subprocess.Popen(["cp", "-al", f"{site_dir}/.", str(self.root)],
@@ -70,6 +92,24 @@ class Staging:
                 self.linked = self._link()
         else:
             self.linked = set()
+
+    def _prev_dir(self, token: str) -> Path:
+        return self.site_dir.parent / f".{self.site_dir.name}.prev-{token}"
+
+    def _catch_up(self, written: list[str], removed: list[str]) -> None:
+        """The tree before last is the current site but for the last build's changes."""
+        for rel in removed:
+            self.remove(rel)
+        for rel in written:
+            target = self.root / rel
+            try:
+                os.unlink(target)
+            except FileNotFoundError:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.site_dir / rel, target)
+            except FileNotFoundError:  # deleted from site/ by hand: rendered again
+                pass
 
     def _link(self) -> set[str]:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -89,12 +129,12 @@ class Staging:
     def remove(self, rel: str) -> None:
         (self.root / rel).unlink(missing_ok=True)
         parent = (self.root / rel).parent
-        while parent != self.root and not any(parent.iterdir()):
+        while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
 
     def publish(self) -> None:
-        """Swap the new tree in; the old one is deleted on another core until finish()."""
+        """Swap the new tree in; the replaced one is kept aside for the next build."""
         self.ready()
         old = swap_in(self.root, self.site_dir, keep_old=True)
         if self.index is not None:  # a crash just before: the next build sees an index
@@ -102,15 +142,8 @@ class Staging:
             swap_in(self.index, self.index_dir)
             self.index = None
         if old is not None:
-            try:
-                self._cleanup = subprocess.Popen(["rm", "-rf", str(old)])
-            except OSError:
-                shutil.rmtree(old, ignore_errors=True)
-
-    def finish(self) -> None:
-        if self._cleanup is not None:
-            self._cleanup.wait()
-            self._cleanup = None
+            os.rename(old / "tree", self._prev_dir(self.token))
+            os.rmdir(old)
 
     def discard(self) -> None:
         if self._copy is not None:
