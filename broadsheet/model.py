@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from slugify import slugify as _slugify
@@ -48,8 +49,9 @@ class RawArticle:
     meta: dict = field(default_factory=dict, hash=False)  # metadata the input stated: wins
 
 
-@dataclass(frozen=True)
-class Tag:
+class Tag(NamedTuple):
+    """A tag as shown and linked. A tuple: immutable, and a page's fingerprint (JSON) takes
+    it as it is."""
     name: str  # as displayed: "Ashton Carter"
     slug: str  # as linked: "ashton-carter"
 

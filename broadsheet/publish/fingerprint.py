@@ -15,7 +15,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 
-from broadsheet.model import Article, Page, Tag
+from broadsheet.model import Article, Page
 
 
 def article_digest(source_sha: str, article: Article) -> str:
@@ -29,8 +29,6 @@ def encoder(digests: Mapping[str, str]):
     def encode(value: object) -> object:
         if isinstance(value, Article):
             return "A:" + digests[value.slug]
-        if isinstance(value, Tag):
-            return ["T", value.name, value.slug]
         if isinstance(value, dt.date):  # datetimes too, zone included
             return ["D", value.isoformat()]
         # a new kind of value in a page's context must say how it is fingerprinted

@@ -341,8 +341,10 @@ def _with_bodies(value, lazy: dict[str, _ReadsBody]):
         return value
     if isinstance(value, dict):
         return {k: _with_bodies(v, lazy) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_with_bodies(v, lazy) for v in value)
+    if isinstance(value, list):
+        return [_with_bodies(v, lazy) for v in value]
+    if type(value) is tuple:  # not a Tag (a named tuple, which holds no article)
+        return tuple(_with_bodies(v, lazy) for v in value)
     return value
 
 
