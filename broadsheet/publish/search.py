@@ -1331,22 +1331,33 @@ def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool])
 
 
 def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
-    recs = [(i, _load_record(b)) for i, b in db.execute(
-        "SELECT id, record FROM docs WHERE record IS NOT NULL ORDER BY id")]
-    keys = _doc_keys((i for i, _ in recs), layout["keybits"])
-    lists: dict[str, list] = {}
+    ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE record IS NOT NULL")]
+    keys = _doc_keys(ids, layout["keybits"])
+    # Documents are read one at a time in key order, so every posting list grows in order
+    # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
+    # documents as tuples took a gigabyte, as text it takes the size of the files.
+    lists: dict[str, tuple[list[int], list[list[str]]]] = {}
     vocab: set[str] = set()
     docs: dict[str, list] = {}
-    for i, rec in recs:
+    for i in sorted(ids, key=keys.__getitem__):
+        rec = _load_record(db.execute("SELECT record FROM docs WHERE id=?", (i,)).fetchone()[0])
         k = keys[i]
         for pkey, slot, tail in _contributions(rec):
             entry = lists.get(pkey)
             if entry is None:
-                entry = lists[pkey] = [[] for _ in range(_slots(pkey))]
-            entry[slot].append((k, tail))
+                n = _slots(pkey)
+                entry = lists[pkey] = ([0] * n, [[] for _ in range(n)])
+            prevs, parts = entry
+            chunk = parts[slot]
+            chunk.append(_b36(k - prevs[slot]) + tail)
+            prevs[slot] = k
+            if len(chunk) >= 64:
+                chunk[:] = [",".join(chunk)]
         vocab.update(rec["w"])
         docs[_b36(k)] = rec["d"]
-    values = {pkey: _encode_value(pkey, entry) for pkey, entry in lists.items()}
+    values = {pkey: ",".join(parts[0]) if "=" in pkey else [",".join(p) for p in parts]
+              for pkey, (_, parts) in lists.items()}
+    del lists
     out = _Files(layout)
     out.postings(values)
     groups = layout["groups"]
