@@ -18,7 +18,8 @@ from broadsheet.model import Article
 from broadsheet.publish.state import Source, digest
 
 
-def read_source(path: Path, known: Source | None, st: os.stat_result | None = None) -> Source:
+def read_source(path: Path, known: Source | None, st: os.stat_result | None = None,
+                with_body: bool = False) -> Source:
     """One content file as a Source; raises ContentError when it cannot become an Article.
     st: the file's stat when the caller has it (a folder scan gives it for free)."""
     try:
@@ -40,7 +41,7 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
     except UnicodeDecodeError as exc:
         raise ContentError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})",
                            path) from None
-    return Source(size_time, sha, frontmatter.load(text, path, with_body=False))
+    return Source(size_time, sha, frontmatter.load(text, path, with_body=with_body))
 
 
 def with_body(article: Article) -> Article:
@@ -55,11 +56,14 @@ def with_body(article: Article) -> Article:
     return replace(article, body=frontmatter.body_of(text, article.path))
 
 
-def load_content(content_dir: Path, known: dict[str, Source] | None = None
+def load_content(content_dir: Path, known: dict[str, Source] | None = None,
+                 with_bodies: bool = False
                  ) -> tuple[list[Article], list[BroadsheetError], dict[str, Source]]:
     """Articles in file-name order, one error per bad file, and the Source of each good file.
     A file whose slug or id another file already has is an error (the first file by name
-    keeps it), so URLs never depend on the order of the disk."""
+    keeps it), so URLs never depend on the order of the disk. with_bodies: keep the bodies
+    of the files read (a cold build renders every article page: reading each file once is
+    cheaper than twice)."""
     known = known or {}
     articles: list[Article] = []
     errors: list[BroadsheetError] = []
@@ -82,7 +86,7 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None
                 st = entry.stat()  # follows a symlink, like reading it does
             except OSError as exc:
                 raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
-            source = read_source(path, source, st)
+            source = read_source(path, source, st, with_bodies)
             article = source.article
             if article.slug in slugs:
                 raise ContentError(f"slug '{article.slug}' is already used by "
