@@ -18,8 +18,7 @@ from broadsheet.model import Article
 from broadsheet.publish.state import Source, digest
 
 
-def read_source(path: Path, known: Source | None, st: os.stat_result | None = None,
-                with_body: bool = False) -> Source:
+def read_source(path: Path, known: Source | None, st: os.stat_result | None = None) -> Source:
     """One content file as a Source; raises ContentError when it cannot become an Article.
     st: the file's stat when the caller has it (a folder scan gives it for free)."""
     try:
@@ -41,7 +40,7 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
     except UnicodeDecodeError as exc:
         raise ContentError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})",
                            path) from None
-    return Source(size_time, sha, frontmatter.load(text, path, with_body=with_body))
+    return Source(size_time, sha, frontmatter.load(text, path, with_body=False))
 
 
 def with_body(article: Article) -> Article:
@@ -56,14 +55,11 @@ def with_body(article: Article) -> Article:
     return replace(article, body=frontmatter.body_of(text, article.path))
 
 
-def load_content(content_dir: Path, known: dict[str, Source] | None = None,
-                 with_bodies: bool = False
+def load_content(content_dir: Path, known: dict[str, Source] | None = None
                  ) -> tuple[list[Article], list[BroadsheetError], dict[str, Source]]:
     """Articles in file-name order, one error per bad file, and the Source of each good file.
     A file whose slug or id another file already has is an error (the first file by name
-    keeps it), so URLs never depend on the order of the disk. with_bodies: keep the bodies
-    of the files read (a cold build renders every article page: reading each file once is
-    cheaper than twice)."""
+    keeps it), so URLs never depend on the order of the disk."""
     known = known or {}
     articles: list[Article] = []
     errors: list[BroadsheetError] = []
@@ -86,7 +82,7 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None,
                 st = entry.stat()  # follows a symlink, like reading it does
             except OSError as exc:
                 raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
-            source = read_source(path, source, st, with_bodies)
+            source = read_source(path, source, st)
             article = source.article
             if article.slug in slugs:
                 raise ContentError(f"slug '{article.slug}' is already used by "

@@ -74,13 +74,20 @@ class Staging:
         for stale in site_dir.parent.glob(f".{site_dir.name}.prev-*"):
             if stale != old:  # left by a build that failed or crashed
                 shutil.rmtree(stale, ignore_errors=True)
+        self._cleanup = None
         if keep and old is not None and old.is_dir() and site_dir.is_dir():
-            self.root = old
-            try:
-                self._catch_up(prev[1], prev[2])
-                return
-            except OSError:
-                shutil.rmtree(old, ignore_errors=True)
+            if len(prev[1]) + len(prev[2]) <= max(2000, len(keep) // 20):
+                self.root = old
+                try:
+                    self._catch_up(prev[1], prev[2])
+                    return
+                except OSError:
+                    shutil.rmtree(old, ignore_errors=True)
+            else:  # after a cold build: cp -al on the other core beats re-linking one by one
+                try:
+                    self._cleanup = subprocess.Popen(["rm", "-rf", str(old)])
+                except OSError:
+                    shutil.rmtree(old, ignore_errors=True)
         self.root = fresh_dir_beside(site_dir)
         if keep and site_dir.is_dir():
             try:
@@ -136,6 +143,8 @@ class Staging:
     def publish(self) -> None:
         """Swap the new tree in; the replaced one is kept aside for the next build."""
         self.ready()
+        if self._cleanup is not None:
+            self._cleanup.wait()
         old = swap_in(self.root, self.site_dir, keep_old=True)
         if self.index is not None:  # a crash just before: the next build sees an index
             # behind the site, updates it and exports the static search files afresh
@@ -146,6 +155,8 @@ class Staging:
             os.rmdir(old)
 
     def discard(self) -> None:
+        if self._cleanup is not None:
+            self._cleanup.wait()
         if self._copy is not None:
             self._copy.kill()
             self._copy.wait()
