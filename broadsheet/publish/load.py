@@ -15,6 +15,7 @@ from pathlib import Path
 from broadsheet import frontmatter
 from broadsheet.errors import BroadsheetError, ContentError
 from broadsheet.model import Article
+from broadsheet.parallel import parallel_map
 from broadsheet.publish.state import Source, digest
 
 
@@ -55,35 +56,62 @@ def with_body(article: Article) -> Article:
     return replace(article, body=frontmatter.body_of(text, article.path))
 
 
-def load_content(content_dir: Path, known: dict[str, Source] | None = None
+def _read(job: tuple[Path, Source | None, os.stat_result]) -> Source | BroadsheetError:
+    try:
+        return read_source(*job)
+    except BroadsheetError as exc:
+        return exc
+
+
+PARALLEL_LOAD = 2000  # fewer files to parse than this: one process is quicker
+
+
+def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs: int = 1
                  ) -> tuple[list[Article], list[BroadsheetError], dict[str, Source]]:
     """Articles in file-name order, one error per bad file, and the Source of each good file.
     A file whose slug or id another file already has is an error (the first file by name
-    keeps it), so URLs never depend on the order of the disk."""
+    keeps it), so URLs never depend on the order of the disk. Files to parse are parsed on
+    `jobs` processes when there are many (articles come back without bodies: small)."""
     known = known or {}
-    articles: list[Article] = []
-    errors: list[BroadsheetError] = []
-    sources: dict[str, Source] = {}
     if not content_dir.is_dir():
         return [], [ContentError("content folder not found (run `broadsheet ingest` first)",
                                  content_dir)], {}
-    slugs: dict[str, Path] = {}
-    ids: dict[str, Path] = {}
     with os.scandir(content_dir) as found:
         entries = sorted((e for e in found if e.name.endswith(".md")
                           and not e.name.startswith(".")), key=lambda e: e.name)
+    read: list = []
+    todo: list[tuple[int, tuple]] = []
     for entry in entries:
         source = known.get(entry.name)
         # a known file's article has its path already (known comes from this content_dir):
         # building 50,000 Paths takes a second
         path = source.article.path if source is not None else content_dir / entry.name
         try:
-            try:
-                st = entry.stat()  # follows a symlink, like reading it does
-            except OSError as exc:
-                raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
-            source = read_source(path, source, st)
-            article = source.article
+            st = entry.stat()  # follows a symlink, like reading it does
+        except OSError as exc:
+            read.append(ContentError(f"cannot read: {exc.strerror or exc}", path))
+            continue
+        if source is not None and source.stat == (st.st_size, st.st_mtime_ns) \
+                and stat.S_ISREG(st.st_mode):
+            read.append(source if source.article.path is path else _read((path, source, st)))
+        else:
+            todo.append((len(read), (path, source, st)))
+            read.append(None)
+    done = parallel_map(_read, [job for _, job in todo], jobs, chunksize=100,
+                        parallel_from=PARALLEL_LOAD)
+    for (i, _), result in zip(todo, done):
+        read[i] = result
+
+    articles: list[Article] = []
+    errors: list[BroadsheetError] = []
+    sources: dict[str, Source] = {}
+    slugs: dict[str, Path] = {}
+    ids: dict[str, Path] = {}
+    for source in read:
+        try:
+            if isinstance(source, BroadsheetError):
+                raise source
+            article, path = source.article, source.article.path
             if article.slug in slugs:
                 raise ContentError(f"slug '{article.slug}' is already used by "
                                    f"{slugs[article.slug].name}; set another 'slug'", path)

@@ -62,11 +62,11 @@ def to_entry(article: Article, made_of: str):
         document=partial(to_document, article))
 
 
-def load(config: Config, strict: bool = False, known=None):
+def load(config: Config, strict: bool = False, known=None, jobs: int = 1):
     """Valid articles (the site's tag policy applied), one error per bad file, their sources.
     Without bodies, even in a cold build: the index process forks from this one, and at
     50,000 articles the bodies would take its peak past a gigabyte."""
-    articles, errors, sources = load_content(config.content_dir, known)
+    articles, errors, sources = load_content(config.content_dir, known, jobs)
     if strict and errors:
         raise errors[0]
     out = []
@@ -140,7 +140,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     The index and its static files are made in another process while pages render."""
     articles, result.errors, sources = load(
         config, strict, load_sources(config.state_dir, previous, config.content_dir)
-        if previous else None)
+        if previous else None, jobs)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
     trusted = _trusted_outputs(previous, site_files, config.site_dir)
