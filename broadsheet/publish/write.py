@@ -133,6 +133,17 @@ class Staging:
     def write(self, rel: str, data: bytes) -> tuple[int, int]:
         return write_file(self.root, rel, data)
 
+    def move_in(self, rel: str, source: Path) -> tuple[int, int]:
+        """A file made elsewhere on this file system, renamed into place; its (size, mtime)."""
+        target = self.root / rel
+        try:
+            os.unlink(target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        st = os.stat(target)
+        return st.st_size, st.st_mtime_ns
+
     def remove(self, rel: str) -> None:
         (self.root / rel).unlink(missing_ok=True)
         parent = (self.root / rel).parent
