@@ -224,3 +224,15 @@ def test_the_replaced_tree_is_kept_aside_and_reused(small, tmp_path):
     put(small, article(2, title="Quatrième"))
     build(config)
     assert tree(config.site_dir) == cold(small, tmp_path)
+
+
+def test_an_edit_rewrites_one_bucket_of_the_saved_front_matter(small):
+    config = load_config(small)
+    folder = config.state_dir / "sources"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert len(before) > 10
+    put(small, article(6, title="Un seul fichier change"))
+    build(config)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert after.keys() == before.keys()
+    assert sum(after[n] != before[n] for n in after) == 1

@@ -113,7 +113,7 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     # cyclic collector would only rescan them, again and again (a third of the time at 50k).
     gc.disable()
     try:
-        state, sources = _build_into(staging, config, previous, site_files, result, strict=strict,
+        state, (sources, known) = _build_into(staging, config, previous, site_files, result, strict=strict,
                                      with_index=with_index, full=full, jobs=jobs,
                                      progress=progress, started=started)
         staging.publish()
@@ -128,19 +128,18 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     state.prev = (staging.token, result.changed_written, result.changed_removed)
     state.inputs = "" if result.errors else inputs_fingerprint(  # bad files: read again
         seen_inputs, listing(config.index_dir) if with_index else [])
-    save_state(config.state_dir, state, sources)
+    save_state(config.state_dir, state, sources, known, previous)
     result.timings["write"] += time.perf_counter() - t
     return result
 
 
 def _build_into(staging: Staging, config: Config, previous: BuildState | None, site_files: dict,
                 result: BuildResult, *, strict: bool, with_index: bool, full: bool, jobs: int,
-                progress: Progress, started: float) -> tuple[BuildState, dict]:
+                progress: Progress, started: float) -> tuple[BuildState, tuple[dict, dict]]:
     """Everything but the swap: the next site in staging, and the state that describes it.
     The index and its static files are made in another process while pages render."""
-    articles, result.errors, sources = load(
-        config, strict, load_sources(config.state_dir, previous, config.content_dir)
-        if previous else None, jobs)
+    known = load_sources(config.state_dir, previous, config.content_dir) if previous else {}
+    articles, result.errors, sources = load(config, strict, known, jobs)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
     trusted = _trusted_outputs(previous, site_files, config.site_dir)
@@ -213,7 +212,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     result.changed = result.changed_written + result.changed_removed
     result.timings["write"] = time.perf_counter() - t
     return BuildState(with_index=with_index, pages=prints, outputs=outputs,
-                      articles=len(articles)), sources
+                      articles=len(articles)), (sources, known)
 
 
 def _input_listings(config: Config) -> tuple:

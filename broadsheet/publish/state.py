@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import pickle
+import zlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
@@ -18,8 +19,9 @@ from broadsheet.fsutil import atomic_write
 from broadsheet.model import Article
 
 HEAD_FILE = "head.pickle"  # small: all a no-op build reads
-SOURCES_FILE = "sources.pickle"  # the content files' front matter, read when something changed
-STATE_VERSION = 2  # bump when the layout below changes
+SOURCES_DIR = "sources"  # the content files' front matter, read when something changed, in
+SOURCE_BUCKETS = 64  # files by a hash of the name: an edit rewrites one, not all 50,000 rows
+STATE_VERSION = 3  # bump when the layout below changes
 
 
 def digest(data: bytes) -> str:
@@ -59,7 +61,7 @@ class BuildState:
     with_index: bool = True
     pages: dict[str, str] = field(default_factory=dict)  # page path -> its inputs' fingerprint
     outputs: dict[str, Output] = field(default_factory=dict)  # path under site/ -> Output
-    sources_file: str = ""  # the hash of the sources file that goes with this head
+    sources_files: dict[str, str] = field(default_factory=dict)  # bucket file -> its hash
     articles: int = 0
     prev: tuple[str, list[str], list[str]] | None = None  # the tree kept aside: token, and
     # what this build wrote and removed (what that tree lacks to be site/)
@@ -111,29 +113,56 @@ _STORED = [name for name in _FIELDS if name not in ("body", "path")]
 assert _FIELDS[2] == "body" and _FIELDS[-1] == "path"  # the positions load_sources relies on
 
 
+def _bucket(name: str) -> str:
+    return f"{zlib.crc32(name.encode('utf-8', 'surrogatepass')) % SOURCE_BUCKETS:02d}.pickle"
+
+
 def load_sources(state_dir: Path, state: BuildState, content_dir: Path) -> dict[str, Source]:
-    """The sources saved with that state ({} when missing or not the same build's); their
-    articles have no body (body=None)."""
-    try:
-        data = (state_dir / SOURCES_FILE).read_bytes()
-        if digest(data) != state.sources_file:
-            return {}
-        stored = _Unpickler(io.BytesIO(data)).load()
-        return {name: Source((size, mtime), sha,
-                             Article(values[0], values[1], None, *values[2:], content_dir / name),
-                             values)
-                for name, (size, mtime, sha, values) in stored.items()}
-    except _BROKEN:
-        return {}
+    """The sources saved with that state; their articles have no body (body=None). A bucket
+    file that is missing or not the one the state names is left out: its files are parsed
+    again."""
+    out: dict[str, Source] = {}
+    for bucket, sha in sorted(state.sources_files.items()):
+        try:
+            data = (state_dir / SOURCES_DIR / bucket).read_bytes()
+            if digest(data) != sha:
+                continue
+            stored = _Unpickler(io.BytesIO(data)).load()
+            out.update({name: Source((size, mtime), file_sha,
+                                     Article(values[0], values[1], None, *values[2:],
+                                             content_dir / name), values)
+                        for name, (size, mtime, file_sha, values) in stored.items()})
+        except _BROKEN:
+            continue
+    return out
 
 
-def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source]) -> None:
-    """Sources first, then the head that names them: a crash between leaves no valid head."""
-    stored = {name: (*s.stat, s.sha, s.row or tuple([getattr(s.article, f) for f in _STORED]))
-              for name, s in sources.items()}
-    data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
-    atomic_write(state_dir / SOURCES_FILE, data)
-    state.sources_file = digest(data)
+def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source],
+               loaded: dict[str, Source] | None = None, old: BuildState | None = None) -> None:
+    """The sources' bucket files that changed since `loaded` (what `old` named), then the head
+    that names them all: a crash between leaves the old head, whose hashes no longer match
+    the rewritten buckets, so those files are simply parsed again."""
+    loaded = loaded or {}
+    kept = dict(old.sources_files) if old is not None else {}
+    buckets: dict[str, dict[str, Source]] = {}
+    for name, source in sources.items():
+        buckets.setdefault(_bucket(name), {})[name] = source
+    dirty = {b for b in buckets if b not in kept}
+    dirty |= {b for b in kept if b not in buckets}
+    dirty |= {_bucket(n) for n, source in sources.items() if loaded.get(n) is not source}
+    dirty |= {_bucket(n) for n in loaded if n not in sources}
+    files = {b: kept[b] for b in buckets if b not in dirty}
+    for b in sorted(dirty):
+        if b not in buckets:
+            (state_dir / SOURCES_DIR / b).unlink(missing_ok=True)
+            continue
+        stored = {name: (*src.stat, src.sha,
+                         src.row or tuple([getattr(src.article, f) for f in _STORED]))
+                  for name, src in buckets[b].items()}
+        data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write(state_dir / SOURCES_DIR / b, data)
+        files[b] = digest(data)
+    state.sources_files = files
     atomic_write(state_dir / HEAD_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 
