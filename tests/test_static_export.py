@@ -198,3 +198,14 @@ def test_same_files_whatever_the_hash_seed(tmp_path):
                                 str(Path(__file__).parent)], env=env, check=True,
                                capture_output=True, text=True).stdout)
     assert len(out) == 1
+
+
+def test_rebuild_on_two_processes_gives_the_same_static_index(tmp_path, monkeypatch):
+    rng = random.Random(7)
+    docs = {f"a{i:04d}": make_doc(i, rng) for i in range(60)}
+    index(docs, tmp_path / "one", full=True)
+    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
+    index(docs, tmp_path / "two", full=True)
+    assert search.static_files(tmp_path / "one") == search.static_files(tmp_path / "two")
+    hits = search.search(tmp_path / "two", "syrie")
+    assert hits["total"] == search.search(tmp_path / "one", "syrie")["total"] > 0

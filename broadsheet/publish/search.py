@@ -34,7 +34,7 @@ from array import array
 from itertools import accumulate, repeat
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import partial, cache, lru_cache
 from pathlib import Path
 
 import numpy
@@ -49,6 +49,7 @@ from whoosh.system import pack_uint as _pack_uint
 from whoosh.lang import has_stopwords, stopwords_for_language
 
 from broadsheet.errors import SearchError
+from broadsheet.parallel import Background
 from broadsheet.fsutil import atomic_write, fresh_dir_beside, swap_in
 from broadsheet.model import slugify
 
@@ -514,14 +515,22 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
             doc, analysis = feed_until(entry)
             return _record(doc, analysis)
 
-        db = _open_cache(new, reset=not keep)
-        try:
-            _update_static_cache(db, entries, record_of)
-            db.commit()
-        finally:
-            db.close()
-        feed_until(None)
-        bulk.close()
+        if len(entries) >= PARALLEL_FROM:
+            # two processes, one per file they write: the static cache in a forked one, the
+            # Whoosh segments here; each analyses the documents itself (the analysis is a
+            # fifth of the work, the rest splits in two halves)
+            caching = Background(partial(_cache_records, new, keep, entries, prepare=True))
+            try:
+                feed_until(None)
+                bulk.close()
+                caching.result()
+            except BaseException:
+                caching.cancel()
+                raise
+        else:
+            _cache_records(new, keep, entries, record_of)
+            feed_until(None)
+            bulk.close()
         ix.close()
         atomic_write(new / FINGERPRINT_FILE, json.dumps(fingerprint(), sort_keys=True))
         for name, text in side.items():
@@ -531,6 +540,29 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
         shutil.rmtree(new, ignore_errors=True)
         raise
     return IndexReport(added=len(entries), full=True)
+
+
+def _cache_records(index_dir: Path, keep: bool, entries: list[Entry], record_of=None,
+                   prepare: bool = False) -> None:
+    """The static cache of a rebuilt index, from each entry's document (analysed here unless
+    record_of gives its record). With prepare, also the full export, kept for export_static:
+    after a rebuild it is what the build asks for next, and this process is done before the
+    one writing the Whoosh segments."""
+    if record_of is None:
+        def record_of(entry: Entry) -> dict:
+            doc = entry.document()
+            return _record(doc, _analyse(doc))
+    db = _open_cache(index_dir, reset=not keep)
+    try:
+        _update_static_cache(db, entries, record_of)
+        db.commit()
+        if prepare:
+            key = _static_key(db)
+            files = _full_export(db, _layout(db), key)
+            db.commit()
+            atomic_write(index_dir / PREPARED_FILE, pickle.dumps((key, files), protocol=5))
+    finally:
+        db.close()
 
 
 def _update(entries: list[Entry], stored: dict, index_dir: Path, document) -> IndexReport:
@@ -1515,6 +1547,19 @@ def _incremental_export(db, layout: dict, key: str,
     return new_files, removed
 
 
+PREPARED_FILE = "broadsheet-static-full.pickle"  # a full export made during a rebuild
+
+
+def _prepared(index_dir: Path, key: str) -> dict[str, bytes] | None:
+    """The full export a rebuild prepared, if it is of this very cache state."""
+    try:
+        with open(index_dir / PREPARED_FILE, "rb") as f:
+            found, files = pickle.load(f)  # written by _cache_records in this index folder
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    return files if found == key else None
+
+
 def _export(index_dir: Path, current: Path | None) -> StaticExport:
     db = _open_cache(index_dir)
     try:
@@ -1541,7 +1586,7 @@ def _export(index_dir: Path, current: Path | None) -> StaticExport:
             except _Stale:
                 db.rollback()
         if result is None:
-            files = _full_export(db, layout, key)
+            files = _prepared(index_dir, key) or _full_export(db, layout, key)
             result = StaticExport(files, set(), True, key)
             if current is not None and current.is_dir():
                 for path in sorted(current.rglob("*")):
@@ -1552,6 +1597,7 @@ def _export(index_dir: Path, current: Path | None) -> StaticExport:
                         result.removed.add(rel)
                     elif path.read_bytes() == files[rel]:
                         del files[rel]
+        (index_dir / PREPARED_FILE).unlink(missing_ok=True)  # used, or stale
         db.execute("DELETE FROM docs WHERE record IS NULL")
         db.execute("DELETE FROM dirty")
         _set_info(db, "exported", key)
