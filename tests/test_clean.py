@@ -1,7 +1,6 @@
 """The cleaner against labelled articles: the seed, and fixtures written for this project
 (tests/fixtures/clean: fictional articles from invented outlets, fr/en/de/es)."""
 
-from pathlib import Path
 
 import pytest
 import yaml

@@ -1,7 +1,6 @@
 import os
 from pathlib import Path
 
-import pytest
 
 from broadsheet.cli import main
 from conftest import REPO, SEED, make_project, run

@@ -12,7 +12,7 @@ import pytest
 from broadsheet.config import load_config
 from broadsheet.errors import ConfigError
 from broadsheet.publish.search import SearchIndex, search
-from conftest import REPO, run
+from conftest import run
 
 
 def write(config: Path, name: str, front: str, body: str = "Texte.") -> None:

@@ -3,7 +3,6 @@ and the static index held to the Whoosh results on a fixed list of queries."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest

@@ -1,7 +1,6 @@
 """Tag vocabulary: spellings merged, and the site owner's synonyms, renames and bans applied
 at ingest and again at build."""
 
-from pathlib import Path
 
 from broadsheet import frontmatter
 from broadsheet.config import load_config

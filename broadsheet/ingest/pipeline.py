@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections import Counter, defaultdict
 from functools import partial
@@ -22,7 +21,7 @@ from broadsheet.ingest.duplicates import Candidate, find_duplicates
 from broadsheet.ingest.lexicon import norm
 from broadsheet.ingest.parse import find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
-from broadsheet.parallel import Progress, default_jobs, no_progress, parallel_map
+from broadsheet.parallel import Progress, no_progress, parallel_map
 from broadsheet.tags import TagPolicy
 
 @dataclass

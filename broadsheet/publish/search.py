@@ -499,7 +499,6 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
             shutil.copy2(index_dir / STATIC_CACHE, new / STATIC_CACHE)
         bulk = _BulkWriter(ix)
         pending = iter(entries)
-        fed: set[str] = set()
 
         def feed_until(entry: Entry | None):
             """Index every entry up to `entry` in id order; the analysis of `entry`."""
