@@ -1,10 +1,11 @@
 """build: content/ -> site/ and the search index, doing only what changed since the last build.
 
-The steps: read content/ (only files whose stat or bytes changed are parsed), plan every
-page (cheap, pure), fingerprint each page's inputs, render the pages whose fingerprint
-changed into a staging copy of site/ (hard links), update the index and the static search
-files, swap the staging tree in, then record the state. With no state (first build, --full,
-other code) every page is rendered; the output is byte-identical either way.
+The steps: read content/ (only files whose stat or bytes changed are parsed, and no bodies),
+plan every page (cheap, pure), fingerprint each page's inputs, render the pages whose
+fingerprint changed into the next site/ (write.Staging: hard links to the unchanged files),
+while another process updates a copy of the index and writes the static search files that
+changed; then swap both in and record the state (state.py). With no state (first build,
+--full, other code) every page is rendered; the output is byte-identical either way.
 """
 
 from __future__ import annotations
