@@ -92,7 +92,8 @@ def cmd_build(args, config: Config) -> int:
 
 
 def cmd_index(args, config: Config) -> int:
-    from broadsheet.publish.pipeline import digests_of, index_articles, load
+    from broadsheet.publish.indexing import index_articles
+    from broadsheet.publish.pipeline import digests_of, load
 
     articles, errors, sources = load(config)
     for err in errors:

@@ -19,14 +19,14 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from broadsheet.config import Config
-from broadsheet.fsutil import fresh_dir_beside, working_copy
 from broadsheet.model import Article, BuildResult, Page
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
 from broadsheet.publish.fingerprint import (article_digest, encoder, page_fingerprint,
                                             site_fingerprint)
+from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
 from broadsheet.publish.load import load_content, with_body
 from broadsheet.publish.plan import plan
-from broadsheet.publish.render import (day, make_env, plain_text, render, site_context,
+from broadsheet.publish.render import (make_env, render, site_context,
                                        template_fingerprints)
 from broadsheet.publish.state import (BuildState, Output, code_fingerprint, digest,
                                       inputs_fingerprint, listing, load_sources, load_state,
@@ -35,32 +35,6 @@ from broadsheet.publish.write import Staging, write_file
 
 RENDER_CHUNK = 250  # pages per task when rendering on several processes
 PARALLEL_PAGES = 1500  # fewer pages to render than this: one process is quicker
-
-
-def to_document(article: Article):
-    from broadsheet.publish import search
-
-    article = with_body(article)
-    tags = article.tag_objects
-    return search.Document(
-        id=article.id or article.slug, url=article.url, title=article.title,
-        body=plain_text(article.body), tags=tuple(t.name for t in tags),
-        tag_slugs=tuple(t.slug for t in tags if t.slug), source=article.source or "",
-        language=article.language or "", date=day(article.date),
-    )
-
-
-def to_entry(article: Article, made_of: str):
-    """What the index needs to know first: the document (and the body) is read only if the
-    hash of what the article is made of changed."""
-    from broadsheet.publish import search
-
-    tags = article.tag_objects
-    return search.Entry(
-        id=article.id or article.slug, hash=made_of,
-        tags=tuple(t.name for t in tags), tag_slugs=tuple(t.slug for t in tags if t.slug),
-        source=article.source or "", language=article.language or "",
-        document=partial(to_document, article))
 
 
 def load(config: Config, strict: bool = False, known=None, jobs: int = 1):
@@ -149,8 +123,8 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     indexing = None
     if with_index:
         staging.index_dir = config.index_dir
-        indexing = Background(partial(_index_and_export, config, articles, digests, full,
-                                      _published_search(config, staging, trusted)))
+        indexing = Background(partial(index_and_export, config, articles, digests, full,
+                                      published_search(config, staging, trusted)))
     try:
         t = time.perf_counter()
         pages = plan(articles, config)
@@ -189,7 +163,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
             (staging.index, made), indexing = indexing.result(), None
             try:
                 _apply_search(made, staging, outputs, changes, trusted, previous,
-                              fresh=_published_search(config, staging, trusted) is None)
+                              fresh=published_search(config, staging, trusted) is None)
             finally:
                 shutil.rmtree(made.folder, ignore_errors=True)
             result.timings["index_wait"] = time.perf_counter() - t
@@ -258,53 +232,6 @@ def _static_assets(config: Config):
     """static/ is published as site/static/."""
     for rel, _, _ in listing(config.static_dir):
         yield f"static/{rel}", (config.static_dir / rel).read_bytes()
-
-
-def _published_search(config: Config, staging: Staging, trusted: dict) -> Path | None:
-    """The published search/ folder, when every file in it is as the last build wrote it
-    (otherwise None: the static index is exported afresh)."""
-    from broadsheet.publish.search import STATIC_DIR
-
-    prefix = f"{STATIC_DIR}/"
-    current = [rel for rel in staging.linked if rel.startswith(prefix)]
-    if not current or any(rel not in trusted for rel in current):  # cold, or touched
-        return None
-    return config.site_dir / STATIC_DIR
-
-
-@dataclass
-class SearchFiles:
-    """The static search files a build's index process made: written into `folder` (not
-    sent back through a pipe: at 50,000 articles that is 140 MB held twice), by path with
-    their hashes, and the published files to remove."""
-    folder: Path
-    written: list[tuple[str, str]]
-    removed: set[str]
-
-
-def _index_and_export(config: Config, articles: list[Article], digests: dict, full: bool,
-                      published: Path | None) -> tuple[Path, SearchFiles]:
-    """Update a working copy of the index (swapped in with the site, so a failed build leaves
-    the index as it was), then write the static search files that differ from those
-    published into a folder beside the site."""
-    from broadsheet.publish import search
-
-    work = working_copy(config.index_dir, immutable=(".seg",))  # Whoosh never rewrites a segment
-    folder = fresh_dir_beside(config.site_dir)
-    try:
-        index_articles(config, articles, digests, full=full, index_dir=work)
-        # a folder that does not exist asks for a full export
-        export = search.export_static(work, published or work / "none")
-        written = []
-        for rel in sorted(export.files):
-            data = export.files.pop(rel)
-            write_file(folder, rel, data)
-            written.append((rel, digest(data)))
-        return work, SearchFiles(folder, written, export.removed)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
 
 
 def _apply_search(made: SearchFiles, staging: Staging, outputs, changes, trusted, previous,
@@ -398,15 +325,6 @@ def _render_all(pages: list[Page], env, site: dict, root: Path, trusted: dict, j
 def digests_of(articles: list[Article], sources: dict) -> dict[str, str]:
     """slug -> what the article is made of (its file and the tags the policy gave it)."""
     return {a.slug: article_digest(sources[a.path.name].sha, a) for a in articles}
-
-
-def index_articles(config: Config, articles: list[Article], digests: dict[str, str],
-                   progress: Progress = no_progress, full: bool = False,
-                   index_dir: Path | None = None):
-    from broadsheet.publish import search
-
-    entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))]
-    return search.write_index(entries, index_dir or config.index_dir, full=full)
 
 
 def changed_urls(config: Config, paths: list[str]) -> list[str]:
