@@ -4,6 +4,7 @@ build of the same inputs, and a rebuild writes only what changed."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -236,3 +237,16 @@ def test_an_edit_rewrites_one_bucket_of_the_saved_front_matter(small):
     after = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     assert after.keys() == before.keys()
     assert sum(after[n] != before[n] for n in after) == 1
+
+
+def test_a_cache_restored_without_file_times_still_builds_incrementally(small):
+    """CI caches that lose mtimes (or a fresh git checkout of content/): files are then
+    recognised by their hashes, nothing is rendered again or rewritten."""
+    config = load_config(small)
+    for folder in (config.site_dir, small.parent / "content"):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    result = build(config)
+    assert result.written == 0 and result.removed == 0 and "load" in result.timings
+    assert build(config).timings.keys() == {"check"}  # and the next one is a no-op

@@ -88,9 +88,9 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     # cyclic collector would only rescan them, again and again (a third of the time at 50k).
     gc.disable()
     try:
-        state, (sources, known) = _build_into(staging, config, previous, site_files, result, strict=strict,
-                                     with_index=with_index, full=full, jobs=jobs,
-                                     progress=progress, started=started)
+        state, (sources, known) = _build_into(
+            staging, config, previous, site_files, result, strict=strict,
+            with_index=with_index, full=full, jobs=jobs, progress=progress, started=started)
         staging.publish()
     except BaseException:
         staging.discard()
@@ -117,7 +117,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     articles, result.errors, sources = load(config, strict, known, jobs)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
-    trusted = _trusted_outputs(previous, site_files, config.site_dir)
+    trusted, kept = _trusted_outputs(previous, site_files, config.site_dir)
     result.timings["load"] = time.perf_counter() - started
 
     indexing = None
@@ -149,20 +149,20 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
         changes = Changes()
         for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
                                                 progress):
-            _record(outputs, changes, page_path, stat, sha, trusted, previous)
+            _record(outputs, changes, page_path, stat, sha, kept)
         for page in pages:  # pages not rendered keep their file, linked from the old site
             if page.path not in outputs:
-                outputs[page.path] = previous.outputs[page.path]
+                outputs[page.path] = kept[page.path]
                 changes.unchanged += 1
         for rel, data in _static_assets(config):
-            _put(staging, outputs, changes, rel, data, trusted, previous)
+            _put(staging, outputs, changes, rel, data, trusted, kept)
         result.timings["render"] = time.perf_counter() - t
 
         if indexing is not None:
             t = time.perf_counter()
             (staging.index, made), indexing = indexing.result(), None
             try:
-                _apply_search(made, staging, outputs, changes, trusted, previous,
+                _apply_search(made, staging, outputs, changes, trusted, kept,
                               fresh=published_search(config, staging, trusted) is None)
             finally:
                 shutil.rmtree(made.folder, ignore_errors=True)
@@ -197,35 +197,38 @@ def _input_listings(config: Config) -> tuple:
 
 
 def _trusted_outputs(previous: BuildState | None, site_files: dict, site_dir: Path
-                     ) -> dict[str, str]:
-    """The files of site/ whose bytes are known (path -> hash): those the last build wrote and
-    nobody touched since. A file whose stat changed (a cache restored without times) is
-    trusted only if its bytes still hash the same."""
+                     ) -> tuple[dict[str, str], dict[str, Output]]:
+    """The files of site/ whose bytes are known: (path -> hash, path -> Output as they are
+    now). Those the last build wrote and nobody touched since; a file whose stat changed (a
+    cache restored without times) is trusted only if its bytes still hash the same, and is
+    recorded with its new stat, so the next build is a no-op again."""
+    trusted: dict[str, str] = {}
+    kept: dict[str, Output] = {}
     if previous is None:
-        return {}
-    trusted = {}
+        return trusted, kept
     for rel, out in previous.outputs.items():
         stat = site_files.get(rel)
         if stat is None:
             continue
         if stat == out.stat or digest((site_dir / rel).read_bytes()) == out.sha:
             trusted[rel] = out.sha
-    return trusted
+            kept[rel] = out if stat == out.stat else Output(*stat, out.sha)
+    return trusted, kept
 
 
-def _record(outputs, changes: Changes, rel: str, stat, sha: str, trusted, previous) -> None:
+def _record(outputs, changes: Changes, rel: str, stat, sha: str, kept: dict) -> None:
     if stat is None:  # rendered to the same bytes: the linked file stays
-        outputs[rel] = previous.outputs[rel]
+        outputs[rel] = kept[rel]
         changes.unchanged += 1
     else:
         outputs[rel] = Output(*stat, sha)
         changes.written.append(rel)
 
 
-def _put(staging: Staging, outputs, changes, rel: str, data: bytes, trusted, previous) -> None:
+def _put(staging: Staging, outputs, changes, rel: str, data: bytes, trusted, kept) -> None:
     sha = digest(data)
     stat = None if trusted.get(rel) == sha else staging.write(rel, data)
-    _record(outputs, changes, rel, stat, sha, trusted, previous)
+    _record(outputs, changes, rel, stat, sha, kept)
 
 
 def _static_assets(config: Config):
@@ -234,7 +237,7 @@ def _static_assets(config: Config):
         yield f"static/{rel}", (config.static_dir / rel).read_bytes()
 
 
-def _apply_search(made: SearchFiles, staging: Staging, outputs, changes, trusted, previous,
+def _apply_search(made: SearchFiles, staging: Staging, outputs, changes, trusted, kept,
                   fresh: bool) -> None:
     """The export's files moved in; the other published search files stay, linked (unless
     the export was made afresh: then what it does not list goes)."""
@@ -245,10 +248,10 @@ def _apply_search(made: SearchFiles, staging: Staging, outputs, changes, trusted
     current = [] if fresh else sorted(rel for rel in staging.linked if rel.startswith(prefix))
     for rel in current:
         if rel not in written and rel not in made.removed:
-            _record(outputs, changes, rel, None, "", trusted, previous)
+            _record(outputs, changes, rel, None, "", kept)
     for rel, sha in made.written:
         stat = None if trusted.get(rel) == sha else staging.move_in(rel, made.folder / rel)
-        _record(outputs, changes, rel, stat, sha, trusted, previous)
+        _record(outputs, changes, rel, stat, sha, kept)
 
 
 # --- rendering, on several processes when there are many pages ---------------------------------
