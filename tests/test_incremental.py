@@ -250,3 +250,15 @@ def test_a_cache_restored_without_file_times_still_builds_incrementally(small):
     result = build(config)
     assert result.written == 0 and result.removed == 0 and "load" in result.timings
     assert build(config).timings.keys() == {"check"}  # and the next one is a no-op
+
+
+def test_changed_urls_name_folders_for_their_index_pages(small, tmp_path):
+    config = load_config(small)
+    small.write_text(small.read_text().replace('title: "broadsheet sample"', 'title: "Autre"'))
+    urls = tmp_path / "changed.txt"
+    assert run(small, "build", "--changed-urls", str(urls)) == 0
+    listed = urls.read_text().splitlines()
+    base = load_config(small).base_url
+    assert {base, base + "index.html", base + "tags/", base + "tags/index.html"} <= set(listed)
+    assert listed == sorted(set(listed)) and all(u.startswith(base) for u in listed)
+    assert not any(u.startswith(base + "static/") for u in listed)  # static/ did not change
