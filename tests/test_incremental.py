@@ -262,3 +262,13 @@ def test_changed_urls_name_folders_for_their_index_pages(small, tmp_path):
     assert {base, base + "index.html", base + "tags/", base + "tags/index.html"} <= set(listed)
     assert listed == sorted(set(listed)) and all(u.startswith(base) for u in listed)
     assert not any(u.startswith(base + "static/") for u in listed)  # static/ did not change
+
+
+def test_full_renders_everything_and_rebuilds_the_index(small):
+    config = load_config(small)
+    before = tree(config.site_dir)
+    segments = {p.name for p in config.index_dir.glob("*.seg")}
+    result = build(config, full=True)
+    assert result.written == len(before) and result.unchanged == 0
+    assert tree(config.site_dir) == before  # the same bytes, made afresh
+    assert segments.isdisjoint(p.name for p in config.index_dir.glob("*.seg"))
