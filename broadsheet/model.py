@@ -153,12 +153,22 @@ class Page:
 
 @dataclass
 class BuildResult:
-    written: int = 0  # files of site/ written (new or changed bytes)
-    removed: int = 0
+    written_paths: list = field(default_factory=list)  # under site/: new or changed bytes
+    removed_paths: list = field(default_factory=list)
     unchanged: int = 0
-    changed: list = field(default_factory=list)  # paths under site/ written or removed
-    changed_written: list = field(default_factory=list)
-    changed_removed: list = field(default_factory=list)
     articles: int = 0
     errors: list = field(default_factory=list)  # BroadsheetError, one per skipped file
     timings: dict = field(default_factory=dict)
+
+    @property
+    def written(self) -> int:
+        return len(self.written_paths)
+
+    @property
+    def removed(self) -> int:
+        return len(self.removed_paths)
+
+    @property
+    def changed(self) -> list:
+        """Paths under site/ written or removed (for --changed-urls)."""
+        return self.written_paths + self.removed_paths

@@ -100,7 +100,7 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
         gc.enable()
     t = time.perf_counter()
     state.code = code
-    state.prev = (staging.token, result.changed_written, result.changed_removed)
+    state.prev = (staging.token, result.written_paths, result.removed_paths)
     state.inputs = "" if result.errors else inputs_fingerprint(  # bad files: read again
         seen_inputs, listing(config.index_dir) if with_index else [])
     save_state(config.state_dir, state, sources, known, previous)
@@ -179,12 +179,9 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     for rel in sorted(staging.linked - outputs.keys()):
         staging.remove(rel)
         changes.removed.append(rel)
-    result.written = len(changes.written)
-    result.removed = len(changes.removed)
+    result.written_paths = sorted(changes.written)
+    result.removed_paths = sorted(changes.removed)
     result.unchanged = changes.unchanged
-    result.changed_written = sorted(changes.written)
-    result.changed_removed = sorted(changes.removed)
-    result.changed = result.changed_written + result.changed_removed
     result.timings["write"] = time.perf_counter() - t
     return BuildState(with_index=with_index, pages=prints, outputs=outputs,
                       articles=len(articles)), (sources, known)
