@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import shutil
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import urljoin
@@ -49,14 +49,6 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1):
         tags = config.tags.apply(a.tags)
         out.append(a if tags == a.tags else replace(a, tags=tags))
     return out, errors, sources
-
-
-@dataclass
-class Changes:
-    """What a build did to site/, path by path (for --changed-urls and the summary)."""
-    written: list[str] = field(default_factory=list)  # new or different bytes
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
 
 
 def build(config: Config, *, strict: bool = False, with_index: bool = True, full: bool = False,
@@ -146,23 +138,22 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
         gc.enable()
         staging.ready()
         outputs: dict[str, Output] = {}
-        changes = Changes()
         for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
                                                 progress):
-            _record(outputs, changes, page_path, stat, sha, kept)
+            _record(outputs, result, page_path, stat, sha, kept)
         for page in pages:  # pages not rendered keep their file, linked from the old site
             if page.path not in outputs:
                 outputs[page.path] = kept[page.path]
-                changes.unchanged += 1
+                result.unchanged += 1
         for rel, data in _static_assets(config):
-            _put(staging, outputs, changes, rel, data, trusted, kept)
+            _put(staging, outputs, result, rel, data, trusted, kept)
         result.timings["render"] = time.perf_counter() - t
 
         if indexing is not None:
             t = time.perf_counter()
             (staging.index, made), indexing = indexing.result(), None
             try:
-                _apply_search(made, staging, outputs, changes, trusted, kept,
+                _apply_search(made, staging, outputs, result, trusted, kept,
                               fresh=published_search(config, staging, trusted) is None)
             finally:
                 shutil.rmtree(made.folder, ignore_errors=True)
@@ -178,10 +169,9 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     t = time.perf_counter()
     for rel in sorted(staging.linked - outputs.keys()):
         staging.remove(rel)
-        changes.removed.append(rel)
-    result.written_paths = sorted(changes.written)
-    result.removed_paths = sorted(changes.removed)
-    result.unchanged = changes.unchanged
+        result.removed_paths.append(rel)
+    result.written_paths.sort()
+    result.removed_paths.sort()
     result.timings["write"] = time.perf_counter() - t
     return BuildState(with_index=with_index, pages=prints, outputs=outputs,
                       articles=len(articles)), (sources, known)
@@ -213,19 +203,19 @@ def _trusted_outputs(previous: BuildState | None, site_files: dict, site_dir: Pa
     return trusted, kept
 
 
-def _record(outputs, changes: Changes, rel: str, stat, sha: str, kept: dict) -> None:
+def _record(outputs, result: BuildResult, rel: str, stat, sha: str, kept: dict) -> None:
     if stat is None:  # rendered to the same bytes: the linked file stays
         outputs[rel] = kept[rel]
-        changes.unchanged += 1
+        result.unchanged += 1
     else:
         outputs[rel] = Output(*stat, sha)
-        changes.written.append(rel)
+        result.written_paths.append(rel)
 
 
-def _put(staging: Staging, outputs, changes, rel: str, data: bytes, trusted, kept) -> None:
+def _put(staging: Staging, outputs, result, rel: str, data: bytes, trusted, kept) -> None:
     sha = digest(data)
     stat = None if trusted.get(rel) == sha else staging.write(rel, data)
-    _record(outputs, changes, rel, stat, sha, kept)
+    _record(outputs, result, rel, stat, sha, kept)
 
 
 def _static_assets(config: Config):
@@ -234,7 +224,7 @@ def _static_assets(config: Config):
         yield f"static/{rel}", (config.static_dir / rel).read_bytes()
 
 
-def _apply_search(made: SearchFiles, staging: Staging, outputs, changes, trusted, kept,
+def _apply_search(made: SearchFiles, staging: Staging, outputs, result, trusted, kept,
                   fresh: bool) -> None:
     """The export's files moved in; the other published search files stay, linked (unless
     the export was made afresh: then what it does not list goes)."""
@@ -245,10 +235,10 @@ def _apply_search(made: SearchFiles, staging: Staging, outputs, changes, trusted
     current = [] if fresh else sorted(rel for rel in staging.linked if rel.startswith(prefix))
     for rel in current:
         if rel not in written and rel not in made.removed:
-            _record(outputs, changes, rel, None, "", kept)
+            _record(outputs, result, rel, None, "", kept)
     for rel, sha in made.written:
         stat = None if trusted.get(rel) == sha else staging.move_in(rel, made.folder / rel)
-        _record(outputs, changes, rel, stat, sha, kept)
+        _record(outputs, result, rel, stat, sha, kept)
 
 
 # --- rendering, on several processes when there are many pages ---------------------------------
