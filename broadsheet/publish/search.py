@@ -69,7 +69,6 @@ _WORD = re.compile(r"\w+")
 
 # --- analysis ---------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1 << 18)
 @lru_cache(maxsize=1 << 18)  # words repeat: the static cache folds every word of every document
 def fold(word: str) -> str:
     """Lowercase without accents: 'État' -> 'etat'."""
