@@ -21,6 +21,9 @@ from broadsheet import __version__
 from broadsheet.config import Config, load_config
 from broadsheet.errors import BroadsheetError
 from broadsheet.fsutil import atomic_write
+from broadsheet.lock import project_lock
+
+WRITERS = {"all", "ingest", "build", "index"}  # verbs that write: one at a time per project
 
 
 def _progress_factory(quiet: bool):
@@ -59,11 +62,13 @@ def cmd_ingest(args, config: Config) -> int:
     paths = [Path(p) for p in args.paths] or [config.raw_dir]
     report = ingest(paths, config.content_dir, force=args.force, default_language=config.language,
                     tag_policy=config.tags, progress=_progress_factory(args.quiet),
-                    jobs=args.jobs or default_jobs())
+                    jobs=args.jobs or default_jobs(), max_bytes=config.max_input_bytes)
     for path in report.added:
         _say(f"added   {_rel(path)}")
     for origin, why in report.skipped:
         _say(f"skipped {origin}: {why}")
+    for note in report.warnings:  # taken all the same: exit code 0
+        print(f"warning: {note}", file=sys.stderr, flush=True)
     for err in report.errors:
         _warn(err)
     _say(f"ingest: {len(report.added)} added, {len(report.skipped)} skipped "
@@ -226,19 +231,28 @@ def _common(default) -> argparse.ArgumentParser:
     return common
 
 
+def _writer() -> argparse.ArgumentParser:
+    writer = argparse.ArgumentParser(add_help=False)
+    writer.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="if another build or ingest is writing this project, wait for it "
+                             "up to SECONDS (default: exit at once, code 1)")
+    return writer
+
+
 def parser() -> argparse.ArgumentParser:
     # verbs take the common options too, but must not reset what was given before the verb
     common = _common(lambda value: argparse.SUPPRESS)
+    writer = _writer()
     p = argparse.ArgumentParser(prog="broadsheet", description=__doc__.split("\n")[0],
                                 parents=[_common(lambda value: value)])
     p.add_argument("--version", action="version", version=f"broadsheet {__version__}")
     sub = p.add_subparsers(dest="verb", metavar="VERB")
 
-    s = sub.add_parser("all", parents=[common], help="ingest, then build site and index")
+    s = sub.add_parser("all", parents=[common, writer], help="ingest, then build site and index")
     s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
     s.set_defaults(func=cmd_all)
 
-    s = sub.add_parser("ingest", parents=[common], help="raw .txt articles -> content/*.md")
+    s = sub.add_parser("ingest", parents=[common, writer], help="raw .txt articles -> content/*.md")
     s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of the config)")
     s.add_argument("--content", metavar="DIR", help="content folder to write (default: config)")
     s.add_argument("--force", action="store_true", help="overwrite content files that exist")
@@ -246,7 +260,7 @@ def parser() -> argparse.ArgumentParser:
                    help="processes for cleaning and detection (default: the CPUs, up to 4)")
     s.set_defaults(func=cmd_ingest)
 
-    s = sub.add_parser("build", parents=[common], help="content/ -> site/ and the search index")
+    s = sub.add_parser("build", parents=[common, writer], help="content/ -> site/ and the search index")
     s.add_argument("--content", metavar="DIR")
     s.add_argument("--out", metavar="DIR", help="site folder to write (default: config)")
     s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
@@ -259,7 +273,7 @@ def parser() -> argparse.ArgumentParser:
                    help="processes for rendering (default: the CPUs, up to 4)")
     s.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("index", parents=[common], help="content/ -> the search index only")
+    s = sub.add_parser("index", parents=[common, writer], help="content/ -> the search index only")
     s.add_argument("--content", metavar="DIR")
     s.add_argument("--full", action="store_true", help="rebuild it all, not just what changed")
     s.set_defaults(func=cmd_index)
@@ -292,7 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     args.config_given = args.config is not None
     args.config = args.config or "site.yaml"
     try:
-        return args.func(args, _config(args))
+        config = _config(args)
+        if args.verb not in WRITERS:
+            return args.func(args, config)
+        with project_lock(config.state_dir, " ".join(["broadsheet", *argv]), wait=args.wait):
+            return args.func(args, config)
     except BroadsheetError as exc:
         _warn(exc)
         return 1

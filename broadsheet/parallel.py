@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 
@@ -13,6 +16,25 @@ Progress = Callable[[Iterable, str, int], Iterable]
 def no_progress(items: Iterable, desc: str, total: int) -> Iterable:
     return items
 
+
+def _die_with_parent() -> None:
+    """In every forked child: die when the parent dies. A build killed with -9 must not leave
+    workers behind, still writing pages into the tree the next build starts from, or holding
+    the project's lock (lock.py) after its holder is gone."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != _forking[0]:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_forking = [0]
+os.register_at_fork(before=lambda: _forking.__setitem__(0, os.getpid()),
+                    after_in_child=_die_with_parent)
 
 PARALLEL_FROM = 200  # fewer items than this: a process pool costs more than it saves
 
