@@ -36,12 +36,17 @@ class Config:
     state_dir: Path = Path(".broadsheet/build")  # what the last build did: rebuilds redo the rest
     per_page: int = 10
     feed_size: int = 20
+    max_input_mb: float = 10  # a raw input file larger than this is refused unread
     tags: TagPolicy = field(default_factory=TagPolicy)
 
     @property
     def base_path(self) -> str:
         """The URL path the site lives under: '/' at a web root, '/news/' under a sub-path."""
         return urlsplit(self.base_url).path or "/"
+
+    @property
+    def max_input_bytes(self) -> int:
+        return int(self.max_input_mb * 1024 * 1024)
 
 
 _PATH_KEYS = {"raw_dir", "content_dir", "templates_dir", "static_dir", "site_dir", "index_dir",
@@ -61,6 +66,10 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
     if key in ("per_page", "feed_size"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return value, "must be a whole number of at least 1"
+        return value, None
+    if key == "max_input_mb":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            return value, "must be a number of megabytes above 0"
         return value, None
     if not isinstance(value, str):
         return value, "must be a string"

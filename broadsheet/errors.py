@@ -3,6 +3,8 @@
     BroadsheetError              anything the CLI prints as one line and turns into exit 1
      ├── ConfigError             site.yaml: unknown key, bad value, unreadable file
      ├── InputError              a raw article that cannot be ingested (empty, binary, not UTF-8...)
+     ├── InputWarning            never raised: a raw article taken with a remark (decoded from a
+     │                           legacy encoding), printed as a `warning:` line, exit code 0
      ├── ContentError            a content/*.md file: bad front matter, wrong type, duplicate slug
      ├── BuildError              rendering or publishing failed (template error, unwritable folder)
      └── SearchError             no index, unreadable index, malformed query
@@ -38,6 +40,10 @@ class ConfigError(BroadsheetError):
 
 
 class InputError(BroadsheetError):
+    pass
+
+
+class InputWarning(BroadsheetError):
     pass
 
 

@@ -63,7 +63,7 @@ BAD = {
     "empty.txt": (b"", "empty file"),
     "blank.txt": (b"  \n\n \t\n", "empty file"),
     "headline.txt": ("Juste un titre\n".encode(), "only a headline"),
-    "latin1.txt": ("Titre\n\nÉté très chaud à Paris.\n".encode("latin-1"), "not valid UTF-8"),
+    "broken.txt": ("Titre\n\nÉté très chaud à Paris.\n".encode() + b"d\xe9j\xe0\n", "not valid UTF-8"),
     "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
 }
 
@@ -84,7 +84,7 @@ def test_bad_inputs_each_get_one_line_and_the_rest_goes_through(project, capsys)
 
 
 def test_invalid_utf8_names_the_line(project, capsys):
-    (project.parent / "raw" / "bad.txt").write_bytes(b"Titre\n\nok\n\nd\xe9j\xe0\n")
+    (project.parent / "raw" / "bad.txt").write_bytes("Titre\n\nÉté\n\n".encode() + b"d\xe9j\xe0\n")
     run(project, "ingest")
     assert "bad.txt:5: not valid UTF-8" in capsys.readouterr().err
 

@@ -19,10 +19,10 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from broadsheet.errors import InputError
+from broadsheet.errors import InputError, InputWarning
 from broadsheet.model import RawArticle, is_web_url
 
-MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB
+MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB (max_input_mb)
 MAX_JSONL_BYTES = 2 * 1024 ** 3  # a corpus file; read line by line, never whole
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -34,16 +34,74 @@ def _hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+_BREAK = re.compile(rb"\r\n?|\n")
+
+
+def _first_line(data: bytes, start: int, first_line: int) -> int:
+    """The line number of data[start], whatever the line ends (LF, CRLF, lone CR)."""
+    return first_line + len(_BREAK.findall(data, 0, start))
+
+
 def decode(data: bytes, path: Path, first_line: int = 1) -> str:
+    """Strict UTF-8 (a BOM allowed), line ends made LF, control characters dropped."""
     if b"\x00" in data:
         raise InputError("binary file (contains NUL bytes), not an article", path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = first_line + data[: exc.start].count(b"\n")
-        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path, line) from None
+        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", path,
+                         _first_line(data, exc.start, first_line)) from None
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)  # invisible, and invalid in the feed's XML
+
+
+# What a file that is no text at all starts with: named, rather than "binary".
+_MAGIC = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+          (b"GIF8", "a GIF image"), (b"%PDF-", "a PDF document"), (b"PK\x03\x04", "a ZIP archive"),
+          (b"\x1f\x8b", "a gzip archive"), (b"\x7fELF", "a program (ELF)"))
+# a well-formed UTF-8 sequence of two to four bytes: legacy single-byte text almost never
+# holds one, so a file with one and an invalid byte elsewhere is UTF-8 damaged, not Latin-1
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+_CP1252_ONLY = re.compile(rb"[\x80-\x9f]")  # printable in Windows-1252, controls in Latin-1
+_CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def decode_text(data: bytes, path: Path) -> tuple[str, str | None]:
+    """A plain-text article's text, and the legacy encoding it was decoded from (None for
+    UTF-8). UTF-8 first; a file that is not UTF-8 and has no well-formed multi-byte UTF-8
+    sequence is given to charset-normalizer, and accepted only as Western single-byte text
+    (Latin-1 or its superset Windows-1252, what older French, German, Spanish, Italian and
+    English scrapers wrote); anything else names the line of its first bad byte."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"binary file ({what}), not an article", path)
+    if b"\x00" in data:
+        raise InputError("binary file (contains NUL bytes), not an article", path)
+    try:
+        return _normalise(data.decode("utf-8")), None
+    except UnicodeDecodeError as exc:
+        bad, line = data[exc.start], _first_line(data, exc.start, 1)
+    if _UTF8_MULTIBYTE.search(data):
+        raise InputError(f"not valid UTF-8 (byte 0x{bad:02x}); the rest of the file is UTF-8",
+                         path, line)
+    from charset_normalizer import from_bytes  # only for the rare legacy file
+
+    if from_bytes(data, cp_isolation=["cp1252", "latin_1"]).best() is None:
+        guess = from_bytes(data).best()
+        seen = f"; it looks like {guess.encoding}" if guess is not None else ""
+        raise InputError(f"not valid UTF-8 (byte 0x{bad:02x}), nor Latin-1/Windows-1252 text"
+                         f"{seen}", path, line)
+    # The two agree on every byte but 0x80-0x9f: name the one the bytes need
+    if _CP1252_ONLY.search(data) and not _CP1252_UNDEFINED.intersection(data):
+        return _normalise(data.decode("cp1252")), "Windows-1252"
+    return _normalise(data.decode("latin-1")), "Latin-1 (ISO-8859-1)"
 
 
 def _need_body(text: str, path: Path | str, line: int | None = None) -> None:
@@ -54,9 +112,12 @@ def _need_body(text: str, path: Path | str, line: int | None = None) -> None:
         raise InputError("only a headline, no article text", path, line)
 
 
-def parse_text(data: bytes, path: Path) -> list[RawArticle]:
-    text = decode(data, path)
+def parse_text(data: bytes, path: Path,
+               on_warning: Callable[[InputWarning], None] | None = None) -> list[RawArticle]:
+    text, encoding = decode_text(data, path)
     _need_body(text, path)
+    if encoding and on_warning is not None:
+        on_warning(InputWarning(f"not UTF-8: decoded as {encoding}", path))
     return [RawArticle(origin=path.name, text=text, id=_hash(data))]
 
 
@@ -190,18 +251,26 @@ def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
     return sorted(files), errors
 
 
-def read_inputs(path: Path, on_error: Callable[[InputError], None]) -> list[RawArticle]:
-    """The articles of one input file. Errors of the whole file go to on_error too."""
+def read_inputs(path: Path, on_error: Callable[[InputError], None],
+                on_warning: Callable[[InputWarning], None] | None = None,
+                max_bytes: int = MAX_BYTES) -> list[RawArticle]:
+    """The articles of one input file. Errors of the whole file go to on_error too; a file
+    taken with a remark (a legacy encoding) goes to on_warning. The size is checked on the
+    file's stat, before any byte is read."""
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
-        limit = MAX_JSONL_BYTES if suffix == ".jsonl" else MAX_BYTES
-        if size > limit:
-            raise InputError(f"too large ({size} bytes; the limit is {limit})", path)
         if suffix == ".jsonl":
+            if size > MAX_JSONL_BYTES:
+                raise InputError(f"too large ({size} bytes; the limit is {MAX_JSONL_BYTES})",
+                                 path)
             return parse_jsonl(path, on_error)
-        reader = READERS.get(suffix, parse_text)
-        return reader(path.read_bytes(), path)
+        if size > max_bytes:
+            raise InputError(f"too large ({size:,} bytes; the limit is {max_bytes / 2**20:g} MB, "
+                             f"max_input_mb in site.yaml)", path)
+        if suffix in (".html", ".htm"):
+            return parse_html(path.read_bytes(), path)
+        return parse_text(path.read_bytes(), path, on_warning)
     except InputError as exc:
         on_error(exc)
     except OSError as exc:

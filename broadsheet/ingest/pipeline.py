@@ -19,7 +19,7 @@ from broadsheet.ingest.clean import (State, agencies_of, body_paragraphs, clean,
                                      with_boilerplate)
 from broadsheet.ingest.duplicates import Candidate, find_duplicates
 from broadsheet.ingest.lexicon import norm
-from broadsheet.ingest.parse import find_inputs, read_inputs
+from broadsheet.ingest.parse import MAX_BYTES, find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
 from broadsheet.parallel import Progress, no_progress, parallel_map
 from broadsheet.tags import TagPolicy
@@ -29,12 +29,21 @@ class IngestReport:
     added: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (raw file, why)
     errors: list[BroadsheetError] = field(default_factory=list)
+    warnings: list[BroadsheetError] = field(default_factory=list)  # ingested, with a remark
     merged: int = 0  # duplicates left out
 
 
-_BLOCK_START = re.compile(r"^(\s*)([#>+\-*=|]|\d+[.)]|```|~~~|\[)")
+_BLOCK_START = re.compile(r"^(\s*)(?:([#>+\-*=|]|```|~~~|\[)|(\d+)([.)]))")
 _INLINE = re.compile(r"([\\`*_])")
 _LINKISH = re.compile(r"\]\s*[(\[]")
+# "&amp;" would show as "&", "<https://x>" as a link without its brackets
+_ENTITY_OR_AUTOLINK = re.compile(r"&(?=#?[A-Za-z0-9]+;)|<(?=[A-Za-z][A-Za-z0-9+.\-]{1,31}:|[^\s<>@]+@)")
+
+
+def _block_escape(m: re.Match) -> str:
+    if m.group(2):
+        return m.group(1) + "\\" + m.group(2)
+    return m.group(1) + m.group(3) + "\\" + m.group(4)  # "1\." ("\1." shows its backslash)
 
 
 def to_markdown(paragraph: str) -> str:
@@ -43,7 +52,8 @@ def to_markdown(paragraph: str) -> str:
     text = _INLINE.sub(r"\\\1", paragraph)
     if _LINKISH.search(text):
         text = text.replace("[", "\\[")
-    return _BLOCK_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    text = _ENTITY_OR_AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
+    return _BLOCK_START.sub(_block_escape, text)
 
 
 def named_source(state: State) -> tuple[str | None, int]:
@@ -217,12 +227,15 @@ def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
 
 def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
            default_language: str | None = None, tag_policy: TagPolicy = TagPolicy(),
-           progress: Progress = no_progress, jobs: int = 1) -> IngestReport:
+           progress: Progress = no_progress, jobs: int = 1,
+           max_bytes: int = MAX_BYTES) -> IngestReport:
+    """Each content file is written whole (a temporary file renamed over it), so an
+    interrupted ingest leaves complete files only, and running it again finishes the job."""
     report = IngestReport()
     files, report.errors = find_inputs(paths)
     raws: list[RawArticle] = []
     for path in progress(files, "read", len(files)):
-        raws.extend(read_inputs(path, report.errors.append))
+        raws.extend(read_inputs(path, report.errors.append, report.warnings.append, max_bytes))
     states = clean_corpus(raws, progress, jobs)
     content_dir.mkdir(parents=True, exist_ok=True)
     existing = existing_content(content_dir)
