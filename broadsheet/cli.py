@@ -6,6 +6,7 @@
     broadsheet index    content/ -> the search index only
     broadsheet search   query the index from the terminal
     broadsheet serve    preview site/ with /api/search on 127.0.0.1
+    broadsheet check    validate content/, the built site, its links and the index
     broadsheet explain  show, line by line, what the cleaner keeps and why it drops the rest
 """
 
@@ -175,6 +176,16 @@ def cmd_serve(args, config: Config) -> int:
     return 0
 
 
+def cmd_check(args, config: Config) -> int:
+    from broadsheet.check import check
+
+    articles, problems = check(config, _progress_factory(args.quiet))
+    for problem in problems:
+        _say(_printable(str(problem)))
+    _say(f"check: {articles} articles, {len(problems)} problems")
+    return 1 if problems else 0
+
+
 def cmd_explain(args, config: Config) -> int:
     from broadsheet.ingest.clean import agencies_of, clean
     from broadsheet.ingest.parse import read_raw
@@ -291,6 +302,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--out", metavar="DIR", help="site folder to serve (default: config)")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("check", parents=[common],
+                       help="validate content/, the built site, its links and the index")
+    s.add_argument("--content", metavar="DIR")
+    s.add_argument("--out", metavar="DIR", help="site folder to check (default: config)")
+    s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("explain", parents=[common], help="show how the cleaner reads raw files")
     s.add_argument("files", nargs="+")
