@@ -309,10 +309,10 @@ class Step:
 
 
 def phases(runs: list[Run]) -> str:
-    """broadsheet's own timing line ('build: … (load 0.1s, render 0.5s, …)'), median of each."""
+    """broadsheet's own timing line ('  time  0.9s (load 0.1s, render 0.5s, …)'), median of each."""
     found: dict[str, list[float]] = {}
     for run in runs:
-        m = re.search(r"^build:.*?\(([^()]*\d+(?:\.\d+)?s[^()]*)\)", run.out, re.M)
+        m = re.search(r"^\s+time\s+[\d.]+s \(([^()]*)\)", run.out, re.M)
         for name, secs in re.findall(r"(\w+) (\d+(?:\.\d+)?)s", m.group(1) if m else ""):
             found.setdefault(name, []).append(float(secs))
     return ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in found.items())

@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from broadsheet import __version__
@@ -82,19 +83,42 @@ def cmd_build(args, config: Config) -> int:
     from broadsheet.publish.pipeline import build, changed_urls
     from broadsheet.parallel import default_jobs
 
+    started = time.perf_counter()
     result = build(config, strict=args.strict, with_index=not getattr(args, "no_index", False),
                    full=getattr(args, "full", False), jobs=getattr(args, "jobs", 0) or default_jobs(),
-                   progress=_progress_factory(args.quiet))
+                   progress=_progress_factory(args.quiet or getattr(args, "json", False)))
+    total = time.perf_counter() - started
     for err in result.errors:
         _warn(err)
     if getattr(args, "changed_urls", None):
         atomic_write(Path(args.changed_urls),
                      "".join(f"{url}\n" for url in changed_urls(config, result.changed)))
+    code = 1 if result.errors else 0
+    if getattr(args, "json", False):
+        _say(json.dumps(_build_summary(result, config, total, code), ensure_ascii=False,
+                        indent=2, sort_keys=True))
+        return code
     timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-    _say(f"build: {result.articles} articles; {result.written} files written, {result.unchanged} "
-         f"unchanged, {result.removed} removed -> {_rel(config.site_dir)} ({timing}); "
-         f"{len(result.errors)} files with errors")
-    return 1 if result.errors else 0
+    _say(f"build: {result.articles} articles -> {_rel(config.site_dir)}\n"
+         f"  files     {result.written} written, {result.unchanged} unchanged, "
+         f"{result.removed} removed\n"
+         f"  problems  {len(result.errors)} files with errors"
+         + (" (listed above; they were left out)" if result.errors else "") + "\n"
+         f"  time      {total:.2f}s ({timing})")
+    return code
+
+
+def _build_summary(result, config: Config, total: float, code: int) -> dict:
+    """What `build --json` prints: the summary lines, for machines."""
+    return {
+        "articles": result.articles, "site": str(config.site_dir), "exit_code": code,
+        "files": {"written": result.written, "unchanged": result.unchanged,
+                  "removed": result.removed},
+        "errors": [{"path": e.path, "line": e.line, "message": e.message}
+                   for e in result.errors],
+        "seconds": {"total": round(total, 3),
+                    **{k: round(v, 3) for k, v in result.timings.items()}},
+    }
 
 
 def cmd_index(args, config: Config) -> int:
@@ -282,6 +306,7 @@ def parser() -> argparse.ArgumentParser:
                    help="write the absolute URLs of files written or removed (for CDN purges)")
     s.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="processes for rendering (default: the CPUs, up to 4)")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("index", parents=[common, writer], help="content/ -> the search index only")

@@ -1,0 +1,35 @@
+"""The build's summary: a few lines for people, `--json` for machines, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run
+
+
+def test_summary_lines(built, capsys):
+    capsys.readouterr()
+    assert run(built, "build", "--full") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("build: 1 articles -> ") and lines[0].endswith("site")
+    assert lines[1].split() == ["files", "27", "written,", "0", "unchanged,", "0", "removed"]
+    assert lines[2].split() == ["problems", "0", "files", "with", "errors"]
+    assert lines[3].split()[0] == "time" and "render" in lines[3] and "load" in lines[3]
+    assert len(lines) == 4
+
+
+def test_json_summary_with_a_bad_file(built, capsys):
+    (built.parent / "content" / "bad.md").write_text("---\ntitle: [x\n---\nText\n",
+                                                     encoding="utf-8")
+    capsys.readouterr()
+    assert run(built, "build", "--json") == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)  # stdout is the JSON alone
+    assert data["exit_code"] == 1 and data["articles"] == 1
+    assert data["files"] == {"written": 0, "unchanged": 27, "removed": 0}
+    [error] = data["errors"]
+    assert error["path"].endswith("content/bad.md") and error["line"] == 3
+    assert "front matter" in error["message"]
+    assert data["seconds"]["total"] >= 0 and set(data["seconds"]) > {"total"}
+    assert captured.err.strip().endswith("content/bad.md:3: front matter: did not find "
+                                         "expected ',' or ']'")
