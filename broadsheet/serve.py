@@ -1,8 +1,18 @@
-"""Preview server: site/ as static files, and /api/search answered from the Whoosh index."""
+"""Preview server: site/ as static files, and /api/search answered from the Whoosh index.
+
+Hostile requests get short answers and the server goes on: only regular files whose real
+path (symlinks resolved) lies inside site/ are served, anything else is the site's 404 page;
+methods other than GET and HEAD get 405 with `Allow`; a request line over MAX_REQUEST_LINE
+bytes gets 414; a query the index refuses (too long, too many words, a page too deep) gets
+400; every error is JSON `{"error": ...}` (404 excepted), never a traceback. A client silent
+for TIMEOUT seconds is disconnected, and up to QUEUE connections wait to be accepted.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -11,12 +21,21 @@ from urllib.parse import parse_qs, urlsplit
 
 from broadsheet.errors import SearchError
 from broadsheet.publish import search
+from broadsheet.publish.render import CSP_HEADER
 
-MAX_LIMIT = 50
+MAX_LIMIT = 50  # hits per page of /api/search; more is served as 50
+MAX_REQUEST_LINE = 8192  # bytes of "GET /path?query HTTP/1.1"; longer: 414
+TIMEOUT = 10  # seconds a client may stay silent (mid-request or keep-alive) before it is dropped
+QUEUE = 128  # connections waiting to be accepted (the standard library's 5 drops bursts)
+METHODS = ("GET", "HEAD")
 
 
 class Handler(SimpleHTTPRequestHandler):
     index: search.SearchIndex
+    protocol_version = "HTTP/1.1"  # keep-alive: a page, its CSS and its scripts on one connection
+    timeout = TIMEOUT  # set on the socket: a slow or idle client cannot hold a thread forever
+    server_version = "broadsheet"
+    sys_version = ""
 
     def __init__(self, *args, index: search.SearchIndex, **kwargs):
         self.index = index
@@ -25,25 +44,103 @@ class Handler(SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # quiet: the CLI says where the server is
         pass
 
+    def send_header(self, keyword, value):
+        super().send_header(keyword, value)
+        if keyword.lower() == "content-type" and value.startswith("text/html"):
+            # the site's CSP (broadsheet/publish/render.py), as a header: it adds
+            # frame-ancestors, which the pages' <meta> cannot carry
+            super().send_header("Content-Security-Policy", CSP_HEADER)
+
+    def end_headers(self):
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def parse_request(self) -> bool:
+        if len(self.raw_requestline) > MAX_REQUEST_LINE:
+            self.requestline = self.request_version = self.command = ""
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG,
+                            f"request line over {MAX_REQUEST_LINE} bytes")
+            return False
+        if not super().parse_request():
+            return False
+        if self.command not in METHODS:
+            self.send_error(HTTPStatus.METHOD_NOT_ALLOWED,
+                            f"method {self.command[:20]} not allowed: only GET and HEAD")
+            return False
+        return True
+
     def do_GET(self):
         parts = urlsplit(self.path)
         if parts.path == "/api/search":
             return self.api_search(parse_qs(parts.query))
         return super().do_GET()
 
+    def do_HEAD(self):
+        if urlsplit(self.path).path == "/api/search":
+            return self.do_GET()  # the same headers; send_json leaves the body out
+        return super().do_HEAD()
+
+    def send_head(self):
+        """Headers for GET and HEAD, and the open file to send; None once an answer was
+        sent. Only a regular file whose real path is inside site/ is served: `..` and `.`
+        segments are dropped (translate_path), then symlinks are resolved and the result
+        checked, so neither an encoded path nor a link in site/ leads outside it. A folder
+        answers its index.html, and a folder without one is not found (no listings)."""
+        path = urlsplit(self.path).path
+        root = Path(self.directory)
+        try:
+            local = Path(self.translate_path(path))
+            if local.is_dir():
+                if not path.endswith("/"):  # one leading slash: "//host" would leave the site
+                    return self.redirect("/" + path.lstrip("/") + "/")
+                local /= "index.html"
+            elif path.endswith("/"):
+                raise FileNotFoundError(path)
+            real = local.resolve()
+            if not real.is_relative_to(root) or not real.is_file():
+                raise FileNotFoundError(path)
+            f = open(real, "rb")
+        except (OSError, ValueError):  # ValueError: a NUL byte, a name the system cannot encode
+            self.send_error(HTTPStatus.NOT_FOUND)
+            return None
+        try:
+            stat = os.fstat(f.fileno())
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", self.guess_type(str(local)))
+            self.send_header("Content-Length", str(stat.st_size))
+            self.send_header("Last-Modified", self.date_time_string(stat.st_mtime))
+            self.end_headers()
+            return f
+        except BaseException:
+            f.close()
+            raise
+
+    def redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def send_error(self, code, message=None, explain=None):
-        # serve the site's own 404 page, as a static host would
+        """The site's own 404 page, as a static host would; any other error as JSON, and
+        the connection closed (the request may not have been read to its end)."""
         page = Path(self.directory) / "404.html"
         if code == HTTPStatus.NOT_FOUND and page.is_file():
-            body = page.read_bytes()
-            self.send_response(code)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            return
-        super().send_error(code, message, explain)
+            body, kind = page.read_bytes(), "text/html; charset=utf-8"
+        else:
+            phrase = self.responses.get(code, ("error",))[0]
+            body = json.dumps({"error": message or phrase}, ensure_ascii=False).encode("utf-8")
+            kind = "application/json; charset=utf-8"
+        self.send_response(code)
+        if code == HTTPStatus.METHOD_NOT_ALLOWED:
+            self.send_header("Allow", ", ".join(METHODS))
+        if code != HTTPStatus.NOT_FOUND:
+            self.send_header("Connection", "close")
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def api_search(self, params: dict) -> None:
         def one(name, default=""):
@@ -61,8 +158,13 @@ class Handler(SimpleHTTPRequestHandler):
         filters = {name: one(name).strip() for name in search.FILTERS if one(name).strip()}
         try:
             data = self.index.search(query, limit=limit, page=page, sort=sort, filters=filters)
+        except search.QueryError as exc:
+            return self.send_json(HTTPStatus.BAD_REQUEST, {"error": exc.message})
         except SearchError as exc:
             return self.send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": exc.message})
+        except Exception as exc:  # a bug: the client gets its name, never a traceback
+            return self.send_json(HTTPStatus.INTERNAL_SERVER_ERROR,
+                                  {"error": f"internal error ({type(exc).__name__})"})
         self.send_json(HTTPStatus.OK, data)
 
     def send_json(self, status: int, data: dict) -> None:
@@ -71,14 +173,23 @@ class Handler(SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = QUEUE
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # the client went away: nothing to tell anyone
+        super().handle_error(request, client_address)
 
 
 def make_server(site_dir: Path, index_dir: Path, host: str = "127.0.0.1",
                 port: int = 8000) -> ThreadingHTTPServer:
-    handler = partial(Handler, directory=str(site_dir), index=search.SearchIndex(index_dir))
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
-    return server
+    handler = partial(Handler, directory=str(Path(site_dir).resolve()),
+                      index=search.SearchIndex(index_dir))
+    return Server((host, port), handler)

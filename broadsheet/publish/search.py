@@ -594,6 +594,17 @@ def _update(entries: list[Entry], stored: dict, index_dir: Path, document) -> In
 # --- queries ----------------------------------------------------------------------------------
 
 FILTERS = {"tag": "tag", "source": "source_key", "lang": "language", "year": "year"}
+MAX_QUERY_CHARS = 500  # a longer query, or filter value, is refused
+MAX_WORDS = 32  # words in a query: each is looked up in a handful of fields, ~5 ms at 10k
+MAX_DEPTH = 1000  # results reachable by paging: a page starting past them is refused
+
+
+class QueryError(SearchError):
+    """A query that cannot be answered as written (too long, too many words, too deep a
+    page, unreadable): the reader's to fix, where other SearchErrors are the index's."""
+
+
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})  # not counted as words
 _FILTER = re.compile(r'(?<!\S)(tag|source|lang|year):(?:"([^"]*)"|(\S+))', re.I)
 
 
@@ -630,6 +641,7 @@ def _parser(schema_, languages: Iterable[str]) -> qparser.QueryParser:
     parser.remove_plugin_class(qparser.WildcardPlugin)  # "*" at a prefix scans the whole lexicon
     parser.remove_plugin_class(qparser.FieldsPlugin)  # field:value is ours (filters), not Whoosh's
     parser.remove_plugin_class(qparser.RangePlugin)  # "[a TO z]" scans the term list too
+    parser.remove_plugin_class(qparser.EveryPlugin)  # "*:*" is not a reader's query
     # "-word" excludes, as in web search boxes; the hyphen of "Etats-Unis" does not
     parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
     return parser
@@ -768,16 +780,32 @@ class SearchIndex:
 
     def search(self, text: str, *, limit: int = 10, page: int = 1, sort: str = "relevance",
                filters: dict[str, str] | None = None, facets: bool = True) -> dict:
-        """Hits for a query, as plain data (the CLI's text and --json, the server's JSON)."""
+        """Hits for a query, as plain data (the CLI's text and --json, the server's JSON).
+        Bounded work whatever the query: QueryError for one longer than MAX_QUERY_CHARS (or a
+        filter value), with more than MAX_WORDS words, or a page starting past MAX_DEPTH
+        results; wildcards, ranges and fields are not Whoosh syntax here, so nothing expands
+        to a scan of the lexicon."""
+        if len(text) > MAX_QUERY_CHARS or any(len(str(v)) > MAX_QUERY_CHARS
+                                              for v in (filters or {}).values()):
+            raise QueryError(f"query too long: at most {MAX_QUERY_CHARS} characters")
         words, inline = split_filters(text)
-        filters = {**inline, **{k: v for k, v in (filters or {}).items() if v}}
+        filters = {**inline, **{k: str(v) for k, v in (filters or {}).items() if v}}
         if not words and not filters:
-            raise SearchError("empty query")
+            raise QueryError("empty query")
+        if sum(w not in _OPERATORS for w in _WORD.findall(words)) > MAX_WORDS:
+            raise QueryError(f"too many words: at most {MAX_WORDS}")
+        limit, page = max(1, min(limit, MAX_DEPTH)), max(1, page)
+        if (page - 1) * limit >= MAX_DEPTH:
+            raise QueryError(f"pages go no deeper than the first {MAX_DEPTH} results: "
+                             "narrow the query or add a filter")
         with self._lock:
             searcher = self._current()
             labels = _labels(self.index_dir)
-            q = (_parser(self._ix.schema, labels.get("languages")).parse(words) if words
-                 else query.Every())
+            try:
+                q = (_parser(self._ix.schema, labels.get("languages")).parse(words) if words
+                     else query.Every())
+            except Exception as exc:  # the parser's own complaints, whatever their kind
+                raise QueryError(f"cannot read the query: {exc}") from None
             if isinstance(q, type(query.NullQuery)):
                 q = query.Every() if filters else q  # "le tag:syrie": only stop words left
                 words = "" if filters else words
@@ -786,29 +814,32 @@ class SearchIndex:
             if sort == "date" or not words:  # filters alone: newest first, not segment order
                 kwargs["sortedby"] = [sorting.FieldFacet("date", reverse=True),
                                       sorting.FieldFacet("id")]
-            page = max(1, page)
-            results = searcher.search(q, limit=page * limit, **kwargs)
+            # the matching set once, for the total and the facets; the ranked search only
+            # when the page has hits (it reads no more than page * limit of them)
+            matched = list(searcher.docs_for_query(query.And([q, restrict]) if restrict else q))
+            total = len(matched)
             terms_by_field: dict[str, set[str]] = {}
             for fieldname, value in q.all_terms() if words else ():
                 terms_by_field.setdefault(fieldname, set()).add(
                     value.decode("utf-8") if isinstance(value, bytes) else value)
             hits = []
-            for hit in results[(page - 1) * limit: page * limit]:
-                lang = route(hit["language"])
-                parts = snippet_parts(_unpack_body(hit["body"]), terms_by_field.get(_field(lang, "body"), set()),
-                                      lang)
-                hits.append({
-                    "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
-                    "source": hit["source"] or None, "language": hit["language"] or None,
-                    "tags": list(hit["tags"]),
-                    "snippet": "".join(p["text"] for p in parts), "snippet_parts": parts,
-                })
-            total = len(results)
+            if (page - 1) * limit < total:
+                results = searcher.search(q, limit=page * limit, **kwargs)
+                for hit in results[(page - 1) * limit: page * limit]:
+                    lang = route(hit["language"])
+                    parts = snippet_parts(_unpack_body(hit["body"]),
+                                          terms_by_field.get(_field(lang, "body"), set()), lang)
+                    hits.append({
+                        "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
+                        "source": hit["source"] or None, "language": hit["language"] or None,
+                        "tags": list(hit["tags"]),
+                        "snippet": "".join(p["text"] for p in parts), "snippet_parts": parts,
+                    })
             out = {"query": text, "words": words, "filters": filters, "total": total,
-                   "page": page, "pages": max(1, math.ceil(total / limit)), "hits": hits,
+                   "page": page, "hits": hits,
+                   "pages": max(1, min(math.ceil(total / limit), math.ceil(MAX_DEPTH / limit))),
                    "suggestion": None}
             if facets:
-                matched = searcher.docs_for_query(query.And([q, restrict]) if restrict else q)
                 out["facets"] = _count_facets(matched, self._facets_of(searcher), labels)
             if total == 0 and words:
                 fixed = _suggest(searcher, _WORD.findall(words))
