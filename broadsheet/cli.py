@@ -6,6 +6,7 @@
     broadsheet index    content/ -> the search index only
     broadsheet search   query the index from the terminal
     broadsheet serve    preview site/ with /api/search on 127.0.0.1
+    broadsheet new      create a content file for an article written by hand
     broadsheet check    validate content/, the built site, its links and the index
     broadsheet explain  show, line by line, what the cleaner keeps and why it drops the rest
 """
@@ -210,6 +211,19 @@ def cmd_check(args, config: Config) -> int:
     return 1 if problems else 0
 
 
+def cmd_new(args, config: Config) -> int:
+    import datetime as dt
+
+    from broadsheet.authoring import new_article, write_new
+
+    today = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(dt.timezone.utc).date()
+    article = new_article(args.title, today=today, language=args.language or config.language,
+                          tags=tuple(args.tag), source=args.source, slug=args.slug)
+    path = write_new(config.content_dir, article)
+    _say(f"created {_rel(path)}: edit it, then `broadsheet build`")
+    return 0
+
+
 def cmd_explain(args, config: Config) -> int:
     from broadsheet.ingest.clean import agencies_of, clean
     from broadsheet.ingest.parse import read_raw
@@ -255,6 +269,16 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a date like 2026-11-25") from None
+    return text
 
 
 def _common(default) -> argparse.ArgumentParser:
@@ -327,6 +351,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--out", metavar="DIR", help="site folder to serve (default: config)")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("new", parents=[common], help="create a content file for a new article")
+    s.add_argument("title")
+    s.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeat for more")
+    s.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date, help="default: today (UTC)")
+    s.add_argument("--language", metavar="CODE", help="default: the site's language")
+    s.add_argument("--source", metavar="TEXT")
+    s.add_argument("--slug", metavar="SLUG", help="default: from the title")
+    s.add_argument("--content", metavar="DIR")
+    s.set_defaults(func=cmd_new)
 
     s = sub.add_parser("check", parents=[common],
                        help="validate content/, the built site, its links and the index")

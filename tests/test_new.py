@@ -1,0 +1,46 @@
+"""broadsheet new: a hand-written article's content file, valid from the start."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import run
+from broadsheet.frontmatter import load
+
+
+def test_new_article_builds_into_a_page(project, capsys):
+    content = project.parent / "content"
+    assert run(project, "new", "Un été à Lyon: <b>grève</b>", "--tag", "Lyon", "--tag",
+               "Grève", "--date", "2026-11-25") == 0
+    path = content / "un-ete-a-lyon-b-greve-b.md"
+    assert capsys.readouterr().out.startswith("created ")
+    article = load(path.read_text(encoding="utf-8"), path)
+    assert article.title == "Un été à Lyon: <b>grève</b>"
+    assert article.tags == ("Lyon", "Grève") and article.language == "fr"
+    assert str(article.date) == "2026-11-25"
+    assert run(project, "build", "--no-index") == 0
+    page = (project.parent / "site" / "articles" / "un-ete-a-lyon-b-greve-b.html").read_text()
+    assert "Un été à Lyon: &lt;b&gt;grève&lt;/b&gt;" in page
+    assert (project.parent / "site" / "tags" / "greve.html").is_file()
+
+
+def test_new_never_overwrites(project, capsys):
+    assert run(project, "new", "Titre") == 0
+    path = project.parent / "content" / "titre.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nMon texte.\n", encoding="utf-8")
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert run(project, "new", "Titre") == 1
+    assert "titre.md: already exists" in capsys.readouterr().err
+    assert path.read_bytes() == before
+
+
+def test_new_refuses_a_bad_slug_or_date(project, capsys):
+    content = project.parent / "content"
+    assert run(project, "new", "x", "--slug", "../escape") == 1
+    assert "'slug' must be lowercase letters, digits and hyphens" in capsys.readouterr().err
+    assert not list(content.iterdir()) and not (project.parent / "escape.md").exists()
+    with pytest.raises(SystemExit) as exc:  # argparse: a usage error
+        run(project, "new", "x", "--date", "yesterday")
+    assert exc.value.code == 2
+    assert not list(content.iterdir())
