@@ -50,7 +50,24 @@ def split(text: str, path: str | Path) -> tuple[str, str]:
     raise ContentError("front matter opened on line 1 is never closed with '---'", path, 1)
 
 
+def _refuse_aliases(text: str, path: str | Path) -> None:
+    """Anchors and aliases (`&a`, `*a`) are refused: a few lines of them expand to billions of
+    items ("billion laughs") for whatever walks the value (a type check, an error message's
+    repr, the build state's JSON), and front matter has no use for them. Only front matter
+    holding a '&' or '*' pays for this second parse (events only, in C)."""
+    if "&" not in text and "*" not in text:
+        return
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise ContentError("front matter: YAML anchors and aliases (&name, *name) are "
+                                   "not allowed", path, event.start_mark.line + 2)
+    except yaml.YAMLError:
+        return  # a syntax error: _parse_yaml reports it with its line
+
+
 def _parse_yaml(text: str, path: str | Path):
+    _refuse_aliases(text, path)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

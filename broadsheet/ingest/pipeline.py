@@ -238,6 +238,8 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
         raws.extend(read_inputs(path, report.errors.append, report.warnings.append, max_bytes))
     states = clean_corpus(raws, progress, jobs)
     content_dir.mkdir(parents=True, exist_ok=True)
+    for stale in content_dir.glob(".*.md.*.tmp"):  # atomic_write's, from an ingest killed
+        stale.unlink(missing_ok=True)              # mid-write (the CLI holds the project lock)
     existing = existing_content(content_dir)
     ids: dict[str, Path] = {}
     for path, article in existing:

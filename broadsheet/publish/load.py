@@ -39,8 +39,8 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ContentError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})",
-                           path) from None
+        raise ContentError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})", path,
+                           data.count(b"\n", 0, exc.start) + 1) from None
     return Source(size_time, sha, frontmatter.load(text, path, with_body=False))
 
 
