@@ -266,7 +266,7 @@ def read_inputs(path: Path, on_error: Callable[[InputError], None],
                                  path)
             return parse_jsonl(path, on_error)
         if size > max_bytes:
-            raise InputError(f"too large ({size:,} bytes; the limit is {max_bytes / 2**20:g} MB, "
+            raise InputError(f"too large ({size:,} bytes; the limit is {max_bytes / 2**20:.4g} MB, "
                              f"max_input_mb in site.yaml)", path)
         if suffix in (".html", ".htm"):
             return parse_html(path.read_bytes(), path)
