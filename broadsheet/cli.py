@@ -91,6 +91,8 @@ def cmd_build(args, config: Config) -> int:
     total = time.perf_counter() - started
     for err in result.errors:
         _warn(err)
+    for note in result.warnings:
+        print(f"warning: {note}", file=sys.stderr, flush=True)
     if getattr(args, "changed_urls", None):
         atomic_write(Path(args.changed_urls),
                      "".join(f"{url}\n" for url in changed_urls(config, result.changed)))
@@ -103,8 +105,9 @@ def cmd_build(args, config: Config) -> int:
     _say(f"build: {result.articles} articles -> {_rel(config.site_dir)}\n"
          f"  files     {result.written} written, {result.unchanged} unchanged, "
          f"{result.removed} removed\n"
-         f"  problems  {len(result.errors)} files with errors"
-         + (" (listed above; they were left out)" if result.errors else "") + "\n"
+         f"  problems  {len(result.errors)} files with errors, {len(result.warnings)} warnings"
+         + (" (listed above; files with errors were left out)"
+            if result.errors or result.warnings else "") + "\n"
          f"  time      {total:.2f}s ({timing})")
     return code
 
@@ -117,6 +120,8 @@ def _build_summary(result, config: Config, total: float, code: int) -> dict:
                   "removed": result.removed},
         "errors": [{"path": e.path, "line": e.line, "message": e.message}
                    for e in result.errors],
+        "warnings": [{"path": e.path, "line": e.line, "message": e.message}
+                     for e in result.warnings],
         "seconds": {"total": round(total, 3),
                     **{k: round(v, 3) for k, v in result.timings.items()}},
     }

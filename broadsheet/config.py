@@ -37,6 +37,7 @@ class Config:
     per_page: int = 10
     feed_size: int = 20
     max_input_mb: float = 10  # a raw input file larger than this is refused unread
+    git_dates: bool = True  # `updated` from the last commit to each content file, when in git
     tags: TagPolicy = field(default_factory=TagPolicy)
 
     @property
@@ -67,6 +68,8 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return value, "must be a whole number of at least 1"
         return value, None
+    if key == "git_dates":
+        return value, None if isinstance(value, bool) else "must be true or false"
     if key == "max_input_mb":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
             return value, "must be a number of megabytes above 0"

@@ -81,6 +81,7 @@ class Article:
     duplicates: tuple[str, ...] = ()
     origin: str | None = None
     id: str | None = None
+    updated: dt.datetime | None = None  # not front matter: the last commit to its file (git)
     path: Path | None = field(default=None, compare=False)  # where it was read from, for messages
 
     @property
@@ -158,6 +159,7 @@ class BuildResult:
     unchanged: int = 0
     articles: int = 0
     errors: list = field(default_factory=list)  # BroadsheetError, one per skipped file
+    warnings: list = field(default_factory=list)  # BroadsheetError: said, exit code still 0
     timings: dict = field(default_factory=dict)
 
     @property

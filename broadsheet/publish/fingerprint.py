@@ -19,9 +19,12 @@ from broadsheet.model import Article, Page
 
 
 def article_digest(source_sha: str, article: Article) -> str:
-    """An article as a page sees it: its file, plus the tags the site policy made of them."""
+    """An article as a page sees it: its file, plus the tags the site policy made of them and
+    the date git gives its last change."""
     tags = "\x1f".join(article.tags)
-    return hashlib.blake2b(f"{source_sha}\x1e{tags}".encode(), digest_size=12).hexdigest()
+    updated = article.updated.isoformat() if article.updated else ""
+    return hashlib.blake2b(f"{source_sha}\x1e{tags}\x1e{updated}".encode(),
+                           digest_size=12).hexdigest()
 
 
 def encoder(digests: Mapping[str, str]):

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from broadsheet.config import Config
+from broadsheet.gitdates import file_dates, head
 from broadsheet.model import Article, BuildResult, Page
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
 from broadsheet.publish.fingerprint import (article_digest, encoder, page_fingerprint,
@@ -37,17 +38,26 @@ RENDER_CHUNK = 250  # pages per task when rendering on several processes
 PARALLEL_PAGES = 1500  # fewer pages to render than this: one process is quicker
 
 
-def load(config: Config, strict: bool = False, known=None, jobs: int = 1):
-    """Valid articles (the site's tag policy applied), one error per bad file, their sources.
-    Without bodies, even in a cold build: the index process forks from this one, and at
-    50,000 articles the bodies would take its peak past a gigabyte."""
+def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
+         warnings: list | None = None):
+    """Valid articles (the site's tag policy and git dates applied), one error per bad file,
+    their sources. Without bodies, even in a cold build: the index process forks from this
+    one, and at 50,000 articles the bodies would take its peak past a gigabyte."""
     articles, errors, sources = load_content(config.content_dir, known, jobs)
     if strict and errors:
         raise errors[0]
+    dates: dict = {}
+    if config.git_dates:
+        dates, warning = file_dates(config.content_dir)
+        if warning is not None and warnings is not None:
+            warnings.append(warning)
     out = []
     for a in articles:
         tags = config.tags.apply(a.tags)
-        out.append(a if tags == a.tags else replace(a, tags=tags))
+        updated = dates.get(a.path.name) if a.path else None
+        if tags != a.tags or updated != a.updated:
+            a = replace(a, tags=tags, updated=updated)
+        out.append(a)
     return out, errors, sources
 
 
@@ -106,7 +116,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     """Everything but the swap: the next site in staging, and the state that describes it.
     The index and its static files are made in another process while pages render."""
     known = load_sources(config.state_dir, previous, config.content_dir) if previous else {}
-    articles, result.errors, sources = load(config, strict, known, jobs)
+    articles, result.errors, sources = load(config, strict, known, jobs, result.warnings)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
     trusted, kept = _trusted_outputs(previous, site_files, config.site_dir)
@@ -178,9 +188,11 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
 
 
 def _input_listings(config: Config) -> tuple:
-    """Everything a build reads, by stat: the config, content/, templates/, static/."""
+    """Everything a build reads, by stat: the config, content/, templates/, static/, and the
+    commit checked out (git dates change with it, even when no file does)."""
     return (str(config), listing(config.content_dir), listing(config.templates_dir),
-            listing(config.static_dir), config.path.read_bytes() if config.path.is_file() else b"")
+            listing(config.static_dir), config.path.read_bytes() if config.path.is_file() else b"",
+            head(config.content_dir) if config.git_dates else "")
 
 
 def _trusted_outputs(previous: BuildState | None, site_files: dict, site_dir: Path

@@ -1,0 +1,100 @@
+"""`updated` from git: one `git log` for the folder; no git, no repository or a shallow clone
+fall back to no dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+from broadsheet.config import load_config
+from broadsheet.gitdates import file_dates, parse_log
+from broadsheet.publish.pipeline import load
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+
+
+def git(folder: Path, *args: str, when: str | None = None) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+    if when:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    subprocess.run(["git", "-C", str(folder), *args], check=True, env=env, capture_output=True)
+
+
+def test_parse_log_keeps_each_files_newest_date():
+    out = ("\x012024-05-02T10:00:00+02:00\0\na b.md\0é.md\0"
+           "\x012023-01-01T00:00:00+00:00\0\na b.md\0old.md\0")
+    dates = parse_log(out)
+    assert dates == {"a b.md": dt.datetime.fromisoformat("2024-05-02T10:00:00+02:00"),
+                     "é.md": dt.datetime.fromisoformat("2024-05-02T10:00:00+02:00"),
+                     "old.md": dt.datetime.fromisoformat("2023-01-01T00:00:00+00:00")}
+
+
+@pytest.fixture
+def repo(project: Path) -> Path:
+    """The sample project in git: the article committed on 2024-03-01, then edited on 06-15."""
+    root = project.parent
+    assert run(project, "ingest") == 0
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "content")
+    git(root, "commit", "-q", "-m", "first", when="2024-03-01T09:00:00+01:00")
+    path = next((root / "content").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne ligne de plus.\n", encoding="utf-8")
+    git(root, "commit", "-q", "-am", "edit", when="2024-06-15T18:30:00+02:00")
+    return project
+
+
+def test_updated_is_the_last_commit_to_the_file(repo):
+    articles, errors, _ = load(load_config(repo))
+    assert not errors
+    assert articles[0].updated == dt.datetime.fromisoformat("2024-06-15T18:30:00+02:00")
+
+
+def test_a_commit_alone_is_not_a_no_op_build(repo):
+    """Committing a file already edited changes no file on disk, but its date."""
+    root = repo.parent
+    assert run(repo, "build") == 0
+    path = next((root / "content").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nEncore.\n", encoding="utf-8")
+    assert run(repo, "build") == 0
+    before = load(load_config(repo))[0][0].updated
+    git(root, "commit", "-q", "-am", "again", when="2025-01-02T08:00:00+01:00")
+    config = load_config(repo)
+    from broadsheet.publish.pipeline import build
+    result = build(config)
+    assert "check" not in result.timings  # not taken for a no-op
+    assert load(config)[0][0].updated != before
+
+
+def test_no_repository_no_dates(project):
+    assert run(project, "ingest") == 0
+    dates, warning = file_dates(project.parent / "content")
+    assert dates == {} and warning is None
+    articles, _, _ = load(load_config(project))
+    assert articles[0].updated is None
+
+
+def test_shallow_clone_warns_and_goes_on(repo, tmp_path, capsys):
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", repo.parent.as_uri(), str(clone)],
+                   check=True, capture_output=True)
+    shutil.copytree(repo.parent / "templates", clone / "templates")
+    shutil.copytree(repo.parent / "static", clone / "static")
+    shutil.copy(repo, clone / "site.yaml")
+    capsys.readouterr()
+    assert run(clone / "site.yaml", "build") == 0
+    err = capsys.readouterr().err
+    assert "warning: " in err and "a shallow git clone: no `updated` dates" in err
+    assert load(load_config(clone / "site.yaml"))[0][0].updated is None
+
+
+def test_git_dates_can_be_turned_off(repo):
+    text = repo.read_text(encoding="utf-8") + "git_dates: false\n"
+    repo.write_text(text, encoding="utf-8")
+    assert load(load_config(repo))[0][0].updated is None
