@@ -401,3 +401,35 @@ def test_fifty_clients_at_once(hostile):
     for t in threads:
         t.join(60)
     assert results.count(200) == 150, [r for r in results if r != 200][:5]
+
+
+def test_spans_find_what_tokens_find():
+    """The snippet's matches, found once per distinct word, are those of `tokens()`."""
+    text = ("L'État et les états-majors : la sécurité, les Sécurités, LE securite; the strikes "
+            "struck, a strike — Frappes frappe frappés, ÉTAT état Etat, de la, 2015 x y àé")
+    for lang in ("fr", "en", None):
+        words = search_mod._WORD.findall(text)
+        for pick in (words[:3], words[5:9], words[-6:], ["etat", "strike", "frapp"]):
+            terms = {search_mod.term(w, lang) for w in pick} | {""}
+            expected = [(s, e) for _, t, s, e in search_mod.tokens(text, lang) if t in terms]
+            assert search_mod._spans(text, terms, lang) == expected
+
+
+def test_date_order_is_whooshs(hostile):
+    """Filters alone and sort=date rank by a numpy table; Whoosh's sorting collector is the
+    reference (newest first, ties by id)."""
+    from whoosh import query as wq, sorting
+    index = hostile.RequestHandlerClass.keywords["index"]
+    ours = [h["url"] for page in (1, 2) for h in
+            index.search("", filters={"tag": "Monde"}, limit=50, page=page)["hits"]]
+    ours_q = [h["url"] for h in index.search("commune", sort="date", limit=50)["hits"]]
+    ix = search_mod.open_index(index.index_dir)
+    try:
+        with ix.searcher() as s:
+            order = [sorting.FieldFacet("date", reverse=True), sorting.FieldFacet("id")]
+            theirs = [h["url"] for h in s.search(wq.Term("tag", "monde"), sortedby=order,
+                                                 limit=None)]
+    finally:
+        ix.close()
+    assert len(ours) == ARTICLES and ours == theirs
+    assert ours_q == theirs[:50]

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy
 import pickle
 import Stemmer  # PyStemmer: the Snowball stemmers in C
-from whoosh import index, qparser, query, sorting
+from whoosh import index, qparser, query
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.codec.whoosh3 import W3Codec
@@ -652,7 +652,7 @@ def snippet_parts(text: str, terms: set[str], lang: str | None, width: int = 220
     [{'text': 'des ', 'match': False}, {'text': 'frappes', 'match': True}, ...]. Matches are
     found with the document's own analysis, so 'securite' marks 'sécurité' as written."""
     text = " ".join(text[: width * 4].split()) if not terms else " ".join(text.split())
-    hits = [(s, e) for _, t, s, e in tokens(text, lang) if t in terms] if terms else []
+    hits = _spans(text, terms, lang) if terms else []
     if not hits:
         end = text.rfind(" ", 0, width) if len(text) > width else len(text)
         return [{"text": text[: end if end > 0 else width] + ("…" if len(text) > width else ""),
@@ -682,6 +682,23 @@ def snippet_parts(text: str, terms: set[str], lang: str | None, width: int = 220
     if finish < len(text):
         parts.append({"text": "…", "match": False})
     return parts
+
+
+def _spans(text: str, terms: set[str], lang: str | None) -> list[tuple[int, int]]:
+    """(start, end) of each word of text whose term is in terms, as `tokens()` finds them,
+    but looking each distinct word up once in the analysis table (a page of snippets
+    analysed word by word was a third of a query's time), then finding the matching ones
+    with one regular expression."""
+    table = _term_table(lang, False)
+    distinct = set(_WORD.findall(text))
+    unknown = [w for w in distinct if w not in table]
+    if unknown:
+        terms_of(" ".join(unknown), lang)  # fills the table
+    found = [re.escape(w) for w in distinct if table.get(w) and table[w] in terms]
+    if not found:
+        return []
+    found.sort(key=len, reverse=True)
+    return [m.span() for m in re.finditer(r"(?<!\w)(?:" + "|".join(found) + r")(?!\w)", text)]
 
 
 def _suggest(searcher, words: list[str]) -> str | None:
@@ -728,6 +745,7 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._facet_table: tuple | None = None
+        self._date_rank = None
         self._opened = None
 
     def close(self) -> None:
@@ -735,7 +753,7 @@ class SearchIndex:
             self._searcher.close()
         if self._ix is not None:
             self._ix.close()
-        self._ix = self._searcher = self._facet_table = None
+        self._ix = self._searcher = self._facet_table = self._date_rank = None
 
     def _identity(self):
         """A full rebuild swaps in a new folder whose generations start again at 1: the
@@ -778,6 +796,22 @@ class SearchIndex:
             self._facet_table = (reader.doc_count_all(), table)
         return self._facet_table
 
+    def _newest_first(self, searcher):
+        """Each document's rank in date order (newest first, then by id), read once per
+        index generation from the sortable columns: a query sorted by date (or filters
+        alone, thousands of documents) is then one numpy sort of its matches, where Whoosh's
+        sorting collector computes a key per document in Python."""
+        if self._date_rank is None:
+            reader = searcher.reader()
+            dates = list(reader.column_reader("date"))
+            ids = list(reader.column_reader("id"))
+            order = sorted(range(len(ids)), key=ids.__getitem__)
+            order.sort(key=dates.__getitem__, reverse=True)  # stable: ids stay in order
+            rank = numpy.empty(len(order), dtype=numpy.int64)
+            rank[order] = numpy.arange(len(order))
+            self._date_rank = rank
+        return self._date_rank
+
     def search(self, text: str, *, limit: int = 10, page: int = 1, sort: str = "relevance",
                filters: dict[str, str] | None = None, facets: bool = True) -> dict:
         """Hits for a query, as plain data (the CLI's text and --json, the server's JSON).
@@ -810,12 +844,8 @@ class SearchIndex:
                 q = query.Every() if filters else q  # "le tag:syrie": only stop words left
                 words = "" if filters else words
             restrict = _filter_query(filters)
-            kwargs = {"filter": restrict}
-            if sort == "date" or not words:  # filters alone: newest first, not segment order
-                kwargs["sortedby"] = [sorting.FieldFacet("date", reverse=True),
-                                      sorting.FieldFacet("id")]
-            # the matching set once, for the total and the facets; the ranked search only
-            # when the page has hits (it reads no more than page * limit of them)
+            # the matching set once, for the total, the facets and a sort by date; ranked
+            # by relevance only when the page has hits (reading page * limit of them)
             matched = list(searcher.docs_for_query(query.And([q, restrict]) if restrict else q))
             total = len(matched)
             terms_by_field: dict[str, set[str]] = {}
@@ -823,18 +853,26 @@ class SearchIndex:
                 terms_by_field.setdefault(fieldname, set()).add(
                     value.decode("utf-8") if isinstance(value, bytes) else value)
             hits = []
-            if (page - 1) * limit < total:
-                results = searcher.search(q, limit=page * limit, **kwargs)
-                for hit in results[(page - 1) * limit: page * limit]:
-                    lang = route(hit["language"])
-                    parts = snippet_parts(_unpack_body(hit["body"]),
-                                          terms_by_field.get(_field(lang, "body"), set()), lang)
-                    hits.append({
-                        "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
-                        "source": hit["source"] or None, "language": hit["language"] or None,
-                        "tags": list(hit["tags"]),
-                        "snippet": "".join(p["text"] for p in parts), "snippet_parts": parts,
-                    })
+            if (page - 1) * limit >= total:
+                rows = []
+            elif sort == "date" or not words:  # filters alone: newest first, not segment order
+                docs = numpy.array(matched, dtype=numpy.int64)
+                docs = docs[numpy.argsort(self._newest_first(searcher)[docs], kind="stable")]
+                rows = [searcher.stored_fields(int(d))
+                        for d in docs[(page - 1) * limit: page * limit]]
+            else:
+                rows = searcher.search(q, limit=page * limit, filter=restrict)
+                rows = rows[(page - 1) * limit: page * limit]
+            for hit in rows:
+                lang = route(hit["language"])
+                parts = snippet_parts(_unpack_body(hit["body"]),
+                                      terms_by_field.get(_field(lang, "body"), set()), lang)
+                hits.append({
+                    "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
+                    "source": hit["source"] or None, "language": hit["language"] or None,
+                    "tags": list(hit["tags"]),
+                    "snippet": "".join(p["text"] for p in parts), "snippet_parts": parts,
+                })
             out = {"query": text, "words": words, "filters": filters, "total": total,
                    "page": page, "hits": hits,
                    "pages": max(1, min(math.ceil(total / limit), math.ceil(MAX_DEPTH / limit))),
