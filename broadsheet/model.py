@@ -138,10 +138,32 @@ def tag_url(tag_slug: str, page: int | None = None) -> str:
     return f"tags/{tag_slug}.html" if page is None else f"tags/{tag_slug}/{page}.html"
 
 
+def archive_url(period: str, page: int | None = None) -> str:
+    """period: 'YYYY' or 'YYYY-MM'."""
+    return f"archive/{period}.html" if page is None else f"archive/{period}/{page}.html"
+
+
+def source_url(source_slug: str, page: int | None = None) -> str:
+    return f"sources/{source_slug}.html" if page is None else f"sources/{source_slug}/{page}.html"
+
+
+def language_url(code: str, page: int | None = None) -> str:
+    return f"languages/{code}.html" if page is None else f"languages/{code}/{page}.html"
+
+
+def group_feed_url(folder: str, slug: str) -> str:
+    """The Atom feed of a tag or a source: beside its page."""
+    return f"{folder}/{slug}.xml"
+
+
 TAGS_URL = "tags/index.html"
 SEARCH_URL = "search.html"
 FEED_URL = "feed.xml"
 SITEMAP_URL = "sitemap.xml"
+ARCHIVE_URL = "archive/index.html"
+SOURCES_URL = "sources/index.html"
+LANGUAGES_URL = "languages/index.html"
+ROBOTS_URL = "robots.txt"
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from broadsheet.publish.load import load_content, with_body
 from broadsheet.publish.plan import plan
 from broadsheet.publish.render import (make_env, render, site_context,
                                        template_fingerprints)
-from broadsheet.publish.state import (BuildState, Output, code_fingerprint, digest,
+from broadsheet.publish.state import (BuildState, Output, cached_related, code_fingerprint, digest,
                                       inputs_fingerprint, listing, load_sources, load_state,
                                       save_state)
 from broadsheet.publish.write import Staging, write_file
@@ -129,7 +129,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
                                       published_search(config, staging, trusted)))
     try:
         t = time.perf_counter()
-        pages = plan(articles, config)
+        pages = plan(articles, config, cached_related(config.state_dir))
         env = make_env(config.templates_dir)
         site = site_context(config)
         templates = template_fingerprints(env)

@@ -5,14 +5,24 @@ To add a kind of page, add a planner to PLANNERS.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
 from broadsheet.config import Config
 from broadsheet.errors import BuildError
 from broadsheet.tags import display_rank
-from broadsheet.model import (FEED_URL, as_utc, SEARCH_URL, SITEMAP_URL, TAGS_URL, Article, Page, Tag,
-                              article_url, home_url, sort_key, tag_url)
+from broadsheet.model import slugify
+from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, ROBOTS_URL, SEARCH_URL,
+                              SITEMAP_URL, SOURCES_URL, TAGS_URL, Article, Page, Tag, archive_url,
+                              article_url, as_utc, group_feed_url, home_url, language_url,
+                              sort_key, source_url, tag_url)
+from broadsheet.publish.related import related as related_articles
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+SITEMAP_MAX = 50_000  # URLs per sitemap file (the protocol's limit): above, a sitemap index
 
 
 def root_of(path: str) -> str:
@@ -62,54 +72,196 @@ def _page(path: str, template: str, **context) -> Page:
                                                         **context})
 
 
-def article_pages(articles, config, tags) -> list[Page]:
+def local_day(article: Article) -> str:
+    """'YYYY-MM-DD' as the article shows it (its own zone), '' undated: its archive."""
+    d = article.date
+    if d is None:
+        return ""
+    return (d.date() if isinstance(d, dt.datetime) else d).isoformat()
+
+
+def month_label(ym: str) -> str:
+    return f"{MONTHS[int(ym[5:7]) - 1]} {ym[:4]}"
+
+
+def crumbs(article: Article) -> list[tuple[str, str]]:
+    """Home › year › month: where an article sits in the archive."""
+    out = [("Home", home_url())]
+    day_ = local_day(article)
+    if day_:
+        out += [(day_[:4], archive_url(day_[:4])), (month_label(day_[:7]), archive_url(day_[:7]))]
+    return out
+
+
+def article_pages(articles, config, tags, related) -> list[Page]:
     tag_by_slug = {t.slug: t for t, _ in tags}
-    return [_page(article_url(a.slug), "article.html", article=a,
-                  tags=[tag_by_slug[t.slug] for t in a.tag_objects if t.slug in tag_by_slug])
-            for a in articles]
-
-
-def home_pages(articles, config, tags) -> list[Page]:
-    return [_page(pager["url"], "list.html", pager=pager, articles=items, tag=None)
-            for pager, items in paginate(articles, config.per_page, home_url)]
-
-
-def tag_pages(articles, config, tags) -> list[Page]:
-    pages = [_page(TAGS_URL, "tags.html", tags=[(t, len(m)) for t, m in tags])]
-    for tag, members in tags:
-        for pager, items in paginate(members, config.per_page,
-                                     lambda n, s=tag.slug: tag_url(s, n)):
-            pages.append(_page(pager["url"], "list.html", pager=pager, articles=items, tag=tag))
+    pages = []
+    for i, a in enumerate(articles):
+        # newer/older in the site's order (newest first): undated articles come last
+        pages.append(_page(
+            article_url(a.slug), "article.html", article=a,
+            tags=[tag_by_slug[t.slug] for t in a.tag_objects if t.slug in tag_by_slug],
+            related=related.get(a.slug, []),
+            newer=articles[i - 1] if i > 0 else None,
+            older=articles[i + 1] if i + 1 < len(articles) else None,
+            crumbs=crumbs(a)))
     return pages
 
 
-def feed_pages(articles, config, tags) -> list[Page]:
-    latest = list(articles[: config.feed_size])
-    dates = [a.date for a in articles if a.date is not None]
-    return [_page(FEED_URL, "feed.xml", articles=latest,
-                  updated=max(dates, key=as_utc) if dates else None)]
+def _listing(kind: str | None, name: str, feed: str | None = None) -> dict:
+    """What a listing page says it lists: kind ('tag', 'year', 'month', 'source',
+    'language', None for the home page), its name, and its own feed."""
+    return {"kind": kind, "name": name, "feed": feed}
 
 
-def sitemap_pages(articles, config, tags) -> list[Page]:
-    urls = [home_url(), TAGS_URL] + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags]
-    return [_page(SITEMAP_URL, "sitemap.xml", urls=urls,
-                  lastmod={a.url: a.date for a in articles if a.date is not None})]
+def _listing_pages(members: Sequence[Article], config, url_of, listing: dict,
+                   tag: Tag | None = None) -> list[Page]:
+    return [_page(pager["url"], "list.html", pager=pager, articles=items, tag=tag,
+                  listing=listing)
+            for pager, items in paginate(members, config.per_page, url_of)]
 
 
-def fixed_pages(articles, config, tags) -> list[Page]:
+def home_pages(articles, config, tags, related) -> list[Page]:
+    return _listing_pages(articles, config, home_url, _listing(None, config.title, FEED_URL))
+
+
+def tag_size(count: int, most: int) -> int:
+    """1..5: a tag's size in the tag cloud, by the log of its count against the largest."""
+    if most <= 1:
+        return 1
+    return 1 + round(4 * math.log(count) / math.log(most))
+
+
+def tag_pages(articles, config, tags, related) -> list[Page]:
+    most = max((len(m) for _, m in tags), default=1)
+    shown = [(t, len(m), tag_size(len(m), most)) for t, m in tags if len(m) >= config.tag_min_count]
+    pages = [_page(TAGS_URL, "tags.html", tags=shown, hidden=len(tags) - len(shown),
+                   min_count=config.tag_min_count)]
+    for tag, members in tags:
+        pages += _listing_pages(members, config, lambda n, s=tag.slug: tag_url(s, n),
+                                _listing("tag", tag.name, group_feed_url("tags", tag.slug)), tag)
+    return pages
+
+
+def groups_of(articles: Sequence[Article], key) -> dict[str, list[Article]]:
+    """Articles grouped by key(article) (falsy: in no group), each group in the site's order."""
+    out: dict[str, list[Article]] = defaultdict(list)
+    for a in articles:
+        k = key(a)
+        if k:
+            out[k].append(a)
+    return out
+
+
+def archive_pages(articles, config, tags, related) -> list[Page]:
+    """A page per year and per month (paginated), and the archive index with counts."""
+    years = groups_of(articles, lambda a: local_day(a)[:4])
+    months = groups_of(articles, lambda a: local_day(a)[:7])
+    index = [(y, archive_url(y), len(years[y]),
+              [(month_label(m), archive_url(m), len(months[m]))
+               for m in sorted((m for m in months if m[:4] == y), reverse=True)])
+             for y in sorted(years, reverse=True)]
+    pages = [_page(ARCHIVE_URL, "archive.html", years=index,
+                   undated=sum(1 for a in articles if a.date is None))]
+    for y in sorted(years):
+        pages += _listing_pages(years[y], config, lambda n, y=y: archive_url(y, n),
+                                _listing("year", y))
+    for m in sorted(months):
+        pages += _listing_pages(months[m], config, lambda n, m=m: archive_url(m, n),
+                                _listing("month", month_label(m)))
+    return pages
+
+
+def _group_pages(articles, config, kind: str, index_url: str, heading: str, key, label,
+                 url_of, feeds: bool) -> list[Page]:
+    """The pages of one way of grouping articles (by source, by language): an index with
+    counts, and a paginated listing (and a feed) per group."""
+    groups = groups_of(articles, key)
+    names = {k: label(members) for k, members in groups.items()}
+    order = sorted(groups, key=lambda k: (names[k].casefold(), k))
+    pages = [_page(index_url, "groups.html", heading=heading, kind=kind,
+                   groups=[(names[k], url_of(k, None), len(groups[k])) for k in order])]
+    for k in order:
+        feed = group_feed_url(index_url.split("/")[0], k) if feeds else None
+        pages += _listing_pages(groups[k], config, lambda n, k=k: url_of(k, n),
+                                _listing(kind, names[k], feed))
+        if feeds:
+            pages += _feed(config, groups[k], feed, names[k])
+    return pages
+
+
+def _commonest(values) -> str:
+    """The spelling most articles use ('Le Monde' over 'le monde'), ties to the first."""
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], v))
+
+
+def source_slug(source: str | None) -> str:
+    slug = slugify(source) if source else ""
+    return "index-source" if slug == "index" else slug  # sources/index.html is the index
+
+
+def source_pages(articles, config, tags, related) -> list[Page]:
+    return _group_pages(articles, config, "source", SOURCES_URL, "Sources",
+                        lambda a: source_slug(a.source),
+                        lambda members: _commonest(a.source for a in members),
+                        source_url, feeds=True)
+
+
+def language_pages(articles, config, tags, related) -> list[Page]:
+    return _group_pages(articles, config, "language", LANGUAGES_URL, "Languages",
+                        lambda a: (a.language or "").lower(), lambda m: m[0].language.lower(),
+                        language_url, feeds=False)
+
+
+def _feed(config, members: Sequence[Article], url: str, title: str | None) -> list[Page]:
+    dates = [a.date for a in members if a.date is not None]
+    return [_page(url, "feed.xml", articles=list(members[: config.feed_size]), feed_url=url,
+                  feed_title=title, updated=max(dates, key=as_utc) if dates else None)]
+
+
+def feed_pages(articles, config, tags, related) -> list[Page]:
+    """The site's Atom feed, and one per tag (per source: with the source pages)."""
+    pages = _feed(config, articles, FEED_URL, None)
+    for tag, members in tags:
+        pages += _feed(config, members, group_feed_url("tags", tag.slug), tag.name)
+    return pages
+
+
+def sitemap_pages(articles, config, tags, related) -> list[Page]:
+    """sitemap.xml; above SITEMAP_MAX URLs it becomes the index of sitemap-1.xml, -2..."""
+    urls = ([home_url(), TAGS_URL, ARCHIVE_URL, SOURCES_URL, LANGUAGES_URL]
+            + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags])
+    lastmod = {a.url: a.updated or a.date for a in articles if a.updated or a.date}
+    if len(urls) <= SITEMAP_MAX:
+        return [_page(SITEMAP_URL, "sitemap.xml", urls=urls, lastmod=lastmod)]
+    parts = [urls[i: i + SITEMAP_MAX] for i in range(0, len(urls), SITEMAP_MAX)]
+    pages = [_page(f"sitemap-{k}.xml", "sitemap.xml", urls=part,
+                   lastmod={u: lastmod[u] for u in part if u in lastmod})
+             for k, part in enumerate(parts, start=1)]
+    return [_page(SITEMAP_URL, "sitemapindex.xml",
+                  sitemaps=[f"sitemap-{k}.xml" for k in range(1, len(parts) + 1)])] + pages
+
+
+def fixed_pages(articles, config, tags, related) -> list[Page]:
     return [_page(SEARCH_URL, "search.html"),
             # 404.html is served for any missing path, at any depth: it links from the root
             Page(path="404.html", template="404.html",
-                 context={"root": config.base_path, "path": "404.html"})]
+                 context={"root": config.base_path, "path": "404.html"}),
+            _page(ROBOTS_URL, "robots.txt")]
 
 
-PLANNERS = [article_pages, home_pages, tag_pages, feed_pages, sitemap_pages, fixed_pages]
+PLANNERS = [article_pages, home_pages, tag_pages, archive_pages, source_pages, language_pages,
+            feed_pages, sitemap_pages, fixed_pages]
 
 
-def plan(articles: Sequence[Article], config: Config) -> list[Page]:
+def plan(articles: Sequence[Article], config: Config, related_of=related_articles) -> list[Page]:
+    """related_of(ordered articles) -> slug -> related articles: pure by default; a build
+    passes one that reuses the last build's answer when no tag or date changed."""
     ordered = sorted(articles, key=sort_key)
     tags = tag_groups(ordered)
-    pages = [page for planner in PLANNERS for page in planner(ordered, config, tags)]
+    related = related_of(ordered)
+    pages = [page for planner in PLANNERS for page in planner(ordered, config, tags, related)]
     seen: dict[str, Page] = {}
     for page in pages:
         if page.path in seen:

@@ -94,6 +94,33 @@ _BROKEN = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
            KeyError, IndexError)
 
 
+RELATED_FILE = "related.pickle"
+
+
+def cached_related(state_dir: Path):
+    """related_of for plan(): the last build's related lists when no article's slug, date or
+    tags changed (an edited body, the common commit, costs a hash instead of the lists)."""
+    from broadsheet.publish.related import related, related_key
+
+    def related_of(ordered):
+        key = related_key(ordered)
+        path = state_dir / RELATED_FILE
+        try:
+            with open(path, "rb") as f:
+                stored_key, table = _Unpickler(f).load()
+            if stored_key == key:
+                by_slug = {a.slug: a for a in ordered}
+                return {slug: [by_slug[s] for s in slugs] for slug, slugs in table.items()}
+        except _BROKEN:
+            pass
+        out = related(ordered)
+        atomic_write(path, pickle.dumps(
+            (key, {slug: tuple(a.slug for a in items) for slug, items in out.items()}),
+            protocol=pickle.HIGHEST_PROTOCOL))
+        return out
+    return related_of
+
+
 def load_state(state_dir: Path, code: str) -> BuildState | None:
     """The last build's state, or None (first build, other code, unreadable: build cold)."""
     try:
