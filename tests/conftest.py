@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -52,3 +53,54 @@ def built_session(tmp_path_factory) -> Path:
     config = make_project(tmp_path_factory.mktemp("sample") / "proj")
     assert run(config, "all") == 0
     return config
+
+
+# ---- the browser, shared by the browser tests ------------------------------------------------
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    """Headless Chromium (Debian's chromium and chromium-driver), one per test module; its
+    console log is kept (`driver.get_log("browser")`: CSP violations show there)."""
+    import os
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
+    if missing:
+        why = f"browser tests need {' and '.join(missing)} (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
+
+
+@contextlib.contextmanager
+def serving(config: Path):
+    """The preview server for a built project, on a free loopback port; yields its base URL."""
+    import threading
+
+    from broadsheet.serve import make_server
+
+    root = config.parent
+    server = make_server(root / "site", root / ".broadsheet" / "index", "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -14,23 +14,16 @@ They prove that, with the real preview server (`broadsheet.serve.make_server`):
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import threading
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from broadsheet.serve import make_server
-from conftest import make_project, run
+from conftest import make_project, run, serving
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+# `driver` (headless Chromium) is a fixture of conftest.py, shared with the other browser tests
 TITLE = ("La Maison Blanche a dit ne pas vouloir lancer de vaste opération de terrain "
          "en Irak et en Syrie")
 WAIT = 10  # seconds, for anything the page does after it loads
@@ -49,40 +42,6 @@ Opponents of the plan published a leaflet with the words [click](javascript:wind
 
 The mayor of Port Meridian said the vote was a turning point for the town and promised that the first works would begin before the end of next spring.
 """
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
-    if missing:
-        why = f"browser tests need {' and '.join(missing)} (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}"):
-        options.add_argument(arg)
-    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    browser.set_page_load_timeout(30)
-    yield browser
-    browser.quit()
-
-
-@contextlib.contextmanager
-def serving(config: Path):
-    """The preview server for a built project, on a free loopback port; yields its base URL."""
-    root = config.parent
-    server = make_server(root / "site", root / ".broadsheet" / "index", "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from broadsheet.config import load_config
 from broadsheet.publish.search import search
-from conftest import REPO, make_project, run
-from test_browser import TITLE, WAIT, driver, serving  # noqa: F401  (fixtures)
+from conftest import REPO, make_project, run, serving
+from test_browser import TITLE, WAIT
 
 EVAL = REPO / "bench" / "eval" / "articles"
 QUERIES = ["cookie", "cookies banner", "Lyon", "tramway", "port", "incendio", "ferry strike",
@@ -37,7 +37,7 @@ def static_results(browser, site: Path, q: str, **opts) -> dict:
         "function (e) { done({error: String(e)}); });", q, {"limit": 10, **opts})
 
 
-def test_static_index_agrees_with_whoosh(driver, corpus):  # noqa: F811
+def test_static_index_agrees_with_whoosh(driver, corpus):
     index_dir = load_config(corpus).index_dir
     site = corpus.parent / "site"
     driver.set_script_timeout(30)
@@ -75,7 +75,7 @@ def wait_for_results(browser):
 
 
 @pytest.mark.parametrize("mode", ["served", "static"])
-def test_search_facet_and_pages(driver, corpus, mode):  # noqa: F811
+def test_search_facet_and_pages(driver, corpus, mode):
     site = corpus.parent / "site"
 
     def page(base: str) -> None:
@@ -110,7 +110,7 @@ def test_search_facet_and_pages(driver, corpus, mode):  # noqa: F811
         assert "server" not in driver.find_element(By.ID, "search-status").text.lower()
 
 
-def test_static_mode_over_plain_http(driver, corpus):  # noqa: F811
+def test_static_mode_over_plain_http(driver, corpus):
     """A static host (no /api/search): the page falls back to the static index, silently."""
     import functools
     import threading
