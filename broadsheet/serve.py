@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from broadsheet.errors import SearchError
 from broadsheet.publish import search
+from broadsheet.publish.render import CSP_HEADER
 
 MAX_LIMIT = 50  # hits per page of /api/search; more is served as 50
 MAX_REQUEST_LINE = 8192  # bytes of "GET /path?query HTTP/1.1"; longer: 414
@@ -42,6 +43,13 @@ class Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):  # quiet: the CLI says where the server is
         pass
+
+    def send_header(self, keyword, value):
+        super().send_header(keyword, value)
+        if keyword.lower() == "content-type" and value.startswith("text/html"):
+            # the site's CSP (broadsheet/publish/render.py), as a header: it adds
+            # frame-ancestors, which the pages' <meta> cannot carry
+            super().send_header("Content-Security-Policy", CSP_HEADER)
 
     def end_headers(self):
         self.send_header("X-Content-Type-Options", "nosniff")

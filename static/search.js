@@ -5,6 +5,9 @@
 //    term frequencies and field lengths the postings carry.
 // The page tries the server first and quietly uses the static index when there is none.
 // Everything from the index is put in the page with textContent: titles come from the web.
+// Inline text from the web (titles, sources, tags) goes through bdi(), as the templates'
+// `bdi` filter: bidi controls balanced, and isolated in a <bdi> when it has one or a
+// right-to-left letter. No inline script or style anywhere: the site's CSP forbids them.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -244,6 +247,28 @@
     if (cls) node.className = cls;
     return node;
   }
+  var EMBED = "\u202a\u202b\u202d\u202e", ISOLATE = "\u2066\u2067\u2068", PDF = "\u202c", PDI = "\u2069";
+  var RTL_OR_BIDI = /[\u0590-\u08ff\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff\ufe70-\ufefe\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+  function balance(text) {  // as render.balance_bidi: unmatched closers out, open ones closed
+    var out = "", stack = [];
+    Array.from(text).forEach(function (ch) {
+      if (EMBED.indexOf(ch) >= 0) stack.push(PDF);
+      else if (ISOLATE.indexOf(ch) >= 0) stack.push(PDI);
+      else if (ch === PDF) { if (stack[stack.length - 1] !== PDF) return; stack.pop(); }
+      else if (ch === PDI) { if (stack.indexOf(PDI) < 0) return; while (stack.pop() !== PDI) {} }
+      out += ch;
+    });
+    return out + stack.reverse().join("");
+  }
+  function bdi(text) {  // a text node, or a <bdi> when the text could reorder its neighbours
+    text = balance(String(text));
+    return RTL_OR_BIDI.test(text) ? el("bdi", text) : document.createTextNode(text);
+  }
+  function line(parts) {  // text and bdi() nodes in one node list
+    var frag = document.createDocumentFragment();
+    parts.forEach(function (p) { frag.appendChild(typeof p === "string" ? document.createTextNode(p) : p); });
+    return frag;
+  }
   function state() {
     var p = new URLSearchParams(window.location.search), s = {q: p.get("q") || "", page: parseInt(p.get("page") || "1", 10) || 1};
     FILTERS.forEach(function (f) { s[f] = p.get(f) || ""; });
@@ -257,8 +282,9 @@
     history.pushState(null, "", "?" + p.toString());
     render(s);
   }
-  function link(text, s, current) {
-    var a = el("a", text);
+  function link(text, s, current) {  // text: a string, or nodes
+    var a = typeof text === "string" ? el("a", text) : el("a");
+    if (typeof text !== "string") a.appendChild(text);
     var p = new URLSearchParams();
     if (s.q) p.set("q", s.q);
     FILTERS.forEach(function (f) { if (s[f]) p.set(f, s[f]); });
@@ -273,24 +299,30 @@
     facetBox.replaceChildren();
     pager.replaceChildren();
     if (data.total === 0) {
-      status.textContent = "No articles match \u201c" + (s.q || "") + "\u201d.";
+      status.replaceChildren(line(["No articles match \u201c", bdi(s.q || ""), "\u201d."]));
       if (data.suggestion) {
         var p = el("p", "Did you mean: ");
-        p.appendChild(link(data.suggestion, {q: data.suggestion, page: 1}));
+        p.appendChild(link(line([bdi(data.suggestion)]), {q: data.suggestion, page: 1}));
         p.id = "search-suggestion";
         status.after(p);
       }
     } else {
-      status.textContent = data.total + (data.total === 1 ? " article matches" : " articles match") +
-        (s.q ? " \u201c" + s.q + "\u201d" : "") + ".";
+      status.replaceChildren(line([data.total + (data.total === 1 ? " article matches" : " articles match")]
+        .concat(s.q ? [" \u201c", bdi(s.q), "\u201d."] : ["."])));
     }
     data.hits.forEach(function (hit) {
-      var li = el("li"), h2 = el("h2"), a = el("a", hit.title);
+      var li = el("li"), h2 = el("h2"), a = el("a");
+      a.appendChild(bdi(hit.title));
       a.href = root + hit.url;
       h2.appendChild(a);
       li.appendChild(h2);
-      var meta = [hit.date, hit.source].filter(Boolean).join(" \u00b7 ");
-      if (meta) li.appendChild(el("p", meta, "meta"));
+      if (hit.date || hit.source) {
+        var meta = el("p", undefined, "meta");
+        if (hit.date) meta.appendChild(document.createTextNode(hit.date));
+        if (hit.date && hit.source) meta.appendChild(document.createTextNode(" \u00b7 "));
+        if (hit.source) meta.appendChild(bdi(hit.source));
+        li.appendChild(meta);
+      }
       var snip = el("p", undefined, "snippet");
       hit.snippet_parts.forEach(function (part) {
         snip.appendChild(part.match ? el("mark", part.text) : document.createTextNode(part.text));
@@ -308,7 +340,7 @@
         rows.forEach(function (r) {
           var li = el("li"), next = Object.assign({}, s, {page: 1});
           next[f[0]] = s[f[0]] === r.value ? "" : r.value;
-          li.appendChild(link(r.label + " (" + r.count + ")", next, s[f[0]] === r.value));
+          li.appendChild(link(line([bdi(r.label), " (" + r.count + ")"]), next, s[f[0]] === r.value));
           ul.appendChild(li);
         });
         section.appendChild(ul);

@@ -108,6 +108,9 @@ def test_search_facet_and_pages(driver, corpus, mode):
         page(site.as_uri() + "/")
         # the page tells the reader nothing about the mode it works in
         assert "server" not in driver.find_element(By.ID, "search-status").text.lower()
+    # the site's own pages and script need nothing its Content-Security-Policy forbids
+    refused = [e["message"] for e in driver.get_log("browser") if "Content Security Policy" in e["message"]]
+    assert refused == []
 
 
 def test_static_mode_over_plain_http(driver, corpus):

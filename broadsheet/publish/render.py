@@ -1,9 +1,26 @@
-"""Markdown (markdown-it-py, raw HTML off) and pages (Jinja2, autoescape, StrictUndefined)."""
+"""Markdown (markdown-it-py, raw HTML off, safe link schemes) and pages (Jinja2, autoescape,
+StrictUndefined), with the site's Content-Security-Policy.
+
+Text from the web reaches pages only through this module, and on the way:
+- every value a template prints is autoescaped, and loses the control characters XML forbids
+  (U+0000-U+0008, U+000B, U+000C, U+000E-U+001F, U+007F, U+FFFE, U+FFFF): stripped, as ingest
+  and the front matter already do, so the feed and sitemap stay well-formed;
+- text that shares a line with other text (a tag name and its count, a byline's parts, "Tag:
+  name") goes through the `bdi` filter: its bidi controls balanced and, when it has a bidi
+  control or a right-to-left letter, in a <bdi> element (an isolate), so a U+202E cannot
+  reorder the text around it; `bidi` balances without the element, for plain-text places
+  such as <title> ("title · site"). Text alone in its block (the <h1> title, a listing's
+  title, a summary, a related headline) needs neither: a block ends every embedding;
+- Markdown shows raw HTML as text, makes links only of http(s), mailto and relative URLs,
+  and images only of relative URLs and data:image (a remote image becomes a link to it: a
+  page loads nothing from another host, which the CSP forbids anyway).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from functools import cache
 from pathlib import Path
 from urllib.parse import urljoin
@@ -11,23 +28,131 @@ from urllib.parse import urljoin
 import jinja2
 import jinja2.meta
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from broadsheet.config import Config
 from broadsheet.errors import BuildError
-from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, SEARCH_URL, SITEMAP_URL,
-                              SOURCES_URL, TAGS_URL, Page, home_url)
+from broadsheet.model import FEED_URL, SEARCH_URL, TAGS_URL, Page, home_url
+
+
+# The site's Content-Security-Policy, one definition for the <meta> of base.html (site.csp)
+# and the preview server's header: no inline script, style or event handler, nothing from
+# another host, no plugins, no <base>. frame-ancestors is ignored (with a console warning)
+# in a <meta>, so only the header carries it.
+CSP_DIRECTIVES = ("default-src 'self'", "script-src 'self'", "style-src 'self'",
+                  "img-src 'self' data:", "object-src 'none'", "base-uri 'none'",
+                  "form-action 'self'")
+CONTENT_SECURITY_POLICY = "; ".join(CSP_DIRECTIVES)
+CSP_HEADER = "; ".join((*CSP_DIRECTIVES, "frame-ancestors 'none'"))
+
+# invalid in XML 1.0 (and invisible, or terminal escapes, in HTML): stripped from output
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# right-to-left letters (Hebrew, Arabic, Syriac, Thaana, NKo... and their presentation
+# forms), the RLM and ALM marks, and the bidi controls
+_RTL_OR_BIDI = re.compile("[\u0590-\u08ff\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff"
+                          "\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]")
+_EMBED, _ISOLATE, _PDF, _PDI = "\u202a\u202b\u202d\u202e", "\u2066\u2067\u2068", "\u202c", "\u2069"
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+_URL_IGNORED = re.compile("[\x00-\x20\x7f]")  # what browsers strip or skip in a URL's scheme
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_DATA_IMAGE = re.compile(r"^data:image/(gif|png|jpeg|webp)[;,]", re.IGNORECASE)
+
+
+def safe_url(url: str, image: bool = False) -> bool:
+    """Links: relative, http(s) or mailto. Images: relative or data:image/(gif|png|jpeg|webp).
+    Anything else (javascript:, vbscript:, data:text/html, file:, ftp:...) is refused."""
+    bare = _URL_IGNORED.sub("", url)
+    if bare.startswith("//"):  # scheme-relative: another host
+        return not image
+    scheme = _SCHEME.match(bare)
+    if scheme is None:
+        return True
+    if image:
+        return bool(_DATA_IMAGE.match(bare))
+    return scheme.group(1).lower() in LINK_SCHEMES
+
+
+def _link_ok(url: str) -> bool:
+    # markdown-it asks before making a link or an image (entities decoded, percent-encoded);
+    # the image rule below narrows images further
+    return safe_url(url) or bool(_DATA_IMAGE.match(_URL_IGNORED.sub("", url)))
+
+
+def _image(self, tokens, idx, options, env) -> str:
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    if safe_url(src, image=True):
+        return self.image(tokens, idx, options, env)
+    # a remote image is shown as a link to it, with its alt text: the page loads nothing
+    # from another host (tracking pixels) and the CSP's img-src would refuse it anyway
+    alt = self.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a href="{escape(src)}" rel="nofollow noopener">{escape(alt)}</a>'
 
 
 @cache
 def _md() -> MarkdownIt:
-    # commonmark with raw HTML off: '<script>' in a body is shown, not run; markdown-it's
-    # validateLink already refuses javascript:, vbscript:, file: and data: links.
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # commonmark with raw HTML off: '<script>' in a body is shown, not run; links only of
+    # the safe schemes (an allowlist: markdown-it's own check is a denylist); a link that is
+    # refused stays as its Markdown text.
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.validateLink = _link_ok
+    md.add_render_rule("image", _image)
+    return md
 
 
 def markdown_html(text: str) -> Markup:
     return Markup(_md().render(text))
+
+
+def balance_bidi(text: str) -> str:
+    """Bidi controls made to close within the text: a PDF or PDI with nothing to close is
+    dropped, and what is left open is closed at the end (as UAX #9 pairs them)."""
+    if not _BIDI.search(text):
+        return text
+    out, stack = [], []
+    for ch in text:
+        if ch in _EMBED:
+            stack.append(_PDF)
+        elif ch in _ISOLATE:
+            stack.append(_PDI)
+        elif ch == _PDF:
+            if not stack or stack[-1] != _PDF:
+                continue  # nothing to close, or it would close past an isolate
+            stack.pop()
+        elif ch == _PDI:
+            if _PDI not in stack:
+                continue
+            while stack.pop() != _PDI:  # closes the embeddings opened inside it too
+                pass
+        out.append(ch)
+    out.extend(reversed(stack))
+    return "".join(out)
+
+
+def bidi_filter(text) -> str:
+    if isinstance(text, Markup):
+        return Markup(balance_bidi(str(text)))
+    return balance_bidi(str(text))
+
+
+def bdi_filter(text) -> Markup | str:
+    """Untrusted inline text, isolated when it could reorder what is around it: text with a
+    bidi control or a right-to-left letter comes as <bdi>escaped, balanced text</bdi>;
+    other text (left-to-right, no controls) as it is, so ordinary pages carry no extra markup."""
+    text = bidi_filter(text if isinstance(text, Markup) else str(text))
+    if _RTL_OR_BIDI.search(text):
+        return Markup("<bdi>%s</bdi>") % text
+    return text
+
+
+def _finalize(value):
+    # every printed value: no control character XML forbids (Markup stays Markup)
+    if isinstance(value, str) and _XML_FORBIDDEN.search(value):
+        cleaned = _XML_FORBIDDEN.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def plain_text(text: str) -> str:
@@ -40,7 +165,8 @@ def plain_text(text: str) -> str:
                                  if c.type in ("text", "code_inline", "softbreak", "hardbreak")))
         elif token.type in ("code_block", "fence"):
             parts.append(token.content)
-    return "\n\n".join(p for p in parts if p)
+    # no control characters in the index, its snippets or the static search files either
+    return _XML_FORBIDDEN.sub("", "\n\n".join(p for p in parts if p))
 
 
 def iso(value: dt.date | dt.datetime | None) -> str:
@@ -70,8 +196,11 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
-    env.filters.update(markdown=markdown_html, plain=plain_text, iso=iso, day=day)
+    env.filters.update(markdown=markdown_html, plain=plain_text, iso=iso, day=day,
+                       bidi=bidi_filter, bdi=bdi_filter)
+    env.tests["safe_url"] = safe_url
     return env
 
 
@@ -114,10 +243,7 @@ def site_context(config: Config) -> dict:
         "tags_url": TAGS_URL,
         "search_url": SEARCH_URL,
         "feed_url": FEED_URL,
-        "sitemap_url": SITEMAP_URL,
-        "archive_url": ARCHIVE_URL,
-        "sources_url": SOURCES_URL,
-        "languages_url": LANGUAGES_URL,
+        "csp": CONTENT_SECURITY_POLICY,
     }
 
 
