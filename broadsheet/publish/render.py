@@ -32,7 +32,8 @@ from markupsafe import Markup, escape
 
 from broadsheet.config import Config
 from broadsheet.errors import BuildError
-from broadsheet.model import FEED_URL, SEARCH_URL, TAGS_URL, Page, home_url
+from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, SEARCH_URL, SITEMAP_URL,
+                              SOURCES_URL, TAGS_URL, Page, home_url)
 
 
 # The site's Content-Security-Policy, one definition for the <meta> of base.html (site.csp)
@@ -243,6 +244,10 @@ def site_context(config: Config) -> dict:
         "tags_url": TAGS_URL,
         "search_url": SEARCH_URL,
         "feed_url": FEED_URL,
+        "sitemap_url": SITEMAP_URL,
+        "archive_url": ARCHIVE_URL,
+        "sources_url": SOURCES_URL,
+        "languages_url": LANGUAGES_URL,
         "csp": CONTENT_SECURITY_POLICY,
     }
 
