@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy
 import pickle
 import Stemmer  # PyStemmer: the Snowball stemmers in C
-from whoosh import index, qparser, query
+from whoosh import collectors, index, qparser, query
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.codec.whoosh3 import W3Codec
@@ -721,6 +721,19 @@ def _suggest(searcher, words: list[str]) -> str | None:
     return " ".join(out) if changed else None
 
 
+class _TopAndAll(collectors.TopCollector):
+    """The top N by score and, in the same pass, every match (for the total and the
+    facets), where Whoosh would skip blocks and then run the query again to count. The
+    ranking is the same: a skipped block could not have entered the top N."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit, usequality=False)
+
+    def _collect(self, global_docnum, score):
+        self.docset.add(global_docnum)
+        return super()._collect(global_docnum, score)
+
+
 def open_index(index_dir: Path):
     if not index.exists_in(str(index_dir)):
         raise SearchError("no search index here: run `broadsheet build` first", index_dir)
@@ -844,9 +857,17 @@ class SearchIndex:
                 q = query.Every() if filters else q  # "le tag:syrie": only stop words left
                 words = "" if filters else words
             restrict = _filter_query(filters)
-            # the matching set once, for the total, the facets and a sort by date; ranked
-            # by relevance only when the page has hits (reading page * limit of them)
-            matched = list(searcher.docs_for_query(query.And([q, restrict]) if restrict else q))
+            # one pass over the matches: their set (the total, the facets) and, by relevance,
+            # the top page * limit; sorted by date, a numpy sort of the set
+            by_date = sort == "date" or not words  # filters alone: newest first
+            if by_date:
+                matched = list(searcher.docs_for_query(query.And([q, restrict]) if restrict
+                                                       else q))
+            else:
+                top = _TopAndAll(page * limit)
+                searcher.search_with_collector(
+                    q, collectors.FilterCollector(top, restrict) if restrict else top)
+                matched = list(top.docset)
             total = len(matched)
             terms_by_field: dict[str, set[str]] = {}
             for fieldname, value in q.all_terms() if words else ():
@@ -855,14 +876,13 @@ class SearchIndex:
             hits = []
             if (page - 1) * limit >= total:
                 rows = []
-            elif sort == "date" or not words:  # filters alone: newest first, not segment order
+            elif by_date:
                 docs = numpy.array(matched, dtype=numpy.int64)
                 docs = docs[numpy.argsort(self._newest_first(searcher)[docs], kind="stable")]
                 rows = [searcher.stored_fields(int(d))
                         for d in docs[(page - 1) * limit: page * limit]]
             else:
-                rows = searcher.search(q, limit=page * limit, filter=restrict)
-                rows = rows[(page - 1) * limit: page * limit]
+                rows = top.results()[(page - 1) * limit: page * limit]
             for hit in rows:
                 lang = route(hit["language"])
                 parts = snippet_parts(_unpack_body(hit["body"]),
