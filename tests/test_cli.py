@@ -40,9 +40,12 @@ def test_config_errors_stop_before_anything(project, capsys):
 
 def test_terminal_output_escapes_control_characters(project, capsys):
     (project.parent / "content" / "x.md").write_text(
-        "---\ntitle: \"Evil \\e[31mred\\u202e title\"\n---\n\nmaison\n", encoding="utf-8")
+        "---\ntitle: \"Evil \\e[31mred\\u202e title\"\nsource: \"\\u2066Src \\e[2J\"\n"
+        "tags: [\"\\u202eTag\"]\n---\n\nmaison \x1b[31mrouge\x01 \u202ebody\n", encoding="utf-8")
     assert run(project, "build") == 0
     capsys.readouterr()
     assert run(project, "search", "maison") == 0
     out = capsys.readouterr().out
-    assert "\x1b" not in out and "\u202e" not in out and "\\u202e" in out
+    assert "\x1b" not in out and "\x01" not in out and "\u202e" not in out and "\u2066" not in out
+    assert "\\u202e title" in out and "\\u2066Src" in out and "\\u202eTag" in out
+    assert "\\u202ebody" in out  # the snippet: escape sequences stripped from the body's text
