@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,7 @@ MAX_LIMIT = 50  # hits per page of /api/search; more is served as 50
 MAX_REQUEST_LINE = 8192  # bytes of "GET /path?query HTTP/1.1"; longer: 414
 TIMEOUT = 10  # seconds a client may stay silent (mid-request or keep-alive) before it is dropped
 QUEUE = 128  # connections waiting to be accepted (the standard library's 5 drops bursts)
+MAX_CONNECTIONS = 256  # open at once, a thread each; more are answered 503 and closed
 METHODS = ("GET", "HEAD")
 
 
@@ -179,8 +181,39 @@ class Handler(SimpleHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
+    """A thread per connection, at most MAX_CONNECTIONS of them: a flood of connections
+    (or of slow clients) gets a short 503 instead of a thread each."""
     daemon_threads = True
     request_queue_size = QUEUE
+    max_connections = MAX_CONNECTIONS
+    BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 27\r\nRetry-After: 1\r\nConnection: close\r\n"
+            b"X-Content-Type-Options: nosniff\r\n\r\n{\"error\": \"server is busy\"}")
+
+    def server_activate(self):
+        self._slots = threading.BoundedSemaphore(self.max_connections)
+        super().server_activate()
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1)
+                request.sendall(self.BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def handle_error(self, request, client_address):
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):

@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -433,3 +434,27 @@ def test_date_order_is_whooshs(hostile):
         ix.close()
     assert len(ours) == ARTICLES and ours == theirs
     assert ours_q == theirs[:50]
+
+
+def test_too_many_connections_get_a_short_503(hostile, monkeypatch):
+    """Each connection holds a thread: past max_connections, a new one is told 503 and
+    closed rather than given a thread, and the server is back once the others leave."""
+    monkeypatch.setattr(serve.Server, "max_connections", 2)
+    cfg_site = Path(hostile.RequestHandlerClass.keywords["directory"])
+    srv = make_server(cfg_site, hostile.RequestHandlerClass.keywords["index"].index_dir,
+                      "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        idle = [socket.create_connection(srv.server_address[:2], timeout=10) for _ in range(2)]
+        time.sleep(0.3)  # both accepted, their threads waiting for a request line
+        status, headers, body = req(srv, "/")
+        assert_json_error(status, headers, body, 503)
+        for s in idle:
+            s.close()
+        deadline = time.monotonic() + 5
+        while (status := req(srv, "/")[0]) != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert status == 200
+    finally:
+        srv.shutdown()
+        srv.server_close()
