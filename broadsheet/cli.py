@@ -176,9 +176,11 @@ def cmd_search(args, config: Config) -> int:
         meta = _printable(" · ".join(x for x in (hit["date"], hit["source"]) if x))
         _say(f"\n{n}. {_printable(hit['title'])}" + (f"  [{meta}]" if meta else ""))
         _say(f"   {hit['url']}")
-        snippet = "".join((f"\033[1m{p['text']}\033[0m" if bold else f"[{p['text']}]")
-                          if p["match"] else p["text"] for p in hit["snippet_parts"])
-        _say(f"   {_printable(snippet, keep_ansi=bold)}")
+        # each part made printable before the bold is added: an ESC in the text never passes
+        snippet = "".join((f"\033[1m{_printable(p['text'])}\033[0m" if bold
+                           else f"[{_printable(p['text'])}]") if p["match"]
+                          else _printable(p["text"]) for p in hit["snippet_parts"])
+        _say(f"   {snippet}")
     facets = [(name, rows) for name, rows in data.get("facets", {}).items() if rows]
     if facets:
         _say("")
@@ -255,13 +257,11 @@ def _rel(path: Path) -> str:
         return str(path)
 
 
-def _printable(text: str, keep_ansi: bool = False) -> str:
+def _printable(text: str) -> str:
     """Web text on a terminal: control characters (escape sequences too) shown, not obeyed."""
     out = []
     for ch in text:
-        if ch == "\033" and keep_ansi:
-            out.append(ch)
-        elif ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0x202A <= ord(ch) <= 0x202E \
+        if ord(ch) < 32 or 0x7F <= ord(ch) < 0xA0 or 0x202A <= ord(ch) <= 0x202E \
                 or 0x2066 <= ord(ch) <= 0x2069:
             out.append(f"\\u{ord(ch):04x}")
         else:

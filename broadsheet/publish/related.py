@@ -11,6 +11,7 @@ is then at most articles × tags × (2·WINDOW + 1).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import heapq
 import math
@@ -20,7 +21,8 @@ from collections.abc import Sequence
 from broadsheet.model import Article, as_utc
 
 WINDOW = 10  # neighbours on each side met through one tag
-_FAR = float("inf")  # the date distance when either article has no date
+_FAR = float("inf")
+_YEAR_ONE = dt.datetime(1, 1, 1)  # the date distance when either article has no date
 
 
 def related_key(ordered: Sequence[Article]) -> str:
@@ -55,7 +57,9 @@ def related(ordered: Sequence[Article], count: int = 5) -> dict[str, list[Articl
                 idx.append(i)
         where.append(mine)
     weight = {id(idx): tag_weight(len(idx)) for idx in members.values()}
-    days = [as_utc(a.date).timestamp() / 86400 if a.date is not None else None for a in ordered]
+    # days since year 1, not timestamp(): that reads naive times as local, and fails in year 1
+    days = [(as_utc(a.date) - _YEAR_ONE).total_seconds() / 86400 if a.date is not None else None
+            for a in ordered]
     slugs = [a.slug for a in ordered]
     out: dict[str, list[Article]] = {}
     for i, mine in enumerate(where):
