@@ -36,6 +36,9 @@ class Handler(SimpleHTTPRequestHandler):
     index: search.SearchIndex
     protocol_version = "HTTP/1.1"  # keep-alive: a page, its CSS and its scripts on one connection
     timeout = TIMEOUT  # set on the socket: a slow or idle client cannot hold a thread forever
+    # headers and body go out as two writes: with Nagle's algorithm the body waited for the
+    # client's delayed ACK, 40 ms on a kept-alive connection (p90 of pages: 48 -> 9 ms)
+    disable_nagle_algorithm = True
     server_version = "broadsheet"
     sys_version = ""
 

@@ -458,3 +458,26 @@ def test_too_many_connections_get_a_short_503(hostile, monkeypatch):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_searches_wait_their_turn_in_order():
+    """The search lock hands over to the longest-waiting thread (threading.Lock lets a
+    newcomer go first, which made the slowest searches under load wait several times the
+    median)."""
+    turns, order = search_mod._InTurn(), []
+    turns.__enter__()
+    threads = []
+    for name in "abcde":
+        def wait(name=name):
+            with turns:
+                order.append(name)
+        t = threading.Thread(target=wait)
+        t.start()
+        threads.append(t)
+        deadline = time.monotonic() + 5
+        while len(turns._waiting) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.001)
+    turns.__exit__(None, None, None)
+    for t in threads:
+        t.join(5)
+    assert order == list("abcde") and not turns._busy

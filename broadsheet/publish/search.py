@@ -28,7 +28,7 @@ import sqlite3
 import threading
 import unicodedata
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from array import array
 from itertools import accumulate, repeat
@@ -747,6 +747,35 @@ FACETS = {"tag": ("tag", True), "source": ("source_key", False), "lang": ("langu
           "year": ("year", False)}
 
 
+class _InTurn:
+    """A lock that serves waiting threads in the order they came: threading.Lock lets a
+    newcomer take it ahead of threads already waiting, so under load some searches waited
+    several times as long as the others."""
+
+    def __init__(self):
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._busy = False
+
+    def __enter__(self):
+        with self._mutex:
+            if not self._busy:
+                self._busy = True
+                return self
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the holder before us, which hands the lock over
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._busy = False
+
+
 class SearchIndex:
     """An open index that answers queries. It keeps its searcher and facet tables between
     queries (the preview server holds one) and reopens them when a build has committed a
@@ -754,7 +783,7 @@ class SearchIndex:
 
     def __init__(self, index_dir: Path):
         self.index_dir = index_dir
-        self._lock = threading.Lock()
+        self._lock = _InTurn()
         self._ix = None
         self._searcher = None
         self._facet_table: tuple | None = None
