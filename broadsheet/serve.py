@@ -10,10 +10,12 @@ for TIMEOUT seconds is disconnected, and up to QUEUE connections wait to be acce
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
 import threading
+import time
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -26,10 +28,29 @@ from broadsheet.publish.render import CSP_HEADER
 
 MAX_LIMIT = 50  # hits per page of /api/search; more is served as 50
 MAX_REQUEST_LINE = 8192  # bytes of "GET /path?query HTTP/1.1"; longer: 414
-TIMEOUT = 10  # seconds a client may stay silent (mid-request or keep-alive) before it is dropped
+TIMEOUT = 10  # seconds for a request's line and headers to arrive, idle keep-alive included
 QUEUE = 128  # connections waiting to be accepted (the standard library's 5 drops bursts)
 MAX_CONNECTIONS = 256  # open at once, a thread each; more are answered 503 and closed
 METHODS = ("GET", "HEAD")
+
+
+class _Deadline(io.RawIOBase):
+    """The connection as the request reader sees it: every read waits at most until the
+    handler's deadline, so a client trickling a byte at a time is dropped after TIMEOUT
+    seconds in all, not TIMEOUT seconds per byte."""
+
+    def __init__(self, handler: "Handler"):
+        self.handler = handler
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        left = self.handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request not received in time")
+        self.handler.connection.settimeout(left)
+        return self.handler.connection.recv_into(buffer)
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -48,6 +69,15 @@ class Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, format, *args):  # quiet: the CLI says where the server is
         pass
+
+    def setup(self):
+        super().setup()
+        self.deadline = time.monotonic() + self.timeout
+        self.rfile = io.BufferedReader(_Deadline(self))
+
+    def handle_one_request(self):
+        self.deadline = time.monotonic() + self.timeout  # from the end of the last answer
+        super().handle_one_request()
 
     def send_header(self, keyword, value):
         super().send_header(keyword, value)
@@ -68,6 +98,7 @@ class Handler(SimpleHTTPRequestHandler):
             return False
         if not super().parse_request():
             return False
+        self.connection.settimeout(self.timeout)  # the head is in: answering gets its own time
         if self.command not in METHODS:
             self.send_error(HTTPStatus.METHOD_NOT_ALLOWED,
                             f"method {self.command[:20]} not allowed: only GET and HEAD")

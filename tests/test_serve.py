@@ -481,3 +481,26 @@ def test_searches_wait_their_turn_in_order():
     for t in threads:
         t.join(5)
     assert order == list("abcde") and not turns._busy
+
+
+def test_a_trickling_client_is_dropped(hostile, monkeypatch):
+    """Slowloris: a header line every 0.2 s never trips a per-read timeout of 1 s, but the
+    request's head must arrive within that second in all."""
+    monkeypatch.setattr(serve.Handler, "timeout", 1)
+    with socket.create_connection(hostile.server_address[:2], timeout=10) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        start = time.monotonic()
+        try:
+            while time.monotonic() - start < 5:
+                s.sendall(b"X-Slow: 1\r\n")
+                time.sleep(0.2)
+        except OSError:  # reset: the server hung up while we wrote
+            pass
+        s.settimeout(5)
+        try:
+            assert s.recv(1024) == b""
+        except ConnectionResetError:
+            pass
+        assert time.monotonic() - start < 4
+    monkeypatch.undo()
+    assert_alive(hostile)
