@@ -4,8 +4,9 @@ Hostile requests get short answers and the server goes on: only regular files wh
 path (symlinks resolved) lies inside site/ are served, anything else is the site's 404 page;
 methods other than GET and HEAD get 405 with `Allow`; a request line over MAX_REQUEST_LINE
 bytes gets 414; a query the index refuses (too long, too many words, a page too deep) gets
-400; every error is JSON `{"error": ...}` (404 excepted), never a traceback. A client silent
-for TIMEOUT seconds is disconnected, and up to QUEUE connections wait to be accepted.
+400; every error is JSON `{"error": ...}` (404 excepted), never a traceback. A request's
+line and headers must arrive within TIMEOUT seconds in all; at most MAX_CONNECTIONS are
+open at once (a thread each), and up to QUEUE more wait to be accepted.
 """
 
 from __future__ import annotations
