@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,15 +31,40 @@ def fresh_dir_beside(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
 
 
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE): at no moment is either
+    missing. False where the system or file system cannot, and the caller renames twice."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a libc without it
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def swap_in(new: Path, target: Path, *, keep_old: bool = False) -> Path | None:
-    """Replace target with new: the old tree is moved aside, the new one renamed into place,
-    then the old one deleted (or, with keep_old, returned for the caller to delete). A crash
-    in between leaves one complete tree at target or aside."""
+    """Replace target with new, atomically where the system can (readers, and a build
+    killed at that moment, see the old tree or the new one, never none); the old tree is
+    deleted, or with keep_old moved into a folder returned as `folder / "tree"`."""
     old = None
     if target.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        os.rename(target, old / "tree")
-    os.rename(new, target)
+        if exchange(new, target):
+            os.rename(new, old / "tree")  # new now holds the old tree
+            new = None
+        else:  # two renames: a crash between leaves the tree aside, complete
+            os.rename(target, old / "tree")
+    if new is not None:
+        os.rename(new, target)
     if old is not None and not keep_old:
         shutil.rmtree(old, ignore_errors=True)
         return None

@@ -77,11 +77,16 @@ class Staging:
         self._cleanup = None
         if keep and old is not None and old.is_dir() and site_dir.is_dir():
             if len(prev[1]) + len(prev[2]) <= max(2000, len(keep) // 20):
-                self.root = old
+                # claimed under a working name first: if this build is killed while changing
+                # it, what is left is a .new-* tree the next build deletes, never a tree it
+                # would take for the one the state describes
+                self.root = fresh_dir_beside(site_dir)
                 try:
+                    os.rename(old, self.root)
                     self._catch_up(prev[1], prev[2])
                     return
                 except OSError:
+                    shutil.rmtree(self.root, ignore_errors=True)
                     shutil.rmtree(old, ignore_errors=True)
             else:  # after a cold build: cp -al on the other core beats re-linking one by one
                 try:
