@@ -24,31 +24,29 @@ class Problem(BroadsheetError):
 
 def check(config: Config, progress: Progress = no_progress) -> tuple[int, list[BroadsheetError]]:
     """(articles checked, problems found), problems in a stable order."""
+    from broadsheet.model import article_url
     from broadsheet.publish.pipeline import digests_of, load
+    from broadsheet.publish.state import code_fingerprint, load_state
 
-    articles, problems, sources = load(config)
+    state = load_state(config.state_dir, code_fingerprint())
+    articles, problems, sources = load(config, drafts=bool(state and state.drafts))
     problems = list(problems)
     site = config.site_dir
     if not (site / "index.html").is_file():
         problems.append(Problem("no site here: run `broadsheet build`", site))
         return len(articles), problems
     files = _site_files(site)
-    problems += _against_last_build(config, files)
-    problems += _pages_of_articles(site, files, [a.url for a in articles])
-    if _built_with_index(config):
+    problems += _against_last_build(config, state, files)
+    problems += _pages_of_articles(site, files, [a.url for a in articles] + [
+        article_url(alias) for a in articles for alias in a.aliases])
+    if state is None or state.with_index:
         digests = digests_of(articles, sources)
-        problems += _index_in_step(config, {a.id or a.slug: digests[a.slug] for a in articles})
+        problems += _index_in_step(config, {a.id or a.slug: digests[a.slug] for a in articles
+                                            if not a.exclude_from_search})
     pages = sorted(rel for rel in files if rel.endswith((".html", ".xml")))
     for rel in progress(pages, "links", len(pages)):
         problems += _broken_links(config, site, rel, files)
     return len(articles), problems
-
-
-def _built_with_index(config: Config) -> bool:
-    from broadsheet.publish.state import code_fingerprint, load_state
-
-    state = load_state(config.state_dir, code_fingerprint())
-    return state is None or state.with_index
 
 
 def _site_files(site: Path) -> set[str]:
@@ -57,13 +55,11 @@ def _site_files(site: Path) -> set[str]:
     return {rel for rel, _, _ in listing(site)}
 
 
-def _against_last_build(config: Config, files: set[str]) -> list[BroadsheetError]:
+def _against_last_build(config: Config, state, files: set[str]) -> list[BroadsheetError]:
     """site/ as the last build left it (by hash), and inputs unchanged since."""
-    from broadsheet.publish.pipeline import _input_listings
-    from broadsheet.publish.state import (code_fingerprint, digest, inputs_fingerprint,
-                                          listing, load_state)
+    from broadsheet.publish.pipeline import build_inputs
+    from broadsheet.publish.state import digest, inputs_fingerprint, listing
 
-    state = load_state(config.state_dir, code_fingerprint())
     if state is None:
         return [Problem("no build state from this version of broadsheet: run `broadsheet "
                         "build` (the next build is a full one)", config.state_dir)]
@@ -83,7 +79,7 @@ def _against_last_build(config: Config, files: set[str]) -> list[BroadsheetError
             out.append(Problem("changed since the last build wrote it (run `broadsheet build`)",
                                path))
     index_listing = listing(config.index_dir) if state.with_index else []
-    if state.inputs and state.inputs != inputs_fingerprint(_input_listings(config),
+    if state.inputs and state.inputs != inputs_fingerprint(build_inputs(config, state.drafts),
                                                            index_listing):
         out.append(Problem("content, templates, static files, config or index changed since "
                            "the last build: the site is out of date (run `broadsheet build`)",

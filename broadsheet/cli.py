@@ -87,7 +87,8 @@ def cmd_build(args, config: Config) -> int:
     started = time.perf_counter()
     result = build(config, strict=args.strict, with_index=not getattr(args, "no_index", False),
                    full=getattr(args, "full", False), jobs=getattr(args, "jobs", 0) or default_jobs(),
-                   progress=_progress_factory(args.quiet or getattr(args, "json", False)))
+                   progress=_progress_factory(args.quiet or getattr(args, "json", False)),
+                   drafts=getattr(args, "drafts", False))
     total = time.perf_counter() - started
     for err in result.errors:
         _warn(err)
@@ -336,6 +337,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="processes for rendering (default: the CPUs, up to 4)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
+    s.add_argument("--drafts", action="store_true",
+                   help="publish articles marked `draft: true` too (a preview)")
     s.set_defaults(func=cmd_build)
 
     s = sub.add_parser("index", parents=[common, writer], help="content/ -> the search index only")

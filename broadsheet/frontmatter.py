@@ -28,7 +28,8 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # invalid in XML, invisible
 _TEXT_KEYS = {"title", "source", "author", "source_url", "summary", "origin", "id"}
-_LIST_KEYS = {"agencies", "related", "tags", "duplicates"}
+_LIST_KEYS = {"agencies", "related", "tags", "duplicates", "aliases"}
+_BOOL_KEYS = {"draft", "exclude_from_search"}
 
 
 def dump(article: Article) -> str:
@@ -147,6 +148,14 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
                                                       for v in value):
                 raise ContentError(f"'{key}' must be a list of text items", path, line)
             value = tuple(_CONTROL.sub("", v).strip() for v in value)
+            if key == "aliases":
+                bad = [v for v in value if not is_valid_slug(v)]
+                if bad:
+                    raise ContentError(f"'aliases' are former slugs: lowercase letters, digits "
+                                       f"and hyphens, not {bad[0]!r}", path, line)
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ContentError(f"'{key}' must be true or false, not {value!r}", path, line)
         elif key == "date":
             value = _date(value, key, path, line)
         elif key == "language":

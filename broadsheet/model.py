@@ -16,6 +16,8 @@ from slugify import slugify as _slugify
 FRONT_MATTER_KEYS = (
     "title", "slug", "date", "language", "source", "author", "source_url", "agencies",
     "related", "tags", "summary", "duplicates", "origin", "id",
+    # set by hand, never by ingest
+    "draft", "exclude_from_search", "aliases",
 )
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -81,7 +83,13 @@ class Article:
     duplicates: tuple[str, ...] = ()
     origin: str | None = None
     id: str | None = None
-    updated: dt.datetime | None = None  # not front matter: the last commit to its file (git)
+    draft: bool | None = None  # true: not published (build --drafts shows it)
+    exclude_from_search: bool | None = None  # true: a page, but not in the search index
+    aliases: tuple[str, ...] = ()  # former slugs: their URLs redirect to the article
+    # not front matter: derived when the file is read, or from git
+    words: int = 0
+    excerpt: str = ""  # the first paragraph as plain text, cut at a sentence boundary
+    updated: dt.datetime | None = None  # the last commit to its file (git)
     path: Path | None = field(default=None, compare=False)  # where it was read from, for messages
 
     @property
@@ -93,11 +101,11 @@ class Article:
         return tuple(Tag.of(t) for t in self.tags)
 
     def front_matter(self) -> dict:
-        """The keys to write, in order, leaving out what is empty."""
+        """The keys to write, in order, leaving out what is empty (and false flags)."""
         out = {}
         for key in FRONT_MATTER_KEYS:
             value = getattr(self, key)
-            if value is None or value == ():
+            if value is None or value == () or value is False:
                 continue
             out[key] = list(value) if isinstance(value, tuple) else value
         return out

@@ -150,7 +150,9 @@ def test_search_from_header_then_again_then_back(driver, base):
 def assert_inert(driver, where: str) -> None:
     assert driver.execute_script("return window.__pwned === undefined") is True, where
     assert driver.find_elements(By.TAG_NAME, "img") == [], f"an <img> was injected on {where}"
-    inline = driver.execute_script("return [...document.scripts].filter(s => !s.src).length")
+    inline = driver.execute_script(
+        "return [...document.scripts].filter(s => !s.src && s.type !== 'application/ld+json')"
+        ".length")
     assert inline == 0, f"an inline <script> was injected on {where}"
     assert driver.find_elements(By.CSS_SELECTOR, "a[href^='javascript:' i]") == [], where
 

@@ -61,7 +61,8 @@ CASES = {
         "site/tags/irak.html: written by the last build, now missing",
         f"site/articles/{SLUG}.html: link to '../tags/irak.html' points nowhere in the site",
         "site/sitemap.xml: link to 'http://127.0.0.1:8000/tags/irak.html' points nowhere",
-        "site/tags/index.html: link to '../tags/irak.html' points nowhere in the site"]),
+        "site/tags/index.html: link to '../tags/irak.html' points nowhere in the site",
+        "site/tags/irak.xml: link to 'http://127.0.0.1:8000/tags/irak.html' points nowhere"]),
     "page edited by hand": (
         lambda c: (c.parent / "site" / "articles" / f"{SLUG}.html").write_text("<p>x</p>"),
         [f"site/articles/{SLUG}.html: changed since the last build wrote it"]),

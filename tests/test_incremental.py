@@ -211,7 +211,7 @@ def test_after_a_failed_build_the_next_one_is_still_incremental(small):
         build(config)
     template.write_text(good)
     result = build(config)
-    assert 0 < result.written < 20 and result.unchanged > 50  # not a cold build
+    assert 0 < result.written < result.unchanged / 3  # not a cold build
 
 
 def test_the_replaced_tree_is_kept_aside_and_reused(small, tmp_path):

@@ -51,7 +51,8 @@ def index_articles(config: Config, articles: list[Article], digests: dict[str, s
                    index_dir: Path | None = None):
     from broadsheet.publish import search
 
-    entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))]
+    entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))
+               if not a.exclude_from_search]
     return search.write_index(entries, index_dir or config.index_dir, full=full)
 
 

@@ -17,6 +17,7 @@ from broadsheet.errors import BroadsheetError, ContentError
 from broadsheet.model import Article
 from broadsheet.parallel import parallel_map
 from broadsheet.publish.state import Source, digest
+from broadsheet.publish.summary import excerpt, word_count
 
 
 def read_source(path: Path, known: Source | None, st: os.stat_result | None = None) -> Source:
@@ -41,7 +42,10 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
     except UnicodeDecodeError as exc:
         raise ContentError(f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})", path,
                            data.count(b"\n", 0, exc.start) + 1) from None
-    return Source(size_time, sha, frontmatter.load(text, path, with_body=False))
+    article = frontmatter.load(text, path)
+    # what listings show of it, while its body is here: kept with the front matter
+    return Source(size_time, sha, replace(article, body=None, words=word_count(article.body),
+                                          excerpt=excerpt(article.body)))
 
 
 def with_body(article: Article) -> Article:
@@ -115,6 +119,10 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
             if article.slug in slugs:
                 raise ContentError(f"slug '{article.slug}' is already used by "
                                    f"{slugs[article.slug].name}; set another 'slug'", path)
+            for alias in article.aliases:  # a former URL redirects: it is taken too
+                if alias == article.slug or alias in slugs:
+                    raise ContentError(f"alias '{alias}' is already used by "
+                                       f"{(slugs.get(alias) or path).name}", path)
             if article.id and article.id in ids:
                 raise ContentError(f"id '{article.id}' is already used by {ids[article.id].name}",
                                    path)
@@ -122,6 +130,7 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
             errors.append(exc)
             continue
         slugs[article.slug] = path
+        slugs.update(dict.fromkeys(article.aliases, path))
         if article.id:
             ids[article.id] = path
         sources[path.name] = source

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from broadsheet.config import Config
+from broadsheet.errors import ContentError
 from broadsheet.gitdates import file_dates, head
 from broadsheet.model import Article, BuildResult, Page
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
@@ -39,11 +40,14 @@ PARALLEL_PAGES = 1500  # fewer pages to render than this: one process is quicker
 
 
 def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
-         warnings: list | None = None):
-    """Valid articles (the site's tag policy and git dates applied), one error per bad file,
-    their sources. Without bodies, even in a cold build: the index process forks from this
-    one, and at 50,000 articles the bodies would take its peak past a gigabyte."""
+         warnings: list | None = None, drafts: bool = False):
+    """Valid articles (the site's tag policy and git dates applied; drafts left out unless
+    asked for), one error per bad file, their sources. Without bodies, even in a cold build:
+    the index process forks from this one, and at 50,000 articles the bodies would take its
+    peak past a gigabyte."""
     articles, errors, sources = load_content(config.content_dir, known, jobs)
+    if not drafts:
+        articles = [a for a in articles if not a.draft]
     if strict and errors:
         raise errors[0]
     dates: dict = {}
@@ -62,14 +66,15 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
 
 
 def build(config: Config, *, strict: bool = False, with_index: bool = True, full: bool = False,
-          jobs: int = 1, progress: Progress = no_progress) -> BuildResult:
+          jobs: int = 1, progress: Progress = no_progress, drafts: bool = False) -> BuildResult:
     """Bad content files are reported and left out (with strict, the first one stops the build
     before anything is written). A failure leaves the previous site/ as it was."""
     result = BuildResult()
     started = time.perf_counter()
+    remove_leftovers(config)
     code = code_fingerprint()
     previous = None if full else load_state(config.state_dir, code)
-    seen_inputs = _input_listings(config)
+    seen_inputs = build_inputs(config, drafts)
     site_files = {rel: (size, mtime) for rel, size, mtime in listing(config.site_dir)}
     index_listing = listing(config.index_dir) if with_index else []
     if (previous is not None and previous.with_index == with_index
@@ -92,7 +97,8 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     try:
         state, (sources, known) = _build_into(
             staging, config, previous, site_files, result, strict=strict,
-            with_index=with_index, full=full, jobs=jobs, progress=progress, started=started)
+            with_index=with_index, full=full, jobs=jobs, progress=progress, started=started,
+            drafts=drafts)
         staging.publish()
     except BaseException:
         staging.discard()
@@ -112,11 +118,14 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
 
 def _build_into(staging: Staging, config: Config, previous: BuildState | None, site_files: dict,
                 result: BuildResult, *, strict: bool, with_index: bool, full: bool, jobs: int,
-                progress: Progress, started: float) -> tuple[BuildState, tuple[dict, dict]]:
+                progress: Progress, started: float, drafts: bool = False
+                ) -> tuple[BuildState, tuple[dict, dict]]:
     """Everything but the swap: the next site in staging, and the state that describes it.
     The index and its static files are made in another process while pages render."""
     known = load_sources(config.state_dir, previous, config.content_dir) if previous else {}
-    articles, result.errors, sources = load(config, strict, known, jobs, result.warnings)
+    articles, result.errors, sources = load(config, strict, known, jobs, result.warnings,
+                                            drafts)
+    result.warnings += moved_without_alias(articles, known)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
     trusted, kept = _trusted_outputs(previous, site_files, config.site_dir)
@@ -183,16 +192,46 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     result.written_paths.sort()
     result.removed_paths.sort()
     result.timings["write"] = time.perf_counter() - t
-    return BuildState(with_index=with_index, pages=prints, outputs=outputs,
+    return BuildState(with_index=with_index, drafts=drafts, pages=prints, outputs=outputs,
                       articles=len(articles)), (sources, known)
 
 
-def _input_listings(config: Config) -> tuple:
+def remove_leftovers(config: Config) -> None:
+    """What a build killed midway left beside site/ and the index: its half-made trees and
+    working copies (.new-*), a replaced tree it had not yet put away (.old-*). One writer at
+    a time holds the project (lock.py), so none of them is in use. The tree kept aside for
+    reuse (.prev-*) stays: the state says whether it can be trusted."""
+    for folder in (config.site_dir, config.index_dir):
+        for stray in [*folder.parent.glob(f".{folder.name}.new-*"),
+                      *folder.parent.glob(f".{folder.name}.old-*")]:
+            shutil.rmtree(stray, ignore_errors=True)
+
+
+def moved_without_alias(articles: list[Article], known: dict) -> list[ContentError]:
+    """Articles whose slug changed since the last build, the old slug not kept in `aliases`:
+    links to the old URL would break. A warning; the build itself stays a pure function of
+    content/ (a redirect comes from `aliases`, never from the state)."""
+    before: dict[str, str] = {}
+    for name, source in known.items():
+        before[source.article.id or f"file:{name}"] = source.article.slug
+    slugs = {a.slug for a in articles} | {s for a in articles for s in a.aliases}
+    out = []
+    for a in articles:
+        old = before.get(a.id or f"file:{a.path.name if a.path else ''}")
+        if old and old != a.slug and old not in slugs:
+            out.append(ContentError(f"slug changed from '{old}' to '{a.slug}': add "
+                                    f"`aliases: [{old}]` to keep the old URL as a redirect",
+                                    a.path))
+    return out
+
+
+def build_inputs(config: Config, drafts: bool) -> tuple:
     """Everything a build reads, by stat: the config, content/, templates/, static/, and the
-    commit checked out (git dates change with it, even when no file does)."""
+    commit checked out (git dates change with it, even when no file does); and whether
+    drafts are published."""
     return (str(config), listing(config.content_dir), listing(config.templates_dir),
             listing(config.static_dir), config.path.read_bytes() if config.path.is_file() else b"",
-            head(config.content_dir) if config.git_dates else "")
+            head(config.content_dir) if config.git_dates else "", drafts)
 
 
 def _trusted_outputs(previous: BuildState | None, site_files: dict, site_dir: Path

@@ -101,7 +101,7 @@ def article_pages(articles, config, tags, related) -> list[Page]:
         pages.append(_page(
             article_url(a.slug), "article.html", article=a,
             tags=[tag_by_slug[t.slug] for t in a.tag_objects if t.slug in tag_by_slug],
-            related=related.get(a.slug, []),
+            related_articles=related.get(a.slug, []),
             newer=articles[i - 1] if i > 0 else None,
             older=articles[i + 1] if i + 1 < len(articles) else None,
             crumbs=crumbs(a)))
@@ -186,7 +186,7 @@ def _group_pages(articles, config, kind: str, index_url: str, heading: str, key,
         pages += _listing_pages(groups[k], config, lambda n, k=k: url_of(k, n),
                                 _listing(kind, names[k], feed))
         if feeds:
-            pages += _feed(config, groups[k], feed, names[k])
+            pages += _feed(config, groups[k], feed, names[k], url_of(k, None))
     return pages
 
 
@@ -214,17 +214,22 @@ def language_pages(articles, config, tags, related) -> list[Page]:
                         language_url, feeds=False)
 
 
-def _feed(config, members: Sequence[Article], url: str, title: str | None) -> list[Page]:
+def _feed(config, members: Sequence[Article], url: str, title: str | None, page: str
+          ) -> list[Page]:
+    """An Atom feed of the latest `feed_size` members, full text; `page`: the HTML page it
+    follows, `title`: what it is the feed of (None: the whole site)."""
     dates = [a.date for a in members if a.date is not None]
     return [_page(url, "feed.xml", articles=list(members[: config.feed_size]), feed_url=url,
-                  feed_title=title, updated=max(dates, key=as_utc) if dates else None)]
+                  feed_title=title, feed_page=page,
+                  updated=max(dates, key=as_utc) if dates else None)]
 
 
 def feed_pages(articles, config, tags, related) -> list[Page]:
     """The site's Atom feed, and one per tag (per source: with the source pages)."""
-    pages = _feed(config, articles, FEED_URL, None)
+    pages = _feed(config, articles, FEED_URL, None, home_url())
     for tag, members in tags:
-        pages += _feed(config, members, group_feed_url("tags", tag.slug), tag.name)
+        pages += _feed(config, members, group_feed_url("tags", tag.slug), tag.name,
+                       tag_url(tag.slug))
     return pages
 
 
@@ -243,6 +248,12 @@ def sitemap_pages(articles, config, tags, related) -> list[Page]:
                   sitemaps=[f"sitemap-{k}.xml" for k in range(1, len(parts) + 1)])] + pages
 
 
+def redirect_pages(articles, config, tags, related) -> list[Page]:
+    """A page at each former URL of an article (its `aliases`), sending readers on."""
+    return [_page(article_url(alias), "redirect.html", article=a)
+            for a in articles for alias in a.aliases]
+
+
 def fixed_pages(articles, config, tags, related) -> list[Page]:
     return [_page(SEARCH_URL, "search.html"),
             # 404.html is served for any missing path, at any depth: it links from the root
@@ -252,7 +263,7 @@ def fixed_pages(articles, config, tags, related) -> list[Page]:
 
 
 PLANNERS = [article_pages, home_pages, tag_pages, archive_pages, source_pages, language_pages,
-            feed_pages, sitemap_pages, fixed_pages]
+            feed_pages, sitemap_pages, redirect_pages, fixed_pages]
 
 
 def plan(articles: Sequence[Article], config: Config, related_of=related_articles) -> list[Page]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -32,6 +33,7 @@ from markupsafe import Markup, escape
 
 from broadsheet.config import Config
 from broadsheet.errors import BuildError
+from broadsheet.publish.summary import reading_minutes
 from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, SEARCH_URL, SITEMAP_URL,
                               SOURCES_URL, TAGS_URL, Page, home_url)
 
@@ -187,6 +189,39 @@ def day(value: dt.date | dt.datetime | None) -> str:
     return value.date().isoformat() if isinstance(value, dt.datetime) else value.isoformat()
 
 
+def ld_json(data) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: nothing in it can close the
+    element or open a comment (<, >, & as \\u escapes), and it is data, never run."""
+    text = _XML_FORBIDDEN.sub("", json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+                  .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def news_article(article, site: dict, absolute) -> dict:
+    """schema.org NewsArticle for an article page (search engines, news aggregators)."""
+    data = {"@context": "https://schema.org", "@type": "NewsArticle",
+            "headline": article.title, "url": absolute(article.url),
+            "mainEntityOfPage": absolute(article.url), "wordCount": article.words,
+            "publisher": {"@type": "Organization", "name": site["title"]}}
+    if article.date:
+        data["datePublished"] = iso(article.date)
+    if article.updated or article.date:
+        data["dateModified"] = iso(article.updated or article.date)
+    if article.language:
+        data["inLanguage"] = article.language
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    if article.summary or article.excerpt:
+        data["description"] = article.summary or article.excerpt
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    elif article.source:
+        data["author"] = {"@type": "Organization", "name": article.source}
+    if article.source_url and safe_url(article.source_url):
+        data["isBasedOn"] = article.source_url
+    return data
+
+
 def make_env(templates_dir: Path) -> jinja2.Environment:
     if not templates_dir.is_dir():
         raise BuildError("templates folder not found", templates_dir)
@@ -200,8 +235,10 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         finalize=_finalize,
     )
     env.filters.update(markdown=markdown_html, plain=plain_text, iso=iso, day=day,
-                       bidi=bidi_filter, bdi=bdi_filter)
+                       bidi=bidi_filter, bdi=bdi_filter, minutes=reading_minutes,
+                       ld_json=ld_json)
     env.tests["safe_url"] = safe_url
+    env.globals["news_article"] = news_article
     return env
 
 

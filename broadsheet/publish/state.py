@@ -59,6 +59,7 @@ class BuildState:
     code: str = ""  # the code that made it: another version discards the state
     inputs: str = ""  # every input's stat, hashed: equal means there is nothing to do
     with_index: bool = True
+    drafts: bool = False  # were drafts published (build --drafts)
     pages: dict[str, str] = field(default_factory=dict)  # page path -> its inputs' fingerprint
     outputs: dict[str, Output] = field(default_factory=dict)  # path under site/ -> Output
     sources_files: dict[str, str] = field(default_factory=dict)  # bucket file -> its hash
