@@ -28,6 +28,19 @@ def make_project(root: Path, raw_files: list[Path] | None = None) -> Path:
     return root / "site.yaml"
 
 
+THEME = REPO / "broadsheet" / "theme"
+
+
+def override(config: Path, name: str, folder: str = "templates") -> Path:
+    """The project's own copy of a theme file (templates/NAME or static/NAME), made from the
+    theme's on first use, as a user overrides one: edit it and the build uses it."""
+    path = config.parent / folder / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(THEME / folder / name, path)
+    return path
+
+
 def run(config: Path, *args: str) -> int:
     """The CLI as a user runs it: `broadsheet VERB ... --config site.yaml`."""
     return main([*args, "--config", str(config), "--quiet"])

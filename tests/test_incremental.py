@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_project, run
+from conftest import make_project, override, run
 from broadsheet.config import load_config
 from broadsheet.frontmatter import dump
 from broadsheet.model import Article
@@ -69,7 +69,7 @@ def small(tmp_path: Path) -> Path:
 
 
 def edit_template(config: Path, name: str, old: str, new: str) -> None:
-    path = config.parent / "templates" / name
+    path = override(config, name)
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
@@ -93,8 +93,8 @@ STEPS = {
         'title: "broadsheet sample"', 'title: "Autre titre"')),
     "tag synonym in the config": lambda c: c.write_text(c.read_text().replace(
         "État islamique: [", "Syrie: [Zanzibar]\n    État islamique: [")),
-    "edit a static file": lambda c: (c.parent / "static" / "style.css").write_text(
-        (c.parent / "static" / "style.css").read_text() + "\n/* changed */\n"),
+    "edit a static file": lambda c: override(c, "style.css", "static").write_text(
+        override(c, "style.css", "static").read_text() + "\n/* changed */\n"),
     "touch without change": lambda c: (c.parent / "content" / "article-001.md").touch(),
 }
 
@@ -164,7 +164,7 @@ def test_a_failed_rebuild_leaves_site_and_next_build_right(small, tmp_path):
     config = load_config(small)
     before = tree(config.site_dir)
     put(small, article(3, title="Changé"))
-    template = small.parent / "templates" / "list.html"
+    template = override(small, "list.html")
     good = template.read_text()
     template.write_text(good.replace("{{ article.title }}", "{{ article.title | nosuchfilter }}"))
     assert run(small, "build") == 1
@@ -203,7 +203,7 @@ def test_lost_state_means_a_cold_build(small, tmp_path):
 
 def test_after_a_failed_build_the_next_one_is_still_incremental(small):
     config = load_config(small)
-    template = small.parent / "templates" / "article.html"
+    template = override(small, "article.html")
     good = template.read_text()
     put(small, article(8, title="Un autre titre encore"))
     template.write_text(good.replace("{{ article.title }}", "{{ article.title | nosuch }}", 1))

@@ -28,7 +28,7 @@ from broadsheet.publish.fingerprint import (article_digest, encoder, page_finger
 from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
 from broadsheet.publish.load import load_content, with_body
 from broadsheet.publish.plan import plan
-from broadsheet.publish.render import (make_env, render, site_context,
+from broadsheet.publish.render import (THEME, make_env, render, site_context,
                                        template_fingerprints)
 from broadsheet.publish.state import (BuildState, Output, cached_related, code_fingerprint, digest,
                                       inputs_fingerprint, listing, load_sources, load_state,
@@ -230,7 +230,8 @@ def build_inputs(config: Config, drafts: bool) -> tuple:
     commit checked out (git dates change with it, even when no file does); and whether
     drafts are published."""
     return (str(config), listing(config.content_dir), listing(config.templates_dir),
-            listing(config.static_dir), config.path.read_bytes() if config.path.is_file() else b"",
+            listing(config.static_dir), listing(THEME), config.path.read_bytes()
+            if config.path.is_file() else b"",
             head(config.content_dir) if config.git_dates else "", drafts)
 
 
@@ -270,9 +271,15 @@ def _put(staging: Staging, outputs, result, rel: str, data: bytes, trusted, kept
 
 
 def _static_assets(config: Config):
-    """static/ is published as site/static/."""
-    for rel, _, _ in listing(config.static_dir):
-        yield f"static/{rel}", (config.static_dir / rel).read_bytes()
+    """The theme's static files and the site's static/ (which wins on a name) are published
+    as site/static/; hidden files (.gitkeep) are not."""
+    files = {}
+    for folder in (THEME / "static", config.static_dir):
+        for rel, _, _ in listing(folder):
+            if not any(part.startswith(".") for part in rel.split("/")):
+                files[rel] = folder / rel
+    for rel in sorted(files):
+        yield f"static/{rel}", files[rel].read_bytes()
 
 
 def _apply_search(made: SearchFiles, staging: Staging, outputs, result, trusted, kept,

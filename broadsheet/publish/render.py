@@ -222,11 +222,14 @@ def news_article(article, site: dict, absolute) -> dict:
     return data
 
 
+THEME = Path(__file__).resolve().parent.parent / "theme"  # the default templates and static files
+
+
 def make_env(templates_dir: Path) -> jinja2.Environment:
-    if not templates_dir.is_dir():
-        raise BuildError("templates folder not found", templates_dir)
+    """Templates from the site's templates_dir where it has them, else from the theme: a
+    site overrides one template by putting a file of that name in its own folder."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=jinja2.FileSystemLoader([str(templates_dir), str(THEME / "templates")]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
