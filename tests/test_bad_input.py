@@ -148,8 +148,6 @@ RAW_ERRORS = [
     ("over-max-input-mb", sparse_200mb, None,
      "too large (209,715,200 bytes; the limit is 10 MB, max_input_mb in site.yaml)"),
     ("folder-named-x.txt", folder_named_like_an_article, None, "is a folder, not an article file"),
-    ("symlink-outside", symlink_outside, None,
-     "symlink to a file outside the input folder, not followed"),
 ]
 
 
@@ -180,6 +178,32 @@ def test_raw_input_errors(tmp_path, capsys, guarded_reads, make, line, message):
     assert stderr_lines(capsys) == [f"error: {where}: {message}"]
     assert sorted(snapshot(content)) == [SEED_MD]  # the seed went through; nothing else, no temp
     assert snapshot(raw) == raw_before  # the bad input is left as it was
+
+
+def test_symlink_leading_outside_is_not_followed_and_said(tmp_path, capsys):
+    config = make_project(tmp_path / "proj")
+    raw, content = config.parent / "raw", config.parent / "content"
+    link = symlink_outside(raw, tmp_path)
+    assert run(config, "ingest") == 0  # a warning: nothing failed
+    assert stderr_lines(capsys) == [
+        f"warning: {link}: symlink to a file outside the input folder, not followed"]
+    assert sorted(snapshot(content)) == [SEED_MD]  # the seed only: the secret was not read
+
+
+def test_content_symlink_leading_outside_is_not_followed(tmp_path, capsys):
+    config = make_project(tmp_path / "proj")
+    assert run(config, "ingest") == 0
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: Secret\n---\n\nNot for publishing.\n", encoding="utf-8")
+    link = config.parent / "content" / "secret.md"
+    os.symlink(secret, link)
+    capsys.readouterr()
+    assert run(config, "build") == 0
+    assert stderr_lines(capsys) == [
+        f"warning: {link}: symlink to a file outside the content folder, not followed"]
+    site = config.parent / "site"
+    assert not (site / "articles" / "secret.html").exists()
+    assert "Secret" not in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_unreadable_file(tmp_path, capsys, guarded_reads):

@@ -224,11 +224,14 @@ READERS = {".txt": parse_text, ".html": parse_html, ".htm": parse_html}
 EXTENSIONS = (*READERS, ".jsonl")
 
 
-def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
+def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError],
+                                                list[InputWarning]]:
     """The input files under the given folders (by extension) and the files given by name,
-    sorted, so that the order of the disk never shows in the output."""
+    sorted, so that the order of the disk never shows in the output; errors; warnings (a
+    symlink leading out of its folder is not followed: said, and not a failure)."""
     files: set[Path] = set()
     errors: list[InputError] = []
+    warnings: list[InputWarning] = []
     for path in paths:
         if path.is_dir():
             root = path.resolve()
@@ -236,8 +239,8 @@ def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
                 if p.suffix.lower() not in EXTENSIONS:
                     continue
                 if p.is_symlink() and not p.resolve().is_relative_to(root):
-                    errors.append(InputError("symlink to a file outside the input folder, "
-                                             "not followed", p))
+                    warnings.append(InputWarning("symlink to a file outside the input folder, "
+                                                 "not followed", p))
                 elif p.is_file():
                     files.add(p)
                 elif p.is_dir():
@@ -248,7 +251,7 @@ def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
             errors.append(InputError("not a regular file", path))
         else:
             errors.append(InputError("no such file or folder", path))
-    return sorted(files), errors
+    return sorted(files), errors, warnings
 
 
 def read_inputs(path: Path, on_error: Callable[[InputError], None],

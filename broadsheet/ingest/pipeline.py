@@ -232,7 +232,7 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
     """Each content file is written whole (a temporary file renamed over it), so an
     interrupted ingest leaves complete files only, and running it again finishes the job."""
     report = IngestReport()
-    files, report.errors = find_inputs(paths)
+    files, report.errors, report.warnings = find_inputs(paths)
     raws: list[RawArticle] = []
     for path in progress(files, "read", len(files)):
         raws.extend(read_inputs(path, report.errors.append, report.warnings.append, max_bytes))

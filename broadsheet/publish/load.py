@@ -70,7 +70,8 @@ def _read(job: tuple[Path, Source | None, os.stat_result]) -> Source | Broadshee
 PARALLEL_LOAD = 2000  # fewer files to parse than this: one process is quicker
 
 
-def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs: int = 1
+def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs: int = 1,
+                 warnings: list | None = None
                  ) -> tuple[list[Article], list[BroadsheetError], dict[str, Source]]:
     """Articles in file-name order, one error per bad file, and the Source of each good file.
     A file whose slug or id another file already has is an error (the first file by name
@@ -85,7 +86,15 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
                           and not e.name.startswith(".")), key=lambda e: e.name)
     read: list = []
     todo: list[tuple[int, tuple]] = []
+    inside = None
     for entry in entries:
+        if entry.is_symlink():  # one leading out of content/ is not followed (nor published)
+            inside = inside or content_dir.resolve()
+            if not Path(os.path.realpath(entry.path)).is_relative_to(inside):
+                if warnings is not None:
+                    warnings.append(ContentError("symlink to a file outside the content "
+                                                 "folder, not followed", content_dir / entry.name))
+                continue
         source = known.get(entry.name)
         # a known file's article has its path already (known comes from this content_dir):
         # building 50,000 Paths takes a second

@@ -45,7 +45,7 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
     asked for), one error per bad file, their sources. Without bodies, even in a cold build:
     the index process forks from this one, and at 50,000 articles the bodies would take its
     peak past a gigabyte."""
-    articles, errors, sources = load_content(config.content_dir, known, jobs)
+    articles, errors, sources = load_content(config.content_dir, known, jobs, warnings)
     if not drafts:
         articles = [a for a in articles if not a.draft]
     if strict and errors:
