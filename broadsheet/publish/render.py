@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -105,6 +105,7 @@ def _md() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1024)  # a body is rendered for its page and again for every feed it is in
 def markdown_html(text: str) -> Markup:
     return Markup(_md().render(text))
 

@@ -34,11 +34,24 @@ def plain_inline(text: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
+_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _blocks(body: str):
+    """The paragraphs of body, one at a time: the first is usually all that is read."""
+    pos = 0
+    while pos < len(body):
+        m = _BREAK.search(body, pos)
+        end = m.start() if m else len(body)
+        yield body[pos:end]
+        pos = m.end() if m else len(body)
+
+
 def excerpt(body: str, limit: int = LIMIT) -> str:
     """The first paragraph of prose (not a heading, list, quote, table or code), as plain
     text; when longer than `limit`, cut after the last sentence that fits, or else at a word,
     with an ellipsis."""
-    for block in re.split(r"\n\s*\n", body.strip()):
+    for block in _blocks(body):
         if not block.strip() or _NOT_PROSE.match(block):
             continue
         text = " ".join(plain_inline(block).split())
