@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test serve clean
+.PHONY: site test serve clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(VENV)/.installed-test
 serve: $(VENV)/.installed
 	@test -f site/index.html || $(BIN)/python build.py
 	$(BIN)/broadsheet serve
+
+# docs/screenshots/*.png for the README: a small site built in a temporary folder, served on a
+# free loopback port, photographed by headless Chromium (the browser tests' chromium packages)
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python docs/screenshots.py --out docs/screenshots
 
 clean:
 	rm -rf site .broadsheet .site.prev-* .site.new-* .site.old-*
