@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import re
 import shutil
 import struct
@@ -66,8 +67,11 @@ def make_project(root: Path) -> Path:
 def build(config: Path) -> None:
     from broadsheet.cli import main
 
-    if main(["all", "--config", str(config), "--quiet"]) != 0:
-        raise SystemExit(f"the build of {config.parent} failed")
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        code = main(["all", "--config", str(config), "--quiet"])
+    if code != 0:
+        raise SystemExit(f"the build of {config.parent} failed:\n{said.getvalue()}")
 
 
 @contextlib.contextmanager
@@ -154,6 +158,9 @@ def take(driver, base: str, paths: dict[str, str], out: Path,
             driver.get(base + paths[page])
             wait_ready(driver, page)
             driver.execute_script("window.scrollTo(0, 0); document.activeElement.blur();")
+            driver.execute_async_script(  # let the page paint what it has just done
+                "const done = arguments[0];"
+                "requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100)));")
             data = driver.get_screenshot_as_png()
             if png_size(data)[0] != SIZES[size][0]:
                 raise RuntimeError(f"{page} {size}: the picture is {png_size(data)[0]} px wide, "
