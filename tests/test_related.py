@@ -68,15 +68,15 @@ def test_no_shared_tag_no_related():
 
 def test_cached_lists_are_reused_until_a_tag_or_date_changes(tmp_path, monkeypatch):
     arts = [art(f"a{i:02d}", i, f"t{i % 3}") for i in range(20)]
-    first = cached_related(tmp_path)(ordered(*arts))
+    first = cached_related(tmp_path, "code")(ordered(*arts))
     assert {k: [a.slug for a in v] for k, v in first.items()} == \
         {k: [a.slug for a in v] for k, v in R.related(ordered(*arts)).items()}
     calls = []
     real = R.related
     monkeypatch.setattr(R, "related", lambda o, **kw: calls.append(1) or real(o, **kw))
     edited = [replace(a, body="changed") for a in arts]  # bodies only
-    again = cached_related(tmp_path)(ordered(*edited))
+    again = cached_related(tmp_path, "code")(ordered(*edited))
     assert calls == [] and again["a05"][0].body == "changed"  # today's articles, not stored ones
     arts[3] = art("a03", 3, "t1")  # a tag changed (it was t0)
-    cached_related(tmp_path)(ordered(*arts))
+    cached_related(tmp_path, "code")(ordered(*arts))
     assert calls == [1]

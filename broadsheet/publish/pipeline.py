@@ -138,7 +138,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
                                       published_search(config, staging, trusted)))
     try:
         t = time.perf_counter()
-        pages = plan(articles, config, cached_related(config.state_dir))
+        pages = plan(articles, config, cached_related(config.state_dir, code_fingerprint()))
         env = make_env(config.templates_dir)
         site = site_context(config)
         templates = template_fingerprints(env)

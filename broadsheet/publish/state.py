@@ -10,6 +10,7 @@ import io
 import os
 import pickle
 import zlib
+from functools import cache
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
@@ -68,6 +69,7 @@ class BuildState:
     # what this build wrote and removed (what that tree lacks to be site/)
 
 
+@cache  # read once per process: the code a process runs does not change under it
 def code_fingerprint() -> str:
     """broadsheet's own source: output made by other code must be made again."""
     package = Path(__file__).resolve().parent.parent
@@ -98,13 +100,14 @@ _BROKEN = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
 RELATED_FILE = "related.pickle"
 
 
-def cached_related(state_dir: Path):
+def cached_related(state_dir: Path, code: str):
     """related_of for plan(): the last build's related lists when no article's slug, date or
-    tags changed (an edited body, the common commit, costs a hash instead of the lists)."""
+    tags changed and the code is the same (an edited body, the common commit, costs a hash
+    instead of the lists)."""
     from broadsheet.publish.related import related, related_key
 
     def related_of(ordered):
-        key = related_key(ordered)
+        key = f"{code}:{related_key(ordered)}"
         path = state_dir / RELATED_FILE
         try:
             with open(path, "rb") as f:
