@@ -13,7 +13,8 @@
 3. No layout shift while a page loads (PerformanceObserver 'layout-shift', buffered): the
    home page, an article, the search page with its results, and with none but a "Did you
    mean" suggestion, at desktop and phone widths.
-4. docs/screenshots.py (`make screenshots`) still produces PNGs of the stated widths.
+4. No page scrolls sideways at 360 or 1280 px.
+5. docs/screenshots.py (`make screenshots`) still produces PNGs of the stated widths.
 
 The corpus: the sample article plus 40 generated ones (bench/gen_content.py through
 docs/screenshots.py's make_corpus: French and English, ten outlets, many tags and months),
@@ -247,3 +248,14 @@ def test_screenshots_script_makes_pngs(driver, base, pages, tmp_path):
     names = [screenshots.shot_name(*s) for s in screenshots.SHOTS]
     assert len(set(names)) == len(names)
     assert {"home-desktop.png", "article-desktop.png", "search-mobile.png"} <= set(names)
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_no_horizontal_scroll(driver, view, base, pages, width):
+    """Responsive: no page is wider than a 360 px phone (or a desktop) window."""
+    view(width=width, mobile=width < 600)
+    for kind in KINDS:
+        load(driver, base + pages[kind], kind)
+        wide = driver.execute_script(
+            "return [document.documentElement.scrollWidth, innerWidth]")
+        assert wide[0] <= wide[1], f"{kind} is {wide[0]} px wide in a {wide[1]} px window"
