@@ -2,8 +2,8 @@
 
 1. axe-core (the npm devDependency in package.json; `npm ci` puts it in node_modules/) finds
    no violation on the home page, an article, a tag page, the tag index, the archive index,
-   a source page and the search page showing results, in the light and the dark scheme
-   (prefers-color-scheme emulated through the DevTools protocol). axe.min.js is injected
+   a source page, the search page showing results and the 404 page, in the light and the
+   dark scheme (prefers-color-scheme emulated through the DevTools protocol). axe.min.js is injected
    with execute_script: it is the test's code, not the page's, so the CSP does not apply.
    Without node_modules/axe-core these tests fail under CI (env CI set) and skip otherwise,
    as the browser tests do without Chromium.
@@ -68,7 +68,7 @@ def pages(corpus) -> dict[str, str]:
     assert len(re.findall(r'href="\.\./languages/\w+\.html"', langs)) >= 2  # fr and en
     return {"home": found["home"], "article": found["article"], "tag": found["tag"],
             "tag index": "tags/index.html", "archive": found["archive"], "source": source,
-            "search": found["search"]}
+            "search": found["search"], "not found": "no-such-page.html"}
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-KINDS = ["home", "article", "tag", "tag index", "archive", "source", "search"]
+KINDS = ["home", "article", "tag", "tag index", "archive", "source", "search", "not found"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
