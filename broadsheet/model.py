@@ -168,6 +168,7 @@ TAGS_URL = "tags/index.html"
 SEARCH_URL = "search.html"
 FEED_URL = "feed.xml"
 SITEMAP_URL = "sitemap.xml"
+SEARCH_DIR = "search"  # the static search index's folder in site/
 ARCHIVE_URL = "archive/index.html"
 SOURCES_URL = "sources/index.html"
 LANGUAGES_URL = "languages/index.html"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from broadsheet.config import Config
 from broadsheet.fsutil import fresh_dir_beside, working_copy
-from broadsheet.model import Article
+from broadsheet.model import SEARCH_DIR, Article
 from broadsheet.parallel import Progress, no_progress
 from broadsheet.publish.load import with_body
 from broadsheet.publish.render import day, plain_text
@@ -59,13 +59,11 @@ def index_articles(config: Config, articles: list[Article], digests: dict[str, s
 def published_search(config: Config, staging: Staging, trusted: dict) -> Path | None:
     """The published search/ folder, when every file in it is as the last build wrote it
     (otherwise None: the static index is exported afresh)."""
-    from broadsheet.publish.search import STATIC_DIR
-
-    prefix = f"{STATIC_DIR}/"
+    prefix = f"{SEARCH_DIR}/"
     current = [rel for rel in staging.linked if rel.startswith(prefix)]
     if not current or any(rel not in trusted for rel in current):  # cold, or touched
         return None
-    return config.site_dir / STATIC_DIR
+    return config.site_dir / SEARCH_DIR
 
 
 @dataclass

@@ -21,7 +21,7 @@ from urllib.parse import urljoin
 from broadsheet.config import Config
 from broadsheet.errors import ContentError
 from broadsheet.gitdates import file_dates, head
-from broadsheet.model import Article, BuildResult, Page
+from broadsheet.model import SEARCH_DIR, Article, BuildResult, Page
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
 from broadsheet.publish.fingerprint import (article_digest, encoder, page_fingerprint,
                                             site_fingerprint)
@@ -286,9 +286,7 @@ def _apply_search(made: SearchFiles, staging: Staging, outputs, result, trusted,
                   fresh: bool) -> None:
     """The export's files moved in; the other published search files stay, linked (unless
     the export was made afresh: then what it does not list goes)."""
-    from broadsheet.publish.search import STATIC_DIR
-
-    prefix = f"{STATIC_DIR}/"
+    prefix = f"{SEARCH_DIR}/"
     written = dict(made.written)
     current = [] if fresh else sorted(rel for rel in staging.linked if rel.startswith(prefix))
     for rel in current:

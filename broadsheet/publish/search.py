@@ -51,7 +51,7 @@ from whoosh.lang import has_stopwords, stopwords_for_language
 from broadsheet.errors import SearchError
 from broadsheet.parallel import Background
 from broadsheet.fsutil import atomic_write, fresh_dir_beside, swap_in
-from broadsheet.model import slugify
+from broadsheet.model import SEARCH_DIR, slugify
 
 # the languages with a Snowball stemmer (PyStemmer's algorithm names) and Whoosh stop words
 SNOWBALL = {"da": "danish", "de": "german", "en": "english", "es": "spanish", "fi": "finnish",
@@ -995,7 +995,7 @@ def _count_facets(docnums, tables, labels: dict) -> dict:
 # their frequencies, field lengths, filters, words, the result-list record), counts per
 # posting key and per word, and what changed since the last export.
 
-STATIC_DIR = "search"
+STATIC_DIR = SEARCH_DIR
 STATIC_VERSION = 2  # bump when the static index's format or scoring changes
 STATIC_CACHE = "broadsheet-static.sqlite"
 SHARD_BYTES = 12_000  # target size of one shard file; a larger posting list gets a file
