@@ -7,6 +7,13 @@ bytes gets 414; a query the index refuses (too long, too many words, a page too 
 400; every error is JSON `{"error": ...}` (404 excepted), never a traceback. A request's
 line and headers must arrive within TIMEOUT seconds in all; at most MAX_CONNECTIONS are
 open at once (a thread each), and up to QUEUE more wait to be accepted.
+
+With a LiveReload hub (`broadsheet serve --watch`), HTML answers get a script tag for
+/__broadsheet/live.js (added as they are sent, never written into site/), which listens to
+the server-sent events of /__broadsheet/events: `reload` after a build that changed the
+site, `error` (one line) while the last build failed, `ok` when it is fixed. At most
+MAX_LIVE_CLIENTS such streams are open at once; each sends a comment every `heartbeat`
+seconds and ends as soon as its client goes. Without a hub there is no /__broadsheet/.
 """
 
 from __future__ import annotations
@@ -14,6 +21,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import queue
+import select
+import socket
 import sys
 import threading
 import time
@@ -33,6 +43,84 @@ TIMEOUT = 10  # seconds for a request's line and headers to arrive, idle keep-al
 QUEUE = 128  # connections waiting to be accepted (the standard library's 5 drops bursts)
 MAX_CONNECTIONS = 256  # open at once, a thread each; more are answered 503 and closed
 METHODS = ("GET", "HEAD")
+LIVE_PREFIX = "/__broadsheet/"  # the live-reload routes, with a hub only
+LIVE_SCRIPT = Path(__file__).resolve().parent / "live" / "live.js"
+LIVE_TAG = b'<script src="/__broadsheet/live.js" defer></script>'
+MAX_LIVE_CLIENTS = 32  # open event streams (pages open in a browser); more get 503
+HEARTBEAT = 15.0  # seconds between the comments that keep an idle event stream open
+POLL = 1.0  # seconds between looks at an event stream's socket (has the page gone?)
+
+
+def with_live_tag(html: bytes) -> bytes:
+    """The page with the live-reload script before its last </body> (at its end if none)."""
+    at = html.lower().rfind(b"</body>")
+    return html + LIVE_TAG if at < 0 else html[:at] + LIVE_TAG + html[at:]
+
+
+class LiveReload:
+    """Where the watcher's events meet the open pages: a queue per event stream, and what
+    a stream that opens later needs to know (the build count, and the current error)."""
+
+    def __init__(self, max_clients: int = MAX_LIVE_CLIENTS, heartbeat: float = HEARTBEAT):
+        self.max_clients = max_clients
+        self.heartbeat = heartbeat
+        self.generation = 0  # builds that changed the site
+        self.error: str | None = None  # the last build's problem, while it lasts
+        self._lock = threading.Lock()
+        self._clients: set[queue.Queue] = set()
+        self._closed = False
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    def send(self, event: str, data: str = "") -> None:
+        """reload, error (data: one line) or ok, to every open stream."""
+        with self._lock:
+            if event == "reload":
+                self.generation += 1
+            elif event == "error":
+                self.error = data
+            elif event == "ok":
+                self.error = None
+            for q in self._clients:
+                _offer(q, (event, data))
+
+    def subscribe(self) -> queue.Queue | None:
+        """A queue of (event, data) for a new stream, its first events in it; None when
+        MAX_LIVE_CLIENTS are open or the server is stopping. None in the queue: the end."""
+        with self._lock:
+            if self._closed or len(self._clients) >= self.max_clients:
+                return None
+            q: queue.Queue = queue.Queue(maxsize=64)
+            q.put(("hello", str(self.generation)))
+            if self.error is not None:
+                q.put(("error", self.error))
+            self._clients.add(q)
+            return q
+
+    def unsubscribe(self, q: queue.Queue) -> None:
+        with self._lock:
+            self._clients.discard(q)
+
+    def close(self) -> None:
+        """End every stream (the server is stopping) and refuse new ones."""
+        with self._lock:
+            self._closed = True
+            for q in self._clients:
+                _offer(q, None)
+
+
+def _offer(q: queue.Queue, item) -> None:
+    try:
+        q.put_nowait(item)
+    except queue.Full:  # a stream that stopped reading: it ends at its next write
+        pass
+
+
+def _event(name: str, data: str) -> bytes:
+    data = " ".join(data.splitlines())  # one data line: the text is one line already
+    return f"event: {name}\ndata: {data}\n\n".encode("utf-8")
 
 
 class _Deadline(io.RawIOBase):
@@ -56,6 +144,7 @@ class _Deadline(io.RawIOBase):
 
 class Handler(SimpleHTTPRequestHandler):
     index: search.SearchIndex
+    live: LiveReload | None
     protocol_version = "HTTP/1.1"  # keep-alive: a page, its CSS and its scripts on one connection
     timeout = TIMEOUT  # set on the socket: a slow or idle client cannot hold a thread forever
     # headers and body go out as two writes: with Nagle's algorithm the body waited for the
@@ -64,8 +153,10 @@ class Handler(SimpleHTTPRequestHandler):
     server_version = "broadsheet"
     sys_version = ""
 
-    def __init__(self, *args, index: search.SearchIndex, **kwargs):
+    def __init__(self, *args, index: search.SearchIndex, live: LiveReload | None = None,
+                 **kwargs):
         self.index = index
+        self.live = live
         super().__init__(*args, **kwargs)
 
     def log_message(self, format, *args):  # quiet: the CLI says where the server is
@@ -80,8 +171,14 @@ class Handler(SimpleHTTPRequestHandler):
         self.deadline = time.monotonic() + self.timeout  # from the end of the last answer
         super().handle_one_request()
 
+    def send_response(self, code, message=None):
+        self._cache_control = False
+        super().send_response(code, message)
+
     def send_header(self, keyword, value):
         super().send_header(keyword, value)
+        if keyword.lower() == "cache-control":
+            self._cache_control = True
         if keyword.lower() == "content-type" and value.startswith("text/html"):
             # the site's CSP (broadsheet/publish/render.py), as a header: it adds
             # frame-ancestors, which the pages' <meta> cannot carry
@@ -89,6 +186,8 @@ class Handler(SimpleHTTPRequestHandler):
 
     def end_headers(self):
         self.send_header("X-Content-Type-Options", "nosniff")
+        if self.live is not None and not getattr(self, "_cache_control", True):
+            self.send_header("Cache-Control", "no-cache")  # edited files: always asked again
         super().end_headers()
 
     def parse_request(self) -> bool:
@@ -110,11 +209,14 @@ class Handler(SimpleHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/api/search":
             return self.api_search(parse_qs(parts.query))
+        if self.live is not None and parts.path.startswith(LIVE_PREFIX):
+            return self.live_route(parts.path)
         return super().do_GET()
 
     def do_HEAD(self):
-        if urlsplit(self.path).path == "/api/search":
-            return self.do_GET()  # the same headers; send_json leaves the body out
+        path = urlsplit(self.path).path
+        if path == "/api/search" or (self.live is not None and path.startswith(LIVE_PREFIX)):
+            return self.do_GET()  # the same headers; the body is left out
         return super().do_HEAD()
 
     def send_head(self):
@@ -142,9 +244,15 @@ class Handler(SimpleHTTPRequestHandler):
             return None
         try:
             stat = os.fstat(f.fileno())
+            kind = self.guess_type(str(local))
+            size = stat.st_size
+            if self.live is not None and kind.startswith("text/html"):
+                with f:
+                    f = io.BytesIO(with_live_tag(f.read()))
+                size = len(f.getbuffer())
             self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", self.guess_type(str(local)))
-            self.send_header("Content-Length", str(stat.st_size))
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(size))
             self.send_header("Last-Modified", self.date_time_string(stat.st_mtime))
             self.end_headers()
             return f
@@ -164,6 +272,8 @@ class Handler(SimpleHTTPRequestHandler):
         page = Path(self.directory) / "404.html"
         if code == HTTPStatus.NOT_FOUND and page.is_file():
             body, kind = page.read_bytes(), "text/html; charset=utf-8"
+            if self.live is not None:
+                body = with_live_tag(body)
         else:
             phrase = self.responses.get(code, ("error",))[0]
             body = json.dumps({"error": message or phrase}, ensure_ascii=False).encode("utf-8")
@@ -178,6 +288,74 @@ class Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def live_route(self, path: str) -> None:
+        if path == LIVE_PREFIX + "live.js":
+            body = LIVE_SCRIPT.read_bytes()
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/javascript; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        elif path == LIVE_PREFIX + "events":
+            self.live_events()
+        else:
+            self.send_error(HTTPStatus.NOT_FOUND)
+
+    def live_events(self) -> None:
+        """A text/event-stream of the watcher's events, until the client or the server goes.
+        The request's deadline no longer applies (nothing more is read); a comment every
+        heartbeat keeps proxies and the browser from taking the stream for dead, and the
+        socket is looked at every POLL seconds, so a closed page frees its slot at once."""
+        q = self.live.subscribe()
+        if q is None:
+            body = b'{"error": "too many live-reload connections"}'
+            self.send_response(HTTPStatus.SERVICE_UNAVAILABLE)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Retry-After", "3")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        try:
+            self.close_connection = True  # the stream ends with the connection
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            self.wfile.write(b"retry: 1000\n\n")  # reconnect after a second, not three
+            beat = time.monotonic()
+            while True:
+                try:
+                    item = q.get(timeout=min(POLL, self.live.heartbeat))
+                except queue.Empty:
+                    if self._client_gone():
+                        return
+                    if time.monotonic() - beat >= self.live.heartbeat:
+                        self.wfile.write(b": heartbeat\n\n")
+                        beat = time.monotonic()
+                    continue
+                if item is None:  # the server is stopping
+                    return
+                self.wfile.write(_event(*item))
+                beat = time.monotonic()
+        except OSError:  # the client went away mid-write (reset, broken pipe, timeout)
+            return
+        finally:
+            self.live.unsubscribe(q)
+
+    def _client_gone(self) -> bool:
+        """Whether the peer closed the connection (it sends nothing on an event stream)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
 
     def api_search(self, params: dict) -> None:
         def one(name, default=""):
@@ -257,7 +435,9 @@ class Server(ThreadingHTTPServer):
 
 
 def make_server(site_dir: Path, index_dir: Path, host: str = "127.0.0.1",
-                port: int = 8000) -> ThreadingHTTPServer:
+                port: int = 8000, live: LiveReload | None = None) -> ThreadingHTTPServer:
+    """The server; with `live` (serve --watch), pages get the live-reload script and the
+    /__broadsheet/ routes exist."""
     handler = partial(Handler, directory=str(Path(site_dir).resolve()),
-                      index=search.SearchIndex(index_dir))
+                      index=search.SearchIndex(index_dir), live=live)
     return Server((host, port), handler)
