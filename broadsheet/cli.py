@@ -192,21 +192,62 @@ def cmd_search(args, config: Config) -> int:
 
 
 def cmd_serve(args, config: Config) -> int:
-    from broadsheet.serve import make_server
+    from broadsheet.serve import LiveReload, make_server
 
+    live = watcher = None
+    if getattr(args, "watch", False):
+        from broadsheet.parallel import default_jobs
+        from broadsheet.watch import Watcher
+
+        live = LiveReload()
+        watcher = Watcher(config, lambda: _config(args), live.send, _report_rebuild,
+                          jobs=default_jobs())
+        if not (config.site_dir / "index.html").is_file():
+            watcher.rebuild([])  # a first build before there is anything to serve
     if not (config.site_dir / "index.html").is_file():
         raise BroadsheetError("no site to serve: run `broadsheet build` first", config.site_dir)
-    server = make_server(config.site_dir, config.index_dir, args.host, args.port)
+    server = make_server(config.site_dir, config.index_dir, args.host, args.port, live=live)
     host, port = server.server_address[:2]
     _say(f"Serving {_rel(config.site_dir)} at http://{host}:{port}/ (search at /api/search?q=); "
          "Ctrl-C stops.")
     try:
+        if watcher is not None:
+            _say("Watching content, templates, static files, the config and the theme: "
+                 "pages reload after each rebuild.")
+            watcher.start()
         server.serve_forever()
     except KeyboardInterrupt:
         _say("\nstopped")
     finally:
+        if watcher is not None:
+            if watcher.building:
+                _say("waiting for the build in progress to finish (Ctrl-C again: leave it)")
+            watcher.stop()  # a second Ctrl-C interrupts the wait: the build is crash-safe
+        if live is not None:
+            live.close()
         server.server_close()
     return 0
+
+
+def _report_rebuild(outcome) -> None:
+    """serve --watch: a line per rebuild, errors first (stderr), as `broadsheet build` does."""
+    result = outcome.result
+    if outcome.error is not None:
+        _warn(_printable(str(outcome.error)))
+        return
+    for err in result.errors:
+        _warn(_printable(str(err)))
+    for note in result.warnings:
+        print(f"warning: {_printable(str(note))}", file=sys.stderr, flush=True)
+    if result.written_paths or result.removed_paths:
+        what = f"{len(result.written_paths)} files written, {len(result.removed_paths)} removed"
+    else:
+        what = "nothing changed"
+    bad = f", {len(result.errors)} files with errors left out" if result.errors else ""
+    cause = _printable(_rel(Path(outcome.changes[0]))) if outcome.changes else ""
+    more = f" and {len(outcome.changes) - 1} more" if len(outcome.changes) > 1 else ""
+    _say(f"rebuilt: {what}{bad} in {outcome.seconds:.1f}s"
+         + (f" ({cause}{more})" if cause else ""))
 
 
 def cmd_check(args, config: Config) -> int:
@@ -358,6 +399,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--out", metavar="DIR", help="site folder to serve (default: config)")
+    s.add_argument("--watch", action="store_true",
+                   help="rebuild when content, templates, static files or the config change, "
+                        "and reload the open pages")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("new", parents=[common], help="create a content file for a new article")
