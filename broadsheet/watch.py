@@ -195,11 +195,12 @@ class Watcher:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return not any(t.is_alive() for t in self._threads)
 
-    def _watch(self, paths: Callable[[], Iterable[Path]], recursive: bool) -> None:
+    def _watch(self, paths: Callable[[], Iterable[Path]], recursive: bool,
+               restart: threading.Event) -> None:
         from watchfiles import watch
 
         while not self._stop.is_set():
-            self._restart.clear()
+            restart.clear()
             roots = list(paths())
             if not roots:
                 self._stop.wait(0.5)
@@ -207,17 +208,18 @@ class Watcher:
             try:
                 for changes in watch(*roots, watch_filter=self._keep, recursive=recursive,
                                      debounce=1600, step=50, rust_timeout=1000,
-                                     stop_event=_Either(self._stop, self._restart),
+                                     stop_event=_Either(self._stop, restart),
                                      raise_interrupt=False):
                     self._add(path for _, path in changes)
             except OSError:  # a folder vanished while being watched: look again
                 self._stop.wait(0.5)
 
     def _watch_inputs(self) -> None:
-        self._watch(lambda: self.roots.recursive, recursive=True)
+        self._watch(lambda: self.roots.recursive, recursive=True, restart=self._restart)
 
     def _watch_config(self) -> None:
-        self._watch(lambda: [self.roots.config.parent], recursive=False)
+        self._watch(lambda: [self.roots.config.parent], recursive=False,
+                    restart=threading.Event())  # the config's folder stays where it is
 
     def _keep(self, change, path: str) -> bool:
         return self.roots.relevant(path)

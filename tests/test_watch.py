@@ -295,6 +295,23 @@ def test_new_static_file_is_published(built):
             sse.close()
 
 
+def test_a_folder_made_later_is_watched(built):
+    import shutil
+
+    shutil.rmtree(built.parent / "static")
+    with watching(built) as live:
+        static = built.parent / "static"
+        static.mkdir()
+        (static / "one.txt").write_text("one\n")
+        until(lambda: get(live.url + "static/one.txt")[0] == 200, "the new folder's file")
+        until(lambda: static.resolve() in live.watcher.roots.recursive, "static/ watched")
+
+        def two_served():  # written again until seen: the new watch starts a moment later
+            (static / "two.txt").write_text("two\n")
+            return get(live.url + "static/two.txt")[0] == 200 or time.sleep(0.5)
+        until(two_served, "a later file in it, seen by the watch on the new folder")
+
+
 def test_config_change_rebuilds(built):
     with watching(built) as live:
         n = len(live.outcomes)
