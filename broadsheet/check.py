@@ -40,7 +40,7 @@ def check(config: Config, progress: Progress = no_progress) -> tuple[int, list[B
     problems += _pages_of_articles(site, files, [a.url for a in articles] + [
         article_url(alias) for a in articles for alias in a.aliases])
     if state is None or state.with_index:
-        digests = digests_of(articles, sources)
+        digests = digests_of(articles, sources, dated=False)
         problems += _index_in_step(config, {a.id or a.slug: digests[a.slug] for a in articles
                                             if not a.exclude_from_search})
     pages = sorted(rel for rel in files if rel.endswith((".html", ".xml")))

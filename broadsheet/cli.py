@@ -45,7 +45,12 @@ def _say(msg: str = "") -> None:
 
 
 def _warn(err: BaseException) -> None:
-    print(f"error: {err}", file=sys.stderr, flush=True)
+    # file names and YAML keys come from the web: control characters shown, not obeyed
+    print(f"error: {_printable(str(err))}", file=sys.stderr, flush=True)
+
+
+def _note(warning: BaseException) -> None:
+    print(f"warning: {_printable(str(warning))}", file=sys.stderr, flush=True)
 
 
 def _config(args) -> Config:
@@ -71,7 +76,7 @@ def cmd_ingest(args, config: Config) -> int:
     for origin, why in report.skipped:
         _say(f"skipped {origin}: {why}")
     for note in report.warnings:  # taken all the same: exit code 0
-        print(f"warning: {note}", file=sys.stderr, flush=True)
+        _note(note)
     for err in report.errors:
         _warn(err)
     _say(f"ingest: {len(report.added)} added, {len(report.skipped)} skipped "
@@ -93,7 +98,7 @@ def cmd_build(args, config: Config) -> int:
     for err in result.errors:
         _warn(err)
     for note in result.warnings:
-        print(f"warning: {note}", file=sys.stderr, flush=True)
+        _note(note)
     if getattr(args, "changed_urls", None):
         atomic_write(Path(args.changed_urls),
                      "".join(f"{url}\n" for url in changed_urls(config, result.changed)))
@@ -135,7 +140,7 @@ def cmd_index(args, config: Config) -> int:
     articles, errors, sources = load(config)
     for err in errors:
         _warn(err)
-    report = index_articles(config, articles, digests_of(articles, sources),
+    report = index_articles(config, articles, digests_of(articles, sources, dated=False),
                             _progress_factory(args.quiet), full=args.full)
     how = "rebuilt" if report.full else "updated"
     _say(f"index: {how}: {report.added} added, {report.updated} updated, {report.removed} "
@@ -238,7 +243,7 @@ def _report_rebuild(outcome) -> None:
     for err in result.errors:
         _warn(_printable(str(err)))
     for note in result.warnings:
-        print(f"warning: {_printable(str(note))}", file=sys.stderr, flush=True)
+        _note(note)
     if result.written_paths or result.removed_paths:
         what = f"{len(result.written_paths)} files written, {len(result.removed_paths)} removed"
     else:

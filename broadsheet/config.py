@@ -36,6 +36,7 @@ class Config:
     state_dir: Path = Path(".broadsheet/build")  # what the last build did: rebuilds redo the rest
     per_page: int = 10
     feed_size: int = 20
+    group_feed_size: int = 10  # entries in each tag's and source's feed
     tag_min_count: int = 1  # the tag index lists tags on at least this many articles
     max_input_mb: float = 10  # a raw input file larger than this is refused unread
     git_dates: bool = True  # `updated` from the last commit to each content file, when in git
@@ -65,7 +66,7 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
         if not isinstance(value, str) or not value.strip():
             return value, "must be a non-empty path"
         return Path(value), None
-    if key in ("per_page", "feed_size", "tag_min_count"):
+    if key in ("per_page", "feed_size", "group_feed_size", "tag_min_count"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             return value, "must be a whole number of at least 1"
         return value, None

@@ -153,6 +153,8 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
                 if bad:
                     raise ContentError(f"'aliases' are former slugs: lowercase letters, digits "
                                        f"and hyphens, not {bad[0]!r}", path, line)
+                if len(set(value)) != len(value):
+                    raise ContentError("'aliases' names the same slug twice", path, line)
         elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
                 raise ContentError(f"'{key}' must be true or false, not {value!r}", path, line)

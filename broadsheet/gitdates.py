@@ -1,7 +1,7 @@
 """When each content file last changed, from git: one `git log` for the whole folder.
 
 A corpus kept in git has its history for free; the `updated` date of an article is the
-author date of the last commit that touched its file. Without git, outside a repository, or
+date of the last commit that touched its file. Without git, outside a repository, or
 in a shallow clone (whose oldest commit would claim every file it holds) there are no dates,
 and the site simply shows none.
 """
@@ -35,7 +35,7 @@ def head(folder: Path) -> str:
 
 
 def parse_log(output: str) -> dict[str, dt.datetime]:
-    """`git log -z --format=%x01%aI --name-only` -> file -> the date of its newest commit
+    """`git log -z --format=%x01%cI --name-only` -> file -> the date of its newest commit
     (the log lists newest first, so a file's first appearance is its last change)."""
     dates: dict[str, dt.datetime] = {}
     when = None
@@ -61,7 +61,7 @@ def file_dates(folder: Path) -> tuple[dict[str, dt.datetime], GitDatesWarning | 
         return {}, GitDatesWarning(
             "a shallow git clone: no `updated` dates (fetch the whole history, e.g. "
             "`fetch-depth: 0` in GitHub Actions)", folder)
-    out = _git(folder, "log", "-z", "--format=%x01%aI", "--name-only", "--no-renames",
+    out = _git(folder, "log", "-z", "--format=%x01%cI", "--name-only", "--no-renames",
                "--relative", "--", ".")
     if out is None:
         return {}, GitDatesWarning("`git log` failed: no `updated` dates", folder)

@@ -269,7 +269,7 @@ class Watcher:
             return None
         except BroadsheetError as exc:
             outcome = Outcome(names, error=exc)
-        except BaseException as exc:  # noqa: BLE001 - a bug, or an interrupted worker
+        except Exception as exc:  # noqa: BLE001 - a bug, or a worker that died
             if self._stop.is_set():
                 return None
             outcome = Outcome(names, error=BuildError(

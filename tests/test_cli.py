@@ -49,3 +49,12 @@ def test_terminal_output_escapes_control_characters(project, capsys):
     assert "\x1b" not in out and "\x01" not in out and "\u202e" not in out and "\u2066" not in out
     assert "\\u202e title" in out and "\\u2066Src" in out and "\\u202eTag" in out
     assert "\\u202ebody" in out  # the snippet: escape sequences stripped from the body's text
+
+
+def test_error_lines_show_control_characters_in_file_names(project, capsys):
+    bad = project.parent / "content" / "x\x1b[31mred.md"
+    bad.write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    capsys.readouterr()
+    assert run(project, "build", "--no-index") == 1
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "x\\u001b[31mred.md" in err

@@ -14,7 +14,7 @@ import pytest
 from conftest import run
 from broadsheet.config import load_config
 from broadsheet.gitdates import file_dates, parse_log
-from broadsheet.publish.pipeline import load
+from broadsheet.publish.pipeline import build, load
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 
@@ -98,3 +98,20 @@ def test_git_dates_can_be_turned_off(repo):
     text = repo.read_text(encoding="utf-8") + "git_dates: false\n"
     repo.write_text(text, encoding="utf-8")
     assert load(load_config(repo))[0][0].updated is None
+
+
+def test_a_commit_alone_reindexes_nothing(repo):
+    """The index stores no git date: a commit changes pages' dates, not the index."""
+    from broadsheet.publish import search as search_module
+    root = repo.parent
+    assert run(repo, "build") == 0
+    path = next((root / "content").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nEncore.\n", encoding="utf-8")
+    assert run(repo, "build") == 0
+    config = load_config(repo)
+    hashes = (config.index_dir / search_module.HASHES_FILE).read_text()
+    git(root, "commit", "-q", "-am", "again", when="2025-01-02T08:00:00+01:00")
+    result = build(config)
+    assert any(p.startswith("articles/") for p in result.written_paths)  # the date shows
+    assert (config.index_dir / search_module.HASHES_FILE).read_text() == hashes
+    assert not any(p.startswith("search/") for p in result.written_paths)

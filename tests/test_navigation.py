@@ -62,7 +62,8 @@ def count(key) -> dict:
 def site(tmp_path_factory) -> Path:
     config = make_project(tmp_path_factory.mktemp("nav") / "proj", raw_files=[])
     config.write_text(config.read_text().replace("per_page: 10", "per_page: 2")
-                      .replace("feed_size: 20", "feed_size: 3") + "tag_min_count: 3\n")
+                      .replace("feed_size: 20", "feed_size: 3")
+                      + "tag_min_count: 3\ngroup_feed_size: 2\n")
     for a in PUBLISHED:
         put(config, a)
     put(config, art(20, title="Un brouillon", slug="brouillon", draft=True, id="d"))
@@ -139,8 +140,8 @@ def test_tag_index_alphabetical_with_counts_and_a_minimum(site):
 
 @pytest.mark.parametrize("rel, title, entries", [
     ("feed.xml", "broadsheet sample", 3),
-    ("tags/phare.xml", "Phare · broadsheet sample", 3),
-    ("sources/daily-news.xml", "Daily News · broadsheet sample", 3),
+    ("tags/phare.xml", "Phare · broadsheet sample", 2),  # group_feed_size
+    ("sources/daily-news.xml", "Daily News · broadsheet sample", 2),
 ])
 def test_feeds_are_valid_full_text_atom(site, rel, title, entries):
     config = load_config(site)
@@ -265,3 +266,32 @@ def test_a_slug_changed_without_an_alias_is_a_warning(site, capsys):
         "`aliases: [a05]`" in err
     (content / "a05.md").write_text(text, encoding="utf-8")
     assert run(site, "build") == 0
+
+
+def test_an_alias_named_twice_is_an_error_in_its_file(site, capsys):
+    put(site, art(9, slug="zz-twice", aliases=("vieux", "vieux"), id="t"))
+    capsys.readouterr()
+    assert run(site, "build") == 1
+    assert "zz-twice.md:" in (err := capsys.readouterr().err) and \
+        "'aliases' names the same slug twice" in err
+    (site.parent / "content" / "zz-twice.md").unlink()
+    assert run(site, "build") == 0
+
+
+def test_a_draft_never_takes_a_published_articles_slug(site, capsys):
+    """The draft sorts first by file name, yet the published article keeps the slug."""
+    content = site.parent / "content"
+    (content / "0-draft.md").write_text(dump(art(9, slug="a04", title="Brouillon rival",
+                                                 draft=True, id="dd")), encoding="utf-8")
+    capsys.readouterr()
+    assert run(site, "build") == 1  # the draft is the one reported
+    assert "0-draft.md: slug 'a04' is already used by a04.md" in capsys.readouterr().err
+    assert art(4).title in page(site, "articles/a04.html")
+    (content / "0-draft.md").unlink()
+    assert run(site, "build") == 0
+
+
+def test_excerpt_of_a_crlf_file(tmp_path):
+    from broadsheet.publish.summary import excerpt
+    assert excerpt("# Titre\r\n\r\nPremier paragraphe.\r\nSuite.\r\n\r\nSecond.") == \
+        "Premier paragraphe. Suite."

@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from broadsheet.model import Article, Page
 
 
-def article_digest(source_sha: str, article: Article) -> str:
+def article_digest(source_sha: str, article: Article, dated: bool = True) -> str:
     """An article as a page sees it: its file, plus the tags the site policy made of them and
-    the date git gives its last change."""
+    (dated) the date git gives its last change. The index stores no such date: its digest
+    leaves it out, so a commit alone re-indexes nothing."""
     tags = "\x1f".join(article.tags)
-    updated = article.updated.isoformat() if article.updated else ""
+    updated = article.updated.isoformat() if article.updated and dated else ""
     return hashlib.blake2b(f"{source_sha}\x1e{tags}\x1e{updated}".encode(),
                            digest_size=12).hexdigest()
 

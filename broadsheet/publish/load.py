@@ -115,12 +115,17 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
     for (i, _), result in zip(todo, done):
         read[i] = result
 
-    articles: list[Article] = []
-    errors: list[BroadsheetError] = []
-    sources: dict[str, Source] = {}
+    # slugs, aliases and ids are claimed by file name, published articles before drafts: a
+    # draft never pushes a published article off the site
+    def drafts_last(i: int) -> tuple:
+        source = read[i]
+        return (not isinstance(source, BroadsheetError) and bool(source.article.draft), i)
+
+    outcome: dict[int, Source | BroadsheetError] = {}
     slugs: dict[str, Path] = {}
     ids: dict[str, Path] = {}
-    for source in read:
+    for i in sorted(range(len(read)), key=drafts_last):
+        source = read[i]
         try:
             if isinstance(source, BroadsheetError):
                 raise source
@@ -136,12 +141,21 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
                 raise ContentError(f"id '{article.id}' is already used by {ids[article.id].name}",
                                    path)
         except BroadsheetError as exc:
-            errors.append(exc)
+            outcome[i] = exc
             continue
         slugs[article.slug] = path
         slugs.update(dict.fromkeys(article.aliases, path))
         if article.id:
             ids[article.id] = path
-        sources[path.name] = source
-        articles.append(article)
+        outcome[i] = source
+    articles: list[Article] = []
+    errors: list[BroadsheetError] = []
+    sources: dict[str, Source] = {}
+    for i in range(len(read)):  # file-name order
+        result = outcome[i]
+        if isinstance(result, BroadsheetError):
+            errors.append(result)
+        else:
+            sources[result.article.path.name] = result
+            articles.append(result.article)
     return articles, errors, sources

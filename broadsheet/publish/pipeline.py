@@ -134,7 +134,9 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     indexing = None
     if with_index:
         staging.index_dir = config.index_dir
-        indexing = Background(partial(index_and_export, config, articles, digests, full,
+        undated = (digests if not any(a.updated for a in articles)
+                   else digests_of(articles, sources, dated=False))
+        indexing = Background(partial(index_and_export, config, articles, undated, full,
                                       published_search(config, staging, trusted)))
     try:
         t = time.perf_counter()
@@ -368,9 +370,10 @@ def _render_all(pages: list[Page], env, site: dict, root: Path, trusted: dict, j
         _JOB = ()
 
 
-def digests_of(articles: list[Article], sources: dict) -> dict[str, str]:
-    """slug -> what the article is made of (its file and the tags the policy gave it)."""
-    return {a.slug: article_digest(sources[a.path.name].sha, a) for a in articles}
+def digests_of(articles: list[Article], sources: dict, dated: bool = True) -> dict[str, str]:
+    """slug -> what the article is made of (its file, the tags the policy gave it, and with
+    dated its git date: what pages show; the index does not)."""
+    return {a.slug: article_digest(sources[a.path.name].sha, a, dated) for a in articles}
 
 
 def changed_urls(config: Config, paths: list[str]) -> list[str]:

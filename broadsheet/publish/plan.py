@@ -16,7 +16,7 @@ from broadsheet.tags import display_rank
 from broadsheet.model import slugify
 from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, ROBOTS_URL, SEARCH_URL,
                               SITEMAP_URL, SOURCES_URL, TAGS_URL, Article, Page, Tag, archive_url,
-                              article_url, group_feed_url, home_url, language_url,
+                              article_url, as_utc, group_feed_url, home_url, language_url,
                               sort_key, source_url, tag_url)
 from broadsheet.publish.related import related as related_articles
 
@@ -216,12 +216,14 @@ def language_pages(articles, config, tags, related) -> list[Page]:
 
 def _feed(config, members: Sequence[Article], url: str, title: str | None, page: str
           ) -> list[Page]:
-    """An Atom feed of the latest `feed_size` members, full text; `page`: the HTML page it
-    follows, `title`: what it is the feed of (None: the whole site)."""
-    # members come newest first (undated last): the first date is the latest
-    updated = next((a.date for a in members if a.date is not None), None)
-    return [_page(url, "feed.xml", articles=list(members[: config.feed_size]), feed_url=url,
-                  feed_title=title, feed_page=page, updated=updated)]
+    """An Atom feed of the latest members, full text (`feed_size` for the site's feed,
+    `group_feed_size` for a tag's or a source's); `page`: the HTML page it follows,
+    `title`: what it is the feed of (None: the whole site)."""
+    entries = list(members[: config.feed_size if title is None else config.group_feed_size])
+    # the feed changed when its latest entry did: an entry's date, or its git date
+    dates = [a.updated or a.date for a in entries if a.updated or a.date]
+    return [_page(url, "feed.xml", articles=entries, feed_url=url, feed_title=title,
+                  feed_page=page, updated=max(dates, key=as_utc) if dates else None)]
 
 
 def feed_pages(articles, config, tags, related) -> list[Page]:

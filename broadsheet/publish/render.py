@@ -105,7 +105,7 @@ def _md() -> MarkdownIt:
     return md
 
 
-@lru_cache(maxsize=1024)  # a body is rendered for its page and again for every feed it is in
+@lru_cache(maxsize=2048)  # a body is rendered for its page and again for every feed it is in
 def markdown_html(text: str) -> Markup:
     return Markup(_md().render(text))
 

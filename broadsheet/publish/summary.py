@@ -34,7 +34,7 @@ def plain_inline(text: str) -> str:
     return _ESCAPE.sub(r"\1", text)
 
 
-_BREAK = re.compile(r"\n[ \t]*\n")
+_BREAK = re.compile(r"\r?\n[ \t]*\r?\n")  # hand-written files may have CRLF line ends
 
 
 def _blocks(body: str):
