@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet.config import Config
+from broadsheet.model import SEARCH_DIR
 from broadsheet.errors import BroadsheetError
 from broadsheet.parallel import Progress, no_progress
 
@@ -125,7 +126,7 @@ def _index_in_step(config: Config, digests: dict[str, str]) -> list[BroadsheetEr
             shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
             out.append(Problem(f"{len(ids)} articles {what} ({shown}): run `broadsheet build`",
                                index_dir))
-    key_file = config.site_dir / search.STATIC_DIR / "key.txt"
+    key_file = config.site_dir / SEARCH_DIR / "key.txt"
     if key_file.is_file():
         if key_file.read_text(encoding="utf-8").strip() != search.static_key(index_dir):
             out.append(Problem("the site's search files were not exported from this index "

@@ -137,7 +137,7 @@ def cmd_index(args, config: Config) -> int:
     from broadsheet.publish.indexing import index_articles
     from broadsheet.publish.pipeline import digests_of, load
 
-    articles, errors, sources = load(config)
+    articles, errors, sources = load(config, drafts=args.drafts)
     for err in errors:
         _warn(err)
     report = index_articles(config, articles, digests_of(articles, sources, dated=False),
@@ -390,6 +390,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("index", parents=[common, writer], help="content/ -> the search index only")
     s.add_argument("--content", metavar="DIR")
     s.add_argument("--full", action="store_true", help="rebuild it all, not just what changed")
+    s.add_argument("--drafts", action="store_true", help="index drafts too (as build --drafts)")
     s.set_defaults(func=cmd_index)
 
     s = sub.add_parser("search", parents=[common], help="search the index")

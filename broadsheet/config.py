@@ -157,5 +157,9 @@ def _check_outputs(config_path: Path, values: dict) -> None:
                                 if inp == out or inp.is_relative_to(out)
                                 else f"'{key}' must not be inside site_dir")
                 break
+    state, index = Path(values["state_dir"]).resolve(), Path(values["index_dir"]).resolve()
+    if state == index or state.is_relative_to(index) or index.is_relative_to(state):
+        # the index is swapped whole: the state (and the project's lock in it) must not be in it
+        problems.append(f"'state_dir' ({state}) and 'index_dir' ({index}) must be apart")
     if problems:
         raise ConfigError("; ".join(problems), config_path)

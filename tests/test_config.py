@@ -50,3 +50,13 @@ def test_cli_overrides_resolve_against_the_working_directory(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     config = load_config(cfg, site_dir="out")
     assert config.site_dir == tmp_path / "out"
+
+
+@pytest.mark.parametrize("state, index", [(".bs/index/state", ".bs/index"),
+                                          (".bs", ".bs/index"), (".bs/x", ".bs/x")])
+def test_state_and_index_must_be_apart(tmp_path, state, index):
+    """The index is swapped whole: a state folder inside it (with the project's lock) would go."""
+    cfg = write(tmp_path, f"state_dir: {state}\nindex_dir: {index}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert "'state_dir'" in str(err.value) and "must be apart" in str(err.value)

@@ -163,6 +163,9 @@ def test_sitemap_and_robots(site):
     assert config.base_url + "articles/a01.html" in locs
     assert config.base_url + "articles/brouillon.html" not in locs  # a draft
     assert config.base_url + "articles/ancien.html" not in locs  # a redirect
+    for rel in ("archive/2024.html", "archive/2024-02.html", "sources/daily-news.html",
+                "languages/en.html", "tags/port.html"):
+        assert config.base_url + rel in locs
     lastmod = {u.find(f"{SM}loc").text: u.find(f"{SM}lastmod") for u in root.iter(f"{SM}url")}
     assert lastmod[config.base_url + "articles/a01.html"].text.startswith("2024-02-02")
     robots = page(site, "robots.txt")

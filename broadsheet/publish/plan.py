@@ -237,8 +237,13 @@ def feed_pages(articles, config, tags, related) -> list[Page]:
 
 def sitemap_pages(articles, config, tags, related) -> list[Page]:
     """sitemap.xml; above SITEMAP_MAX URLs it becomes the index of sitemap-1.xml, -2..."""
+    periods = sorted({d[:n] for d in map(local_day, articles) if d for n in (4, 7)})
     urls = ([home_url(), TAGS_URL, ARCHIVE_URL, SOURCES_URL, LANGUAGES_URL]
-            + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags])
+            + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags]
+            + [archive_url(p) for p in periods]
+            + [source_url(s) for s in sorted({source_slug(a.source) for a in articles} - {""})]
+            + [language_url(c) for c in sorted({(a.language or "").lower() for a in articles}
+                                               - {""})])
     lastmod = {a.url: a.updated or a.date for a in articles if a.updated or a.date}
     if len(urls) <= SITEMAP_MAX:
         return [_page(SITEMAP_URL, "sitemap.xml", urls=urls, lastmod=lastmod)]
