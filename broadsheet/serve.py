@@ -18,6 +18,7 @@ seconds and ends as soon as its client goes. Without a hub there is no /__broads
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -441,3 +442,16 @@ def make_server(site_dir: Path, index_dir: Path, host: str = "127.0.0.1",
     handler = partial(Handler, directory=str(Path(site_dir).resolve()),
                       index=search.SearchIndex(index_dir), live=live)
     return Server((host, port), handler)
+
+
+@contextlib.contextmanager
+def running(site_dir: Path, index_dir: Path, live: LiveReload | None = None):
+    """The server on a free loopback port, in a background thread, for as long as the block
+    runs (tests, screenshots): yields its base URL."""
+    server = make_server(site_dir, index_dir, "127.0.0.1", 0, live)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

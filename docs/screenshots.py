@@ -23,7 +23,6 @@ import shutil
 import struct
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,16 +76,10 @@ def build(config: Path) -> None:
 @contextlib.contextmanager
 def serving(config: Path):
     """broadsheet's preview server for a built project on a free loopback port: its base URL."""
-    from broadsheet.serve import make_server
+    from broadsheet.serve import running
 
-    root = config.parent
-    server = make_server(root / "site", root / ".broadsheet" / "index", "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(config.parent / "site", config.parent / ".broadsheet" / "index") as url:
+        yield url
 
 
 def start_browser(profile: Path):

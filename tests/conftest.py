@@ -105,15 +105,7 @@ def driver(tmp_path_factory):
 @contextlib.contextmanager
 def serving(config: Path):
     """The preview server for a built project, on a free loopback port; yields its base URL."""
-    import threading
+    from broadsheet.serve import running
 
-    from broadsheet.serve import make_server
-
-    root = config.parent
-    server = make_server(root / "site", root / ".broadsheet" / "index", "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with running(config.parent / "site", config.parent / ".broadsheet" / "index") as url:
+        yield url

@@ -119,15 +119,21 @@ def test_kill_9_at_any_moment_leaves_the_old_site_and_index(corpus, tmp_path):
     assert leftovers == []
 
 
-def test_a_second_writer_exits_with_a_clear_message(corpus, capsys):
-    config = corpus
+def hold_lock(config: Path, what: str, seconds: float) -> subprocess.Popen:
+    """Another process holding the project's lock for `seconds`, once it has said so."""
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from pathlib import Path; from broadsheet.lock import project_lock\n"
-        "with project_lock(Path(sys.argv[1]), 'broadsheet build (test)'):\n"
-        "    print('held', flush=True); time.sleep(60)"), str(load_config(config).state_dir)],
-        stdout=subprocess.PIPE, text=True)
+        "with project_lock(Path(sys.argv[1]), sys.argv[2]):\n"
+        "    print('held', flush=True); time.sleep(float(sys.argv[3]))"),
+        str(load_config(config).state_dir), what, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_writer_exits_with_a_clear_message(corpus, capsys):
+    config = corpus
+    holder = hold_lock(config, "broadsheet build (test)", 60)
     try:
-        assert holder.stdout.readline().strip() == "held"
         site = tree(config.parent / "site")
         for verb in ("build", "index", "ingest"):
             assert run(config, verb) == 1
@@ -146,13 +152,8 @@ def test_a_second_writer_exits_with_a_clear_message(corpus, capsys):
 
 def test_wait_waits_for_the_holder(corpus):
     config = corpus
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from pathlib import Path; from broadsheet.lock import project_lock\n"
-        "with project_lock(Path(sys.argv[1]), 'x'):\n"
-        "    print('held', flush=True); time.sleep(1.5)"), str(load_config(config).state_dir)],
-        stdout=subprocess.PIPE, text=True)
+    holder = hold_lock(config, "x", 1.5)
     try:
-        assert holder.stdout.readline().strip() == "held"
         assert run(config, "build", "--wait", "60") == 0
         assert holder.poll() is not None  # the build ran after the holder let go
     finally:
