@@ -9,10 +9,12 @@ and the site simply shows none.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 from pathlib import Path
 
 from broadsheet.errors import BroadsheetError
+from broadsheet.fsutil import atomic_write
 
 
 class GitDatesWarning(BroadsheetError):
@@ -49,9 +51,28 @@ def parse_log(output: str) -> dict[str, dt.datetime]:
     return dates
 
 
-def file_dates(folder: Path) -> tuple[dict[str, dt.datetime], GitDatesWarning | None]:
+def file_dates(folder: Path, cache: Path | None = None
+               ) -> tuple[dict[str, dt.datetime], GitDatesWarning | None]:
     """(file name relative to folder -> last change, a warning when dates were expected but
-    cannot be trusted). Not a git repository: no dates, no warning."""
+    cannot be trusted). Not a git repository: no dates, no warning. With `cache` (a file in
+    the build state), the dates of the commit checked out are kept there: `git log` walks
+    the whole history, once per commit rather than once per build."""
+    current = head(folder) if cache is not None else ""
+    if current:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+            if stored.get("head") == current:
+                return {k: dt.datetime.fromisoformat(v) for k, v in stored["dates"].items()}, None
+        except (OSError, ValueError, KeyError, AttributeError, TypeError):
+            pass
+    dates, warning = _file_dates(folder)
+    if current and warning is None:
+        atomic_write(cache, json.dumps({"head": current, "dates": {
+            k: v.isoformat() for k, v in sorted(dates.items())}}, ensure_ascii=False))
+    return dates, warning
+
+
+def _file_dates(folder: Path) -> tuple[dict[str, dt.datetime], GitDatesWarning | None]:
     if not folder.is_dir():
         return {}, None
     shallow = _git(folder, "rev-parse", "--is-shallow-repository")

@@ -115,3 +115,20 @@ def test_a_commit_alone_reindexes_nothing(repo):
     assert any(p.startswith("articles/") for p in result.written_paths)  # the date shows
     assert (config.index_dir / search_module.HASHES_FILE).read_text() == hashes
     assert not any(p.startswith("search/") for p in result.written_paths)
+
+
+def test_dates_are_kept_per_commit(repo, monkeypatch):
+    """git log walks the whole history: once per commit checked out, not once per build."""
+    from broadsheet import gitdates
+    config = load_config(repo)
+    first = load(config)[0][0].updated
+    calls = []
+    real = gitdates._file_dates
+    monkeypatch.setattr(gitdates, "_file_dates", lambda f: calls.append(f) or real(f))
+    assert load(config)[0][0].updated == first and calls == []  # same HEAD: kept
+    root = repo.parent
+    path = next((root / "content").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
+    git(root, "commit", "-q", "-am", "third", when="2025-03-03T10:00:00+01:00")
+    assert load(config)[0][0].updated == dt.datetime.fromisoformat("2025-03-03T10:00:00+01:00")
+    assert len(calls) == 1

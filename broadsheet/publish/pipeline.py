@@ -52,7 +52,7 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
         raise errors[0]
     dates: dict = {}
     if config.git_dates:
-        dates, warning = file_dates(config.content_dir)
+        dates, warning = file_dates(config.content_dir, config.state_dir / "gitdates.json")
         if warning is not None and warnings is not None:
             warnings.append(warning)
     out = []
