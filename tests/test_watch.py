@@ -85,9 +85,10 @@ class Events:
 
     def _read(self) -> None:
         name, data = "message", []
+        fp = self.response.fp  # the test may close the response (fp = None) while this reads
         try:
             while True:
-                line = self.response.fp.readline()
+                line = fp.readline()
                 if not line:
                     break
                 line = line.decode("utf-8").rstrip("\n")
@@ -101,7 +102,7 @@ class Events:
                     name = line[len("event: "):]
                 elif line.startswith("data:"):
                     data.append(line[len("data:"):].removeprefix(" "))
-        except OSError:
+        except (OSError, ValueError):  # closed under the reader
             pass
         finally:
             self.closed.set()
