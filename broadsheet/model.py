@@ -96,6 +96,14 @@ class Article:
     def url(self) -> str:
         return article_url(self.slug)
 
+    @cached_property  # archives, crumbs and the sitemap each ask for it
+    def day(self) -> str:
+        """'YYYY-MM-DD' as the article shows its date (in its own zone); '' when undated."""
+        d = self.date
+        if d is None:
+            return ""
+        return (d.date() if isinstance(d, dt.datetime) else d).isoformat()
+
     @cached_property  # planning asks for it several times per article
     def tag_objects(self) -> tuple[Tag, ...]:
         return tuple(Tag.of(t) for t in self.tags)

@@ -125,7 +125,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     known = load_sources(config.state_dir, previous, config.content_dir) if previous else {}
     articles, result.errors, sources = load(config, strict, known, jobs, result.warnings,
                                             drafts)
-    result.warnings += moved_without_alias(articles, known)
+    result.warnings += moved_without_alias(articles, known, sources)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
     trusted, kept = _trusted_outputs(previous, site_files, config.site_dir)
@@ -209,18 +209,31 @@ def remove_leftovers(config: Config) -> None:
             shutil.rmtree(stray, ignore_errors=True)
 
 
-def moved_without_alias(articles: list[Article], known: dict) -> list[ContentError]:
+def moved_without_alias(articles: list[Article], known: dict, sources: dict
+                        ) -> list[ContentError]:
     """Articles whose slug changed since the last build, the old slug not kept in `aliases`:
     links to the old URL would break. A warning; the build itself stays a pure function of
-    content/ (a redirect comes from `aliases`, never from the state)."""
-    before: dict[str, str] = {}
-    for name, source in known.items():
-        before[source.article.id or f"file:{name}"] = source.article.slug
-    slugs = {a.slug for a in articles} | {s for a in articles for s in a.aliases}
+    content/ (a redirect comes from `aliases`, never from the state). Only files read again
+    this build can have changed their slug."""
+    changed = [a for a in articles if a.path and sources.get(a.path.name) is not known.get(
+        a.path.name)]
+    if not changed or not known:
+        return []
+    by_id: dict[str, str] | None = None
+    slugs: set[str] | None = None
     out = []
-    for a in articles:
-        old = before.get(a.id or f"file:{a.path.name if a.path else ''}")
-        if old and old != a.slug and old not in slugs:
+    for a in changed:
+        prev = known.get(a.path.name)
+        old = prev.article.slug if prev is not None and prev.article.id == a.id else None
+        if old is None and a.id:  # renamed too: found by its id
+            if by_id is None:
+                by_id = {s.article.id: s.article.slug for s in known.values() if s.article.id}
+            old = by_id.get(a.id)
+        if old is None or old == a.slug:
+            continue
+        if slugs is None:
+            slugs = {x.slug for x in articles} | {s for x in articles for s in x.aliases}
+        if old not in slugs:
             out.append(ContentError(f"slug changed from '{old}' to '{a.slug}': add "
                                     f"`aliases: [{old}]` to keep the old URL as a redirect",
                                     a.path))

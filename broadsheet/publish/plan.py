@@ -5,7 +5,6 @@ To add a kind of page, add a planner to PLANNERS.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -74,10 +73,7 @@ def _page(path: str, template: str, **context) -> Page:
 
 def local_day(article: Article) -> str:
     """'YYYY-MM-DD' as the article shows it (its own zone), '' undated: its archive."""
-    d = article.date
-    if d is None:
-        return ""
-    return (d.date() if isinstance(d, dt.datetime) else d).isoformat()
+    return article.day
 
 
 def month_label(ym: str) -> str:
