@@ -51,6 +51,12 @@ class RawArticle:
     meta: dict = field(default_factory=dict, hash=False)  # metadata the input stated: wins
 
 
+def index_free(slug: str) -> str:
+    """A group's slug that cannot be its folder's index page: 'index' becomes 'index--'.
+    slugify never makes a double hyphen, so no other name can take it."""
+    return "index--" if slug == "index" else slug
+
+
 class Tag(NamedTuple):
     """A tag as shown and linked. A tuple: immutable, and a page's fingerprint (JSON) takes
     it as it is."""
@@ -62,7 +68,7 @@ class Tag(NamedTuple):
     def of(name: str) -> "Tag":
         slug = slugify(name)
         # tags/index.html is the tag index: a tag named "Index" gets a page of its own
-        return Tag(name=name, slug=f"{slug}-tag" if slug == "index" else slug)
+        return Tag(name=name, slug=index_free(slug))
 
 
 @dataclass(frozen=True)

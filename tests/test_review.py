@@ -40,10 +40,17 @@ def test_impossible_values_are_one_error_line(project, capsys):
     assert (project.parent / "site" / "articles" / "c.html").is_file()
 
 
-def test_a_tag_named_index(project):
-    write(project, "a", "title: x\ntags: [Index, Syrie]")
+def test_a_tag_or_source_named_index(project):
+    """'Index' cannot take the index page's name, nor the name of another tag ('Index Tag')."""
+    write(project, "a", "title: x\nsource: Index\ntags: [Index, Index Tag, Syrie]")
+    write(project, "b", "title: y\nsource: Index Source\ntags: [Index--]")
     assert run(project, "build") == 0
-    assert (project.parent / "site" / "tags" / "index-tag.html").is_file()
+    site = project.parent / "site"
+    for rel in ("tags/index--.html", "tags/index-tag.html", "sources/index--.html",
+                "sources/index-source.html"):
+        assert (site / rel).is_file(), rel
+    assert "Index Tag" in (site / "tags" / "index-tag.html").read_text(encoding="utf-8")
+    assert "<h1>Tags</h1>" in (site / "tags" / "index.html").read_text(encoding="utf-8")
 
 
 def test_order_does_not_depend_on_the_machines_time_zone(project):

@@ -15,7 +15,7 @@ from broadsheet.tags import display_rank
 from broadsheet.model import slugify
 from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, ROBOTS_URL, SEARCH_URL,
                               SITEMAP_URL, SOURCES_URL, TAGS_URL, Article, Page, Tag, archive_url,
-                              article_url, as_utc, group_feed_url, home_url, language_url,
+                              article_url, as_utc, group_feed_url, index_free, home_url, language_url,
                               sort_key, source_url, tag_url)
 from broadsheet.publish.related import related as related_articles
 
@@ -194,7 +194,7 @@ def _commonest(values) -> str:
 
 def source_slug(source: str | None) -> str:
     slug = slugify(source) if source else ""
-    return "index-source" if slug == "index" else slug  # sources/index.html is the index
+    return index_free(slug)  # sources/index.html is the index
 
 
 def source_pages(articles, config, tags, related) -> list[Page]:
