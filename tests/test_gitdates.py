@@ -56,17 +56,21 @@ def test_updated_is_the_last_commit_to_the_file(repo):
     assert articles[0].updated == dt.datetime.fromisoformat("2024-06-15T18:30:00+02:00")
 
 
+def built_with_an_uncommitted_edit(repo: Path) -> None:
+    """The site built, then an article edited and built again, not yet committed."""
+    assert run(repo, "build") == 0
+    path = next((repo.parent / "content").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nEncore.\n", encoding="utf-8")
+    assert run(repo, "build") == 0
+
+
 def test_a_commit_alone_is_not_a_no_op_build(repo):
     """Committing a file already edited changes no file on disk, but its date."""
     root = repo.parent
-    assert run(repo, "build") == 0
-    path = next((root / "content").glob("*.md"))
-    path.write_text(path.read_text(encoding="utf-8") + "\nEncore.\n", encoding="utf-8")
-    assert run(repo, "build") == 0
+    built_with_an_uncommitted_edit(repo)
     before = load(load_config(repo))[0][0].updated
     git(root, "commit", "-q", "-am", "again", when="2025-01-02T08:00:00+01:00")
     config = load_config(repo)
-    from broadsheet.publish.pipeline import build
     result = build(config)
     assert "check" not in result.timings  # not taken for a no-op
     assert load(config)[0][0].updated != before
@@ -104,10 +108,7 @@ def test_a_commit_alone_reindexes_nothing(repo):
     """The index stores no git date: a commit changes pages' dates, not the index."""
     from broadsheet.publish import search as search_module
     root = repo.parent
-    assert run(repo, "build") == 0
-    path = next((root / "content").glob("*.md"))
-    path.write_text(path.read_text(encoding="utf-8") + "\nEncore.\n", encoding="utf-8")
-    assert run(repo, "build") == 0
+    built_with_an_uncommitted_edit(repo)
     config = load_config(repo)
     hashes = (config.index_dir / search_module.HASHES_FILE).read_text()
     git(root, "commit", "-q", "-am", "again", when="2025-01-02T08:00:00+01:00")
