@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 import shutil
 from pathlib import Path
 
@@ -272,3 +273,41 @@ def test_full_renders_everything_and_rebuilds_the_index(small):
     assert result.written == len(before) and result.unchanged == 0
     assert tree(config.site_dir) == before  # the same bytes, made afresh
     assert segments.isdisjoint(p.name for p in config.index_dir.glob("*.seg"))
+
+
+def test_page_index_refingerprints_only_the_pages_holding_a_changed_article(small):
+    from broadsheet.publish.fingerprint import fingerprint_pages, site_shape
+    from broadsheet.publish.plan import plan
+    from broadsheet.publish.related import related
+
+    config = load_config(small)
+    articles = sorted((article(i) for i in range(30)), key=lambda a: a.slug)
+    templates, site = {"article.html": "t1", "list.html": "t2"}, "site"
+    pages = plan(articles, config, related)
+    digests = {a.slug: f"d-{a.slug}" for a in articles}
+    shape = site_shape(articles, str(config), templates, site)
+    prints, index = fingerprint_pages(pages, templates, site, digests, shape)
+    def holds(value) -> bool:
+        if isinstance(value, Article):
+            return value.slug == "article-004"
+        if isinstance(value, dict):
+            return any(holds(v) for v in value.values())
+        return isinstance(value, (list, tuple)) and any(holds(v) for v in value)
+
+    holding = [p.path for p in pages if holds(p.context)]
+    assert sorted(index.pages_of["article-004"]) == sorted(holding)
+
+    # a body edit: same shape, one digest changed
+    edited = {**digests, "article-004": "d-new"}
+    fresh, _ = fingerprint_pages(pages, templates, site, edited, shape)
+    quick, _ = fingerprint_pages(pages, templates, site, edited, shape, index, prints)
+    assert quick == fresh
+    assert {p for p in fresh if fresh[p] != prints[p]} == set(holding)
+
+    # a title edit changes the shape: every page is fingerprinted again, and agrees
+    moved = [replace(a, title="Autre") if a.slug == "article-004" else a for a in articles]
+    shape2 = site_shape(moved, str(config), templates, site)
+    assert shape2 != shape
+    pages2 = plan(moved, config, related)
+    full2, _ = fingerprint_pages(pages2, templates, site, edited, shape2)
+    assert fingerprint_pages(pages2, templates, site, edited, shape2, index, prints)[0] == full2

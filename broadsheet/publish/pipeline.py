@@ -23,16 +23,16 @@ from broadsheet.errors import ContentError
 from broadsheet.gitdates import file_dates, head
 from broadsheet.model import SEARCH_DIR, Article, BuildResult, Page
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
-from broadsheet.publish.fingerprint import (article_digest, encoder, page_fingerprint,
-                                            site_fingerprint)
+from broadsheet.publish.fingerprint import (PageIndex, article_digest, fingerprint_pages,
+                                            site_fingerprint, site_shape)
 from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
 from broadsheet.publish.load import load_content, with_body
 from broadsheet.publish.plan import plan
 from broadsheet.publish.render import (THEME, make_env, render, site_context,
                                        template_fingerprints)
 from broadsheet.publish.state import (BuildState, Output, cached_related, code_fingerprint, digest,
-                                      inputs_fingerprint, listing, load_sources, load_state,
-                                      save_state)
+                                      inputs_fingerprint, listing, load_page_index, load_sources,
+                                      load_state, save_page_index, save_state)
 from broadsheet.publish.write import Staging, write_file
 
 RENDER_CHUNK = 250  # pages per task when rendering on several processes
@@ -56,8 +56,11 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
         if warning is not None and warnings is not None:
             warnings.append(warning)
     out = []
+    applied: dict[tuple, tuple] = {}  # a corpus has far fewer tag lists than articles
     for a in articles:
-        tags = config.tags.apply(a.tags)
+        tags = applied.get(a.tags)
+        if tags is None:
+            tags = applied[a.tags] = config.tags.apply(a.tags)
         updated = dates.get(a.path.name) if a.path else None
         if tags != a.tags or updated != a.updated:
             a = replace(a, tags=tags, updated=updated)
@@ -95,7 +98,7 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     # cyclic collector would only rescan them, again and again (a third of the time at 50k).
     gc.disable()
     try:
-        state, (sources, known) = _build_into(
+        state, (sources, known, page_index) = _build_into(
             staging, config, previous, site_files, result, strict=strict,
             with_index=with_index, full=full, jobs=jobs, progress=progress, started=started,
             drafts=drafts)
@@ -111,6 +114,8 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
     state.prev = (staging.token, result.written_paths, result.removed_paths)
     state.inputs = "" if result.errors else inputs_fingerprint(  # bad files: read again
         seen_inputs, listing(config.index_dir) if with_index else [])
+    page_index.token = state.page_index = staging.token
+    save_page_index(config.state_dir, page_index)
     save_state(config.state_dir, state, sources, known, previous)
     result.timings["write"] += time.perf_counter() - t
     return result
@@ -145,9 +150,10 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
         site = site_context(config)
         templates = template_fingerprints(env)
         site_fp = site_fingerprint(site)
-        encode = encoder(digests)
-        prints = {p.path: page_fingerprint(p, templates.get(p.template, ""), site_fp, encode)
-                  for p in pages}
+        prints, page_index = fingerprint_pages(
+            pages, templates, site_fp, digests, site_shape(articles, str(config), templates,
+                                                           site_fp),
+            load_page_index(config.state_dir, previous), previous.pages if previous else {})
         todo = [p for p in pages if previous is None
                 or previous.pages.get(p.path) != prints[p.path] or p.path not in trusted]
         result.timings["plan"] = time.perf_counter() - t
@@ -195,7 +201,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     result.removed_paths.sort()
     result.timings["write"] = time.perf_counter() - t
     return BuildState(with_index=with_index, drafts=drafts, pages=prints, outputs=outputs,
-                      articles=len(articles)), (sources, known)
+                      articles=len(articles)), (sources, known, page_index)
 
 
 def remove_leftovers(config: Config) -> None:

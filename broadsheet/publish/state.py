@@ -18,6 +18,7 @@ from typing import NamedTuple
 from broadsheet import __version__
 from broadsheet.fsutil import atomic_write
 from broadsheet.model import Article
+from broadsheet.publish.fingerprint import PageIndex
 
 HEAD_FILE = "head.pickle"  # small: all a no-op build reads
 SOURCES_DIR = "sources"  # the content files' front matter, read when something changed, in
@@ -67,6 +68,7 @@ class BuildState:
     articles: int = 0
     prev: tuple[str, list[str], list[str]] | None = None  # the tree kept aside: token, and
     # what this build wrote and removed (what that tree lacks to be site/)
+    page_index: str = ""  # the token of the PageIndex saved with it (PAGES_FILE)
 
 
 @cache  # read once per process: the code a process runs does not change under it
@@ -98,6 +100,27 @@ _BROKEN = (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError,
 
 
 RELATED_FILE = "related.pickle"
+PAGES_FILE = "pages.pickle"  # fingerprint.PageIndex, read only when something changed
+
+
+def load_page_index(state_dir: Path, state: BuildState | None) -> PageIndex | None:
+    """The page index the state names, or None (the pages are all fingerprinted)."""
+    if state is None or not state.page_index:
+        return None
+    try:
+        with open(state_dir / PAGES_FILE, "rb") as f:
+            index = PageIndex(*_Unpickler(f).load())
+    except _BROKEN:
+        return None
+    return index if index.token == state.page_index else None
+
+
+def save_page_index(state_dir: Path, index: PageIndex) -> None:
+    """Written before the head that names it: a crash between leaves a head naming the old
+    token, and the pages are fingerprinted afresh."""
+    atomic_write(state_dir / PAGES_FILE, pickle.dumps(
+        (index.token, index.shape, index.digests, index.pages_of),
+        protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def cached_related(state_dir: Path, code: str):
