@@ -3,6 +3,7 @@ build of the same inputs, and a rebuild writes only what changed."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from dataclasses import replace
@@ -286,6 +287,8 @@ def test_page_index_refingerprints_only_the_pages_holding_a_changed_article(smal
     pages = plan(articles, config, related)
     digests = {a.slug: f"d-{a.slug}" for a in articles}
     shape = site_shape(articles, str(config), templates, site)
+    # equal values, other objects (as read from the state or parsed again): the same shape
+    assert site_shape(copy.deepcopy(articles), str(config), dict(templates), site) == shape
     prints, index = fingerprint_pages(pages, templates, site, digests, shape)
     def holds(value) -> bool:
         if isinstance(value, Article):
@@ -311,3 +314,29 @@ def test_page_index_refingerprints_only_the_pages_holding_a_changed_article(smal
     pages2 = plan(moved, config, related)
     full2, _ = fingerprint_pages(pages2, templates, site, edited, shape2)
     assert fingerprint_pages(pages2, templates, site, edited, shape2, index, prints)[0] == full2
+
+
+def test_a_body_edit_plans_nothing_and_a_title_edit_plans_again(small, tmp_path, monkeypatch):
+    from broadsheet.publish import pipeline
+
+    planned = []
+    real_plan = pipeline.plan
+    monkeypatch.setattr(pipeline, "plan", lambda *a, **k: planned.append(1) or real_plan(*a, **k))
+    config = load_config(small)
+
+    def plans(change) -> bool:
+        """Whether the build after `change` planned the site; its site is a cold build's."""
+        change()
+        planned.clear()
+        build(config)
+        did = bool(planned)
+        assert tree(small.parent / "site") == cold(small, tmp_path)
+        return did
+
+    # the pages holding the article are read back from the page store
+    assert not plans(lambda: put(small, article(4, body="Un corps neuf.\n\nAvec *deux* mots.")))
+    assert plans(lambda: put(small, article(4, title="Un autre titre")))
+    # a store that lost its rows: the build plans, and the site is still right
+    assert plans(lambda: ((config.state_dir / "pages.sqlite").unlink(),
+                          put(small, article(5, body="Encore un autre corps."))))
+    assert not plans(lambda: put(small, article(6, body="Et un dernier.")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import sqlite3
 import time
 from dataclasses import replace
 from functools import partial
@@ -23,8 +24,9 @@ from broadsheet.errors import ContentError
 from broadsheet.gitdates import file_dates, head
 from broadsheet.model import SEARCH_DIR, Article, BuildResult, Page
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
-from broadsheet.publish.fingerprint import (PageIndex, article_digest, fingerprint_pages,
-                                            site_fingerprint, site_shape)
+from broadsheet.publish import pagestore
+from broadsheet.publish.fingerprint import (PageIndex, article_digest, encoder, fingerprint_pages,
+                                            page_fingerprint, site_fingerprint, site_shape)
 from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
 from broadsheet.publish.load import load_content, with_body
 from broadsheet.publish.plan import plan
@@ -143,19 +145,31 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
                    else digests_of(articles, sources, dated=False))
         indexing = Background(partial(index_and_export, config, articles, undated, full,
                                       published_search(config, staging, trusted)))
+    storing = None
     try:
         t = time.perf_counter()
-        pages = plan(articles, config, cached_related(config.state_dir, code_fingerprint()))
         env = make_env(config.templates_dir)
         site = site_context(config)
         templates = template_fingerprints(env)
         site_fp = site_fingerprint(site)
-        prints, page_index = fingerprint_pages(
-            pages, templates, site_fp, digests, site_shape(articles, str(config), templates,
-                                                           site_fp),
-            load_page_index(config.state_dir, previous), previous.pages if previous else {})
-        todo = [p for p in pages if previous is None
-                or previous.pages.get(p.path) != prints[p.path] or p.path not in trusted]
+        shape = site_shape(articles, str(config), templates, site_fp)
+        last = load_page_index(config.state_dir, previous)
+        same = _same_shape(config, previous, last, shape, articles, digests, trusted, templates,
+                           site_fp)
+        if same is not None:
+            todo, prints, page_index = same
+            stored = previous.pages_stored
+        else:
+            pages = plan(articles, config, cached_related(config.state_dir, code_fingerprint()))
+            prints, page_index = fingerprint_pages(pages, templates, site_fp, digests, shape, last,
+                                                   previous.pages if previous else {})
+            todo = [p for p in pages if previous is None
+                    or previous.pages.get(p.path) != prints[p.path] or p.path not in trusted]
+            # the store catches up with this plan in another process while pages render
+            storing = Background(partial(
+                pagestore.save, config.state_dir, pages, prints,
+                previous.pages if previous is not None and previous.pages_stored else {}))
+            del pages
         result.timings["plan"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -168,9 +182,9 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
         for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
                                                 progress):
             _record(outputs, result, page_path, stat, sha, kept)
-        for page in pages:  # pages not rendered keep their file, linked from the old site
-            if page.path not in outputs:
-                outputs[page.path] = kept[page.path]
+        for path in prints:  # pages not rendered keep their file, linked from the old site
+            if path not in outputs:
+                outputs[path] = kept[path]
                 result.unchanged += 1
         for rel, data in _static_assets(config):
             _put(staging, outputs, result, rel, data, trusted, kept)
@@ -185,7 +199,16 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
             finally:
                 shutil.rmtree(made.folder, ignore_errors=True)
             result.timings["index_wait"] = time.perf_counter() - t
+        if storing is not None:
+            try:
+                storing.result()
+                stored = True
+            except Exception:  # noqa: BLE001 - the store is a cache: the next build plans
+                stored = False
+            storing = None
     finally:
+        if storing is not None:
+            storing.cancel()
         if indexing is not None:
             indexing.cancel()
             for stray in [*config.index_dir.parent.glob(f".{config.index_dir.name}.new-*"),
@@ -201,7 +224,40 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     result.removed_paths.sort()
     result.timings["write"] = time.perf_counter() - t
     return BuildState(with_index=with_index, drafts=drafts, pages=prints, outputs=outputs,
-                      articles=len(articles)), (sources, known, page_index)
+                      articles=len(articles), pages_stored=stored), (sources, known, page_index)
+
+
+def _same_shape(config: Config, previous: BuildState | None, last: PageIndex | None,
+                shape: str, articles: list[Article], digests: dict[str, str], trusted: dict,
+                templates: dict[str, str], site_fp: str
+                ) -> tuple[list[Page], dict[str, str], PageIndex] | None:
+    """When the site's shape is the last build's, the pages to render again, without planning
+    the site: those holding an article whose digest changed and those whose file is not as
+    it was written, read back from the page store with the current articles in them. None
+    when the whole site must be planned."""
+    if (previous is None or last is None or not previous.pages_stored or last.shape != shape
+            or last.digests.keys() != digests.keys()):
+        return None
+    again = {path for slug, d in digests.items() if last.digests[slug] != d
+             for path in last.pages_of.get(slug, ())}
+    again |= {path for path in previous.pages if path not in trusted}
+    if len(again) > len(previous.pages) // 4:  # reading them back would cost more
+        return None
+    pages = pagestore.load(config.state_dir, again, previous.pages,
+                           {a.slug: a for a in articles})
+    if pages is None:
+        return None
+    prints = dict(previous.pages)
+    encode = encoder(digests)
+    for page in pages:
+        prints[page.path] = page_fingerprint(page, templates.get(page.template, ""), site_fp,
+                                             encode)
+    try:  # their rows now stand under the new fingerprints (same contexts, newer articles)
+        pagestore.save(config.state_dir, pages, prints, previous.pages)
+    except sqlite3.Error:
+        return None
+    todo = [p for p in pages if previous.pages[p.path] != prints[p.path] or p.path not in trusted]
+    return todo, prints, PageIndex("", shape, dict(digests), last.pages_of)
 
 
 def remove_leftovers(config: Config) -> None:

@@ -6,6 +6,7 @@ To add a kind of page, add a planner to PLANNERS.
 from __future__ import annotations
 
 import math
+from functools import cache
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 
@@ -82,11 +83,15 @@ def month_label(ym: str) -> str:
 
 def crumbs(article: Article) -> list[tuple[str, str]]:
     """Home › year › month: where an article sits in the archive."""
+    return list(_crumbs(local_day(article)[:7]))
+
+
+@cache
+def _crumbs(month: str) -> tuple[tuple[str, str], ...]:
     out = [("Home", home_url())]
-    day_ = local_day(article)
-    if day_:
-        out += [(day_[:4], archive_url(day_[:4])), (month_label(day_[:7]), archive_url(day_[:7]))]
-    return out
+    if month:
+        out += [(month[:4], archive_url(month[:4])), (month_label(month), archive_url(month))]
+    return tuple(out)
 
 
 def article_pages(articles, config, tags, related) -> list[Page]:

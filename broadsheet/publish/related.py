@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
+import marshal
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,14 +28,11 @@ _YEAR_ONE = dt.datetime(1, 1, 1)  # the date distance when either article has no
 
 def related_key(ordered: Sequence[Article]) -> str:
     """What the related lists are made of: the order, dates and tags of every article (not
-    their text: an edited body changes no list)."""
-    h = hashlib.blake2b(digest_size=16)
-    for a in ordered:
-        tags = "\x1f".join(t.slug for t in a.tag_objects)
-        date = a.date.isoformat() if a.date else ""
-        h.update(f"{a.slug}\x1f{date}\x1f{tags}\x1e".encode("utf-8", "surrogatepass"))
-    h.update(f"{WINDOW}".encode())
-    return h.hexdigest()
+    their text: an edited body changes no list). Marshalled as plain values (version 2: no
+    back-references, the bytes depend on the values alone): at 50,000 articles it is asked
+    at every build."""
+    rows = [(a.slug, str(a.date), a.tags) for a in ordered]
+    return hashlib.blake2b(marshal.dumps((WINDOW, rows), 2), digest_size=16).hexdigest()
 
 
 def tag_weight(count: int) -> float:

@@ -69,6 +69,7 @@ class BuildState:
     prev: tuple[str, list[str], list[str]] | None = None  # the tree kept aside: token, and
     # what this build wrote and removed (what that tree lacks to be site/)
     page_index: str = ""  # the token of the PageIndex saved with it (PAGES_FILE)
+    pages_stored: bool = False  # the page store holds every page under its fingerprint
 
 
 @cache  # read once per process: the code a process runs does not change under it
