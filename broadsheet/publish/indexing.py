@@ -48,12 +48,12 @@ def to_entry(article: Article, made_of: str):
 
 def index_articles(config: Config, articles: list[Article], digests: dict[str, str],
                    progress: Progress = no_progress, full: bool = False,
-                   index_dir: Path | None = None):
+                   index_dir: Path | None = None, then=None):
     from broadsheet.publish import search
 
     entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))
                if not a.exclude_from_search]
-    return search.write_index(entries, index_dir or config.index_dir, full=full)
+    return search.write_index(entries, index_dir or config.index_dir, full=full, then=then)
 
 
 def published_search(config: Config, staging: Staging, trusted: dict) -> Path | None:
@@ -85,16 +85,19 @@ def index_and_export(config: Config, articles: list[Article], digests: dict, ful
 
     work = working_copy(config.index_dir, immutable=(".seg",))  # Whoosh never rewrites a segment
     folder = fresh_dir_beside(config.site_dir)
-    try:
-        index_articles(config, articles, digests, full=full, index_dir=work)
+    def export() -> SearchFiles:
         # a folder that does not exist asks for a full export
-        export = search.export_static(work, published or work / "none")
+        made = search.export_static(work, published or work / "none")
         written = []
-        for rel in sorted(export.files):
-            data = export.files.pop(rel)
+        for rel in sorted(made.files):
+            data = made.files.pop(rel)
             write_file(folder, rel, data)
             written.append((rel, digest(data)))
-        return work, SearchFiles(folder, written, export.removed)
+        return SearchFiles(folder, written, made.removed)
+
+    try:
+        return work, index_articles(config, articles, digests, full=full, index_dir=work,
+                                    then=export).then
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(folder, ignore_errors=True)

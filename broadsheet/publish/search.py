@@ -436,13 +436,17 @@ class IndexReport:
     removed: int = 0
     unchanged: int = 0
     full: bool = False
+    then: object = None  # what write_index's `then` gave
 
 
-def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False) -> IndexReport:
+def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False,
+                then: Callable[[], object] | None = None) -> IndexReport:
     """Bring the index in line with the entries: in place when only some changed (their
     hashes, kept beside the index, tell); rebuilt beside and swapped in when there is no
     index, it was made with other analysis settings, or `full` is asked. Searches never see
-    half an index either way (Whoosh commits atomically)."""
+    half an index either way (Whoosh commits atomically). `then()` runs once the static
+    cache is up to date (an update runs both in another process while Whoosh's segments
+    are written here); its result is the report's `then`."""
     entries = sorted(entries, key=lambda e: e.id)
     labels: dict = {"tag": {}, "source": {}, "languages": sorted(
         {route(e.language) or "any" for e in entries})}
@@ -466,16 +470,26 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
                 doc = made[entry.id] = entry.document()
             return doc
 
+        def static_side():
+            update_static_cache(index_dir, entries, document)
+            return then() if then is not None else None
+
+        static = Background(static_side)  # its own file (the cache), its own core
         try:
             report = _update(entries, stored, index_dir, document)
         except Exception:  # a damaged index is rebuilt, never patched
-            pass
+            static.cancel()
         else:
+            try:
+                report.then = static.result()
+            except BaseException:
+                static.cancel()
+                raise
             for name, text in side.items():
                 atomic_write(index_dir / name, text)
-            update_static_cache(index_dir, entries, document)
     if report is None:
         report = _rebuild(entries, index_dir, side, keep_cache=not full)
+        report.then = then() if then is not None else None
     return report
 
 
@@ -1422,10 +1436,10 @@ def _layout(db) -> dict:
 
 def _meta(db, layout: dict, big: dict[str, str]) -> dict:
     n = db.execute("SELECT COUNT(*) FROM docs WHERE record IS NOT NULL").fetchone()[0]
-    sums: dict[str, int] = {}
-    for (lens,) in db.execute("SELECT lens FROM docs WHERE record IS NOT NULL"):
-        for f, k in json.loads(lens).items():
-            sums[f] = sums.get(f, 0) + k
+    # summed in SQLite (its JSON functions): at 50,000 documents, a tenth of a second a build
+    sums: dict[str, int] = dict(db.execute(
+        "SELECT j.key, SUM(j.value) FROM docs, json_each(docs.lens) AS j "
+        "WHERE docs.record IS NOT NULL GROUP BY j.key"))
     sch = schema()
     groups = {g: [[f, sch[f].format.field_boost, (sums.get(f, 0) / (n or 1)) or 1]
                   for f in _group_fields(g)] for g in layout["groups"]}
