@@ -229,6 +229,26 @@ def test_the_replaced_tree_is_kept_aside_and_reused(small, tmp_path):
     assert tree(config.site_dir) == cold(small, tmp_path)
 
 
+def test_a_cold_build_keeps_a_twin_of_the_site_for_the_next_build(small, tmp_path, monkeypatch):
+    """The first build after a cold one needs no copy of the site: the cold build linked
+    every file it wrote into the tree it keeps aside."""
+    config = load_config(small)
+    build(config, full=True)
+    kept = list(small.parent.glob(".site.prev-*"))
+    assert len(kept) == 1
+    site = {p.relative_to(config.site_dir): p.stat().st_ino
+            for p in config.site_dir.rglob("*") if p.is_file()}
+    twin = {p.relative_to(kept[0]): p.stat().st_ino for p in kept[0].rglob("*") if p.is_file()}
+    assert twin == site  # the same files, hard links
+    import subprocess as sp
+    real_popen = sp.Popen
+    monkeypatch.setattr(sp, "Popen", lambda cmd, *a, **k: (
+        pytest.fail("copied the site") if cmd[:2] == ["cp", "-al"] else real_popen(cmd, *a, **k)))
+    put(small, article(3, title="Après le froid"))
+    assert build(config).written < 30
+    assert tree(config.site_dir) == cold(small, tmp_path)
+
+
 def test_an_edit_rewrites_one_bucket_of_the_saved_front_matter(small):
     config = load_config(small)
     folder = config.state_dir / "sources"

@@ -113,7 +113,9 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
         gc.enable()
     t = time.perf_counter()
     state.code = code
-    state.prev = (staging.token, result.written_paths, result.removed_paths)
+    # a cold build's twin is site/ as published; another build's tree lacks its changes
+    state.prev = ((staging.token, [], []) if staging.twin is not None
+                  else (staging.token, result.written_paths, result.removed_paths))
     state.inputs = "" if result.errors else inputs_fingerprint(  # bad files: read again
         seen_inputs, listing(config.index_dir) if with_index else [])
     page_index.token = state.page_index = staging.token
@@ -179,8 +181,8 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
         gc.enable()
         staging.ready()
         outputs: dict[str, Output] = {}
-        for page_path, stat, sha in _render_all(todo, env, site, staging.root, trusted, jobs,
-                                                progress):
+        for page_path, stat, sha in _render_all(todo, env, site, staging.root, staging.twin,
+                                                trusted, jobs, progress):
             _record(outputs, result, page_path, stat, sha, kept)
         for path in prints:  # pages not rendered keep their file, linked from the old site
             if path not in outputs:
@@ -376,18 +378,19 @@ def _apply_search(made: SearchFiles, staging: Staging, outputs, result, trusted,
 
 # --- rendering, on several processes when there are many pages ---------------------------------
 
-_JOB: tuple = ()  # (pages, env, site, root, trusted): set before forking the workers
+_JOB: tuple = ()  # (pages, env, site, root, twin, trusted): set before forking the workers
 
 
 def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple | None, str]]:
     """Render pages[a:b], writing those whose bytes differ from the trusted old file."""
-    pages, env, site, root, trusted = _JOB
+    pages, env, site, root, twin, trusted = _JOB
     done = []
     lazy: dict[str, _ReadsBody] = {}
     for page in pages[bounds[0]: bounds[1]]:
         data = render(replace(page, context=_with_bodies(page.context, lazy)), env, site)
         sha = digest(data)
-        stat = None if trusted.get(page.path) == sha else write_file(root, page.path, data)
+        stat = (None if trusted.get(page.path) == sha
+                else write_file(root, page.path, data, twin))
         done.append((page.path, stat, sha))
     return done
 
@@ -426,15 +429,15 @@ def _with_bodies(value, lazy: dict[str, _ReadsBody]):
     return value
 
 
-def _render_all(pages: list[Page], env, site: dict, root: Path, trusted: dict, jobs: int,
-                progress: Progress):
+def _render_all(pages: list[Page], env, site: dict, root: Path, twin: Path | None,
+                trusted: dict, jobs: int, progress: Progress):
     global _JOB
     for name in sorted({p.template for p in pages}):
         try:
             env.get_template(name)  # compiled once here, before the workers fork
         except Exception:  # noqa: BLE001 - render() reports it, naming the page
             pass
-    _JOB = (pages, env, site, root, trusted)
+    _JOB = (pages, env, site, root, twin, trusted)
     try:
         chunk = RENDER_CHUNK if jobs > 1 and len(pages) >= PARALLEL_PAGES else len(pages) or 1
         ranges = [(a, min(a + chunk, len(pages))) for a in range(0, len(pages), chunk)]

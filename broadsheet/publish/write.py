@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 
 from broadsheet.errors import BuildError
-from broadsheet.fsutil import fresh_dir_beside, swap_in
+from broadsheet.fsutil import discard_tree, fresh_dir_beside, swap_in
 
 
 def link_tree(src: Path, dst: Path) -> set[str]:
@@ -35,8 +35,8 @@ def link_tree(src: Path, dst: Path) -> set[str]:
     return linked
 
 
-def write_file(root: Path, rel: str, data: bytes) -> tuple[int, int]:
-    """Write data at root/rel as a new file; returns its (size, mtime)."""
+def write_file(root: Path, rel: str, data: bytes, twin: Path | None = None) -> tuple[int, int]:
+    """Write data at root/rel as a new file (hard-linked at twin/rel too); its (size, mtime)."""
     target = root / rel
     if ".." in rel.split("/") or rel.startswith("/") or "\\" in rel or "\0" in rel:
         raise BuildError("page path escapes the site folder", rel)  # slugs are validated too
@@ -47,18 +47,30 @@ def write_file(root: Path, rel: str, data: bytes) -> tuple[int, int]:
     with open(target, "xb") as f:
         f.write(data)
     st = os.stat(target)
+    if twin is not None:
+        _link_into(target, twin / rel)
     return st.st_size, st.st_mtime_ns
+
+
+def _link_into(source: Path, target: Path) -> None:
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    os.link(source, target)
 
 
 class Staging:
     """The next site/, beside the current one.
 
-    Cold (keep=None): an empty folder. Incremental: the current files, as hard links. Two
-    ways to get them: the previous site/ (kept aside as `.site.prev-<token>` by the last
-    build, which records its token and what it changed) brought up to date by re-linking the
-    few files the last build changed; or, when there is no such tree, `cp -al` of site/ on
-    another core while the build plans. Either way publishing swaps it in and keeps the
-    replaced tree aside for the next build: no build copies or deletes a whole tree.
+    Cold (keep=None): an empty folder, and every file written into it is hard-linked into a
+    twin, kept aside as the next build's tree (the one that first build brings up to date).
+    Incremental: the current files, as hard links. Two ways to get them: the previous site/
+    (kept aside as `.site.prev-<token>` by the last build, which records its token and what
+    it changed) brought up to date by re-linking the few files the last build changed; or,
+    when there is no such tree, `cp -al` of site/ on another core while the build plans.
+    Either way publishing swaps it in and keeps the replaced tree aside for the next build:
+    no build copies a whole tree, and none waits for one to be deleted.
     """
 
     def __init__(self, site_dir: Path, keep: set[str] | None = None,
@@ -70,11 +82,11 @@ class Staging:
         self.index_dir: Path | None = None
         self.token = secrets.token_hex(8)  # names the tree this build keeps aside
         self._copy = None
+        self.twin: Path | None = None  # cold: the copy of this tree kept aside when published
         old = self._prev_dir(prev[0]) if prev else None
         for stale in site_dir.parent.glob(f".{site_dir.name}.prev-*"):
-            if stale != old:  # left by a build that failed or crashed
-                shutil.rmtree(stale, ignore_errors=True)
-        self._cleanup = None
+            if stale != old:  # left by a build that failed or crashed, or by a cold one
+                discard_tree(stale, site_dir)
         if keep and old is not None and old.is_dir() and site_dir.is_dir():
             if len(prev[1]) + len(prev[2]) <= max(2000, len(keep) // 20):
                 # claimed under a working name first: if this build is killed while changing
@@ -88,11 +100,8 @@ class Staging:
                 except OSError:
                     shutil.rmtree(self.root, ignore_errors=True)
                     shutil.rmtree(old, ignore_errors=True)
-            else:  # after a cold build: cp -al on the other core beats re-linking one by one
-                try:
-                    self._cleanup = subprocess.Popen(["rm", "-rf", str(old)])
-                except OSError:
-                    shutil.rmtree(old, ignore_errors=True)
+            else:  # too far behind: cp -al on the other core beats re-linking one by one
+                discard_tree(old, site_dir)
         self.root = fresh_dir_beside(site_dir)
         if keep and site_dir.is_dir():
             try:
@@ -104,6 +113,9 @@ class Staging:
                 self.linked = self._link()
         else:
             self.linked = set()
+            self.twin = self._prev_dir(self.token)
+            shutil.rmtree(self.twin, ignore_errors=True)
+            self.twin.mkdir()
 
     def _prev_dir(self, token: str) -> Path:
         return self.site_dir.parent / f".{self.site_dir.name}.prev-{token}"
@@ -136,7 +148,7 @@ class Staging:
             self._copy = None
 
     def write(self, rel: str, data: bytes) -> tuple[int, int]:
-        return write_file(self.root, rel, data)
+        return write_file(self.root, rel, data, self.twin)
 
     def move_in(self, rel: str, source: Path) -> tuple[int, int]:
         """A file made elsewhere on this file system, renamed into place; its (size, mtime)."""
@@ -147,9 +159,13 @@ class Staging:
             target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
         st = os.stat(target)
+        if self.twin is not None:
+            _link_into(target, self.twin / rel)
         return st.st_size, st.st_mtime_ns
 
     def remove(self, rel: str) -> None:
+        if self.twin is not None:
+            (self.twin / rel).unlink(missing_ok=True)
         (self.root / rel).unlink(missing_ok=True)
         parent = (self.root / rel).parent
         while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
@@ -159,24 +175,24 @@ class Staging:
     def publish(self) -> None:
         """Swap the new tree in; the replaced one is kept aside for the next build."""
         self.ready()
-        if self._cleanup is not None:
-            self._cleanup.wait()
         old = swap_in(self.root, self.site_dir, keep_old=True)
         if self.index is not None:  # a crash just before: the next build sees an index
             # behind the site, updates it and exports the static search files afresh
             swap_in(self.index, self.index_dir)
             self.index = None
-        if old is not None:
+        if old is not None and self.twin is not None:
+            discard_tree(old, self.site_dir)  # the twin is the tree kept aside
+        elif old is not None:
             os.rename(old / "tree", self._prev_dir(self.token))
             os.rmdir(old)
 
     def discard(self) -> None:
-        if self._cleanup is not None:
-            self._cleanup.wait()
         if self._copy is not None:
             self._copy.kill()
             self._copy.wait()
             self._copy = None
         shutil.rmtree(self.root, ignore_errors=True)
+        if self.twin is not None:
+            shutil.rmtree(self.twin, ignore_errors=True)
         if self.index is not None:
             shutil.rmtree(self.index, ignore_errors=True)
