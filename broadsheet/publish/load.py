@@ -53,11 +53,16 @@ def with_body(article: Article) -> Article:
     reads the bodies of the pages it renders, and no others."""
     if article.body is not None:
         return article
+    return replace(article, body=read_body(article.path))
+
+
+def read_body(path: Path) -> str:
+    """The body of a content file read before (its front matter is known)."""
     try:
-        text = article.path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:  # changed under the build's feet
-        raise ContentError(f"cannot read again: {exc}", article.path) from None
-    return replace(article, body=frontmatter.body_of(text, article.path))
+        raise ContentError(f"cannot read again: {exc}", path) from None
+    return frontmatter.body_of(text, path)
 
 
 def _read(job: tuple[Path, Source | None, os.stat_result]) -> Source | BroadsheetError:

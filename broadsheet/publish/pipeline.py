@@ -28,7 +28,7 @@ from broadsheet.publish import pagestore
 from broadsheet.publish.fingerprint import (PageIndex, article_digest, encoder, fingerprint_pages,
                                             page_fingerprint, site_fingerprint, site_shape)
 from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
-from broadsheet.publish.load import load_content, with_body
+from broadsheet.publish.load import load_content, read_body
 from broadsheet.publish.plan import plan
 from broadsheet.publish.render import (THEME, make_env, render, site_context,
                                        template_fingerprints)
@@ -395,29 +395,33 @@ def _render_range(bounds: tuple[int, int]) -> list[tuple[str, tuple | None, str]
     return done
 
 
-class _ReadsBody:
+class _ReadsBody(Article):
     """An article whose body is read from its file the first time a template asks for it:
-    a listing page that shows titles reads no file."""
-    __slots__ = ("_article", "_full")
+    a listing page that shows titles reads no file. A subclass holding the article's own
+    fields, so a template reads them as plain attributes (a proxy's __getattr__ cost a
+    Python call for every field of every article a page shows)."""
 
-    def __init__(self, article: Article):
-        self._article, self._full = article, None
+    @classmethod
+    def of(cls, article: Article) -> _ReadsBody:
+        lazy = object.__new__(cls)
+        lazy.__dict__.update(article.__dict__)  # cached day and tags come along
+        return lazy
 
-    def __getattr__(self, name: str):
-        if name == "body" or self._full is not None:
-            if self._full is None:
-                self._full = with_body(self._article)
-            return getattr(self._full, name)
-        return getattr(self._article, name)
+    @property
+    def body(self) -> str:  # shadows the field's value, None here
+        text = self.__dict__.get("_body")
+        if text is None:
+            text = self.__dict__["_body"] = read_body(self.path)
+        return text
 
 
 def _with_bodies(value, lazy: dict[str, _ReadsBody]):
     """A page's context where each article without its body reads it on demand (once per
     process)."""
-    if isinstance(value, Article):
+    if type(value) is Article:
         if value.body is None:
             if value.slug not in lazy:
-                lazy[value.slug] = _ReadsBody(value)
+                lazy[value.slug] = _ReadsBody.of(value)
             return lazy[value.slug]
         return value
     if isinstance(value, dict):
