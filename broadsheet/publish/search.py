@@ -448,15 +448,6 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
     cache is up to date (an update runs both in another process while Whoosh's segments
     are written here); its result is the report's `then`."""
     entries = sorted(entries, key=lambda e: e.id)
-    labels: dict = {"tag": {}, "source": {}, "languages": sorted(
-        {route(e.language) or "any" for e in entries})}
-    for e in entries:
-        for tag in e.tags:
-            labels["tag"].setdefault(slugify(tag), tag)
-        if e.source:
-            labels["source"].setdefault(slugify(e.source), e.source)
-    side = {LABELS_FILE: json.dumps(labels, ensure_ascii=False, sort_keys=True),
-            HASHES_FILE: json.dumps({e.id: e.hash for e in entries}, sort_keys=True)}
     stored = _read_json(index_dir / HASHES_FILE)
     usable = (not full and isinstance(stored, dict) and index.exists_in(str(index_dir))
               and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint())
@@ -481,16 +472,30 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
             static.cancel()
         else:
             try:
+                for name, text in _side_files(entries).items():
+                    atomic_write(index_dir / name, text)
                 report.then = static.result()
             except BaseException:
                 static.cancel()
                 raise
-            for name, text in side.items():
-                atomic_write(index_dir / name, text)
     if report is None:
-        report = _rebuild(entries, index_dir, side, keep_cache=not full)
+        report = _rebuild(entries, index_dir, _side_files(entries), keep_cache=not full)
         report.then = then() if then is not None else None
     return report
+
+
+def _side_files(entries: list[Entry]) -> dict[str, str]:
+    """The files kept beside the index: the display labels of the facets, and each
+    document's hash (what the next update compares)."""
+    labels: dict = {"tag": {}, "source": {}, "languages": sorted(
+        {route(e.language) or "any" for e in entries})}
+    for e in entries:
+        for tag in e.tags:
+            labels["tag"].setdefault(slugify(tag), tag)
+        if e.source:
+            labels["source"].setdefault(slugify(e.source), e.source)
+    return {LABELS_FILE: json.dumps(labels, ensure_ascii=False, sort_keys=True),
+            HASHES_FILE: json.dumps({e.id: e.hash for e in entries}, sort_keys=True)}
 
 
 def _read_json(path: Path):
@@ -1573,7 +1578,12 @@ def _incremental_export(db, layout: dict, key: str,
         raise _Stale("meta")
     old_big: dict[str, str] = old_meta.get("big", {})
     rows = db.execute("SELECT id, key, record IS NOT NULL FROM docs").fetchall()
-    keys = _doc_keys((i for i, _, alive in rows if alive), layout["keybits"])
+    if all(alive and k is not None for _, k, alive in rows):
+        # the documents the last export keyed, no more, no fewer: their keys stand (keys are
+        # a function of the set of ids), and 50,000 hashes and a sort are saved
+        keys = {i: k for i, k, _ in rows}
+    else:
+        keys = _doc_keys((i for i, _, alive in rows if alive), layout["keybits"])
     dirty = {kind: set() for kind in ("k", "w", "id")}
     for kind, item in db.execute("SELECT kind, item FROM dirty"):
         dirty[kind].add(item)
