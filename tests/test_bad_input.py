@@ -243,6 +243,13 @@ def test_max_input_mb_bad_value(tmp_path, capsys, value):
 
 # Accepted inputs: (id, bytes, warning or None, title, words of the body)
 LATIN = "Été brûlant à Paris"
+POLISH = ("Strajk generalny w środę\n\nPrezydent powiedział w środę, że gospodarka jest w "
+          "dobrej kondycji. Związki zawodowe zapowiedziały strajk generalny w przyszłym "
+          "tygodniu, jeżeli rząd nie zmieni zdania.\n\nMinister finansów ocenił, że "
+          "żądania są zbyt wysokie, a budżet państwa nie udźwignie podwyżek.\n")
+CZECH = ("Stávka ve středu\n\nPrezident ve středu uvedl, že ekonomika je v dobrém stavu. "
+         "Odbory oznámily generální stávku na příští týden, pokud vláda nezmění názor.\n\n"
+         "Ministr financí řekl, že požadavky jsou příliš vysoké a rozpočet je neunese.\n")
 RAW_ACCEPTED = [
     ("latin-1", f"{LATIN}\n\n{PROSE}\n\n{MORE}\n".encode("latin-1"),
      "not UTF-8: decoded as Latin-1 (ISO-8859-1)", LATIN, "a présenté mardi"),
@@ -250,6 +257,14 @@ RAW_ACCEPTED = [
      .encode("cp1252"), "not UTF-8: decoded as Windows-1252", LATIN,
      "Le cœur du texte « coûte » 40 € — l’État paie."),
     ("utf8-bom", f"\ufeff{LATIN}\n\n{PROSE}\n\n{MORE}\n".encode(), None, LATIN, "a présenté mardi"),
+    # Central European text: its bytes are valid Windows-1252 too, the language decides
+    ("polish-windows-1250", POLISH.encode("cp1250"), "not UTF-8: decoded as Windows-1250",
+     "Strajk generalny w środę", "powiedział w środę, że gospodarka"),
+    ("polish-iso-8859-2", POLISH.encode("iso8859_2"),
+     "not UTF-8: decoded as ISO-8859-2 (Latin-2)", "Strajk generalny w środę",
+     "Związki zawodowe zapowiedziały"),
+    ("czech-windows-1250", CZECH.encode("cp1250"), "not UTF-8: decoded as Windows-1250",
+     "Stávka ve středu", "ekonomika je v dobrém stavu"),
 ]
 
 

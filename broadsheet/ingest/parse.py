@@ -76,9 +76,11 @@ _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 def decode_text(data: bytes, path: Path) -> tuple[str, str | None]:
     """A plain-text article's text, and the legacy encoding it was decoded from (None for
     UTF-8). UTF-8 first; a file that is not UTF-8 and has no well-formed multi-byte UTF-8
-    sequence is given to charset-normalizer, and accepted only as Western single-byte text
-    (Latin-1 or its superset Windows-1252, what older French, German, Spanish, Italian and
-    English scrapers wrote); anything else names the line of its first bad byte."""
+    sequence is decoded as Central European single-byte text (Windows-1250 or ISO-8859-2)
+    when it is in one of those languages, else given to charset-normalizer and accepted only
+    as Western single-byte text (Latin-1 or its superset Windows-1252, what older French,
+    German, Spanish, Italian and English scrapers wrote); anything else names the line of
+    its first bad byte."""
     for magic, what in _MAGIC:
         if data.startswith(magic):
             raise InputError(f"binary file ({what}), not an article", path)
@@ -91,6 +93,9 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str | None]:
     if _UTF8_MULTIBYTE.search(data):
         raise InputError(f"not valid UTF-8 (byte 0x{bad:02x}); the rest of the file is UTF-8",
                          path, line)
+    central = _central_european(data)
+    if central is not None:
+        return central
     from charset_normalizer import from_bytes  # only for the rare legacy file
 
     if from_bytes(data, cp_isolation=["cp1252", "latin_1"]).best() is None:
@@ -102,6 +107,44 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str | None]:
     if _CP1252_ONLY.search(data) and not _CP1252_UNDEFINED.intersection(data):
         return _normalise(data.decode("cp1252")), "Windows-1252"
     return _normalise(data.decode("latin-1")), "Latin-1 (ISO-8859-1)"
+
+
+# Central European languages written in Windows-1250 or ISO-8859-2, and the letters beyond
+# ASCII each uses. Their bytes are just as valid in Windows-1252, where they come out as
+# "powiedzia³ w œrodê": the language decides, not the bytes.
+_CENTRAL_LETTERS = {
+    "pl": "ąćęłńóśźż", "cs": "áčďéěíňóřšťúůýž", "sk": "áäčďéíĺľňóôŕšťúýž",
+    "hu": "áéíóöőúüű", "sl": "čšž", "hr": "čćđšž", "bs": "čćđšž", "ro": "ăâîşţșț",
+}
+_CENTRAL = (("cp1250", "Windows-1250"), ("iso8859_2", "ISO-8859-2 (Latin-2)"))
+
+
+def _central_european(data: bytes) -> tuple[str, str] | None:
+    """Text in a Central European language, decoded from whichever of its two encodings gives
+    the more of its own letters (bytes 0x80-0x9f, controls in ISO-8859-2, mean Windows-1250);
+    None when the text is not in one of those languages, as language identification finds it
+    in the bytes read as Latin-1 and again in the text decoded (anything else, Cyrillic in
+    cp1251 among it, is another encoding's)."""
+    from broadsheet.ingest.detect import language
+
+    guess = language(data.decode("latin-1"))
+    if guess not in _CENTRAL_LETTERS:
+        return None
+    letters = set(_CENTRAL_LETTERS[guess])
+    best = None
+    for codec, name in _CENTRAL:
+        if codec == "iso8859_2" and _CP1252_ONLY.search(data):
+            continue
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        score = sum(1 for c in text.lower() if c in letters)
+        if best is None or score > best[0]:
+            best = (score, text, name)
+    if best is None or language(best[1]) != guess:
+        return None
+    return _normalise(best[1]), best[2]
 
 
 def _need_body(text: str, path: Path | str, line: int | None = None) -> None:
