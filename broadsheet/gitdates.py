@@ -36,6 +36,17 @@ def head(folder: Path) -> str:
     return out.strip() if out else ""
 
 
+def moves(folder: Path) -> tuple[Path, ...]:
+    """The files of the repository holding folder that change when a commit is made or
+    checked out (HEAD, its reflog, the packed refs): what `serve --watch` watches for the
+    dates. () outside git."""
+    out = _git(folder, "rev-parse", "--absolute-git-dir")
+    if not out or not out.strip():
+        return ()
+    git_dir = Path(out.strip()).resolve()
+    return (git_dir / "HEAD", git_dir / "packed-refs", git_dir / "logs" / "HEAD")
+
+
 def parse_log(output: str) -> dict[str, dt.datetime]:
     """`git log -z --format=%x01%cI --name-only` -> file -> the date of its newest commit
     (the log lists newest first, so a file's first appearance is its last change)."""

@@ -5,7 +5,9 @@ templates/, static/ and the package's theme, one on the config file's folder alo
 recursive: it usually holds site/ and .broadsheet/, which every build rewrites, and an
 editor saves site.yaml by replacing it, which a watch on the file itself would lose).
 Paths under site/, the index or the state folder, hidden files (`.git`, the temp files of
-ingest and atomic_write, `.name.*.tmp`) and editors' swap and backup files are ignored.
+ingest and atomic_write, `.name.*.tmp`) and editors' swap and backup files are ignored; but
+with git dates on, a commit or a checkout (the repository's HEAD, its reflog and packed
+refs) sets off a build, which shows the new `updated` dates.
 
 One builder thread turns the changes into builds: it waits until they have been quiet for
 QUIET seconds (an editor's save is several events, a `git checkout` many), then runs the
@@ -96,20 +98,25 @@ class Roots:
     config: Path  # the config file; its folder is watched on its own
     inputs: tuple[Path, ...]  # the input folders, existing or not (their creation matters)
     outputs: tuple[Path, ...]  # site/, the index, the state folder
+    git: tuple[Path, ...] = ()  # with git dates: the files a commit or checkout changes
 
     @classmethod
     def of(cls, config: Config, theme: Path) -> "Roots":
+        from broadsheet.gitdates import moves
+
         inputs = tuple(p.resolve() for p in (config.content_dir, config.templates_dir,
                                              config.static_dir))
         return cls(recursive=tuple(p for p in (*inputs, theme.resolve()) if p.is_dir()),
                    config=config.path.resolve(), inputs=inputs,
                    outputs=tuple(p.resolve() for p in (config.site_dir, config.index_dir,
-                                                       config.state_dir)))
+                                                       config.state_dir)),
+                   git=moves(config.content_dir) if config.git_dates and
+                   config.content_dir.is_dir() else ())
 
     def relevant(self, path: str) -> bool:
         """Whether a change at this path can change the site."""
         p = Path(path)
-        if p == self.config:
+        if p == self.config or p in self.git:  # a commit: the `updated` dates may change
             return True
         if any(p == out or p.is_relative_to(out) for out in self.outputs):
             return False
@@ -179,6 +186,7 @@ class Watcher:
             self._add([""])  # no path: a build that no change set off
         for name, target in (("broadsheet-watch", self._watch_inputs),
                              ("broadsheet-watch-config", self._watch_config),
+                             ("broadsheet-watch-git", self._watch_git),
                              ("broadsheet-build", self._builder)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -220,6 +228,13 @@ class Watcher:
     def _watch_config(self) -> None:
         self._watch(lambda: [self.roots.config.parent], recursive=False,
                     restart=threading.Event())  # the config's folder stays where it is
+
+    def _watch_git(self) -> None:
+        # the folders of HEAD and its reflog, not the repository: objects come and go by
+        # the thousand in a commit; a project outside git has nothing to watch
+        if self.roots.git:
+            self._watch(lambda: sorted({p.parent for p in self.roots.git if p.parent.is_dir()}),
+                        recursive=False, restart=threading.Event())
 
     def _keep(self, change, path: str) -> bool:
         return self.roots.relevant(path)

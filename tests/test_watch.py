@@ -12,6 +12,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -174,7 +175,8 @@ def watching(config: Path, live: LiveReload | None = None, **kwargs):
         server.server_close()
         thread.join(WAIT)
     names = {t.name for t in threading.enumerate()}
-    assert not names & {"broadsheet-watch", "broadsheet-watch-config", "broadsheet-build"}
+    assert not names & {"broadsheet-watch", "broadsheet-watch-config", "broadsheet-watch-git",
+                        "broadsheet-build"}
 
 
 def overridden(live: Live, name: str) -> Path:
@@ -329,6 +331,35 @@ def test_config_change_rebuilds(built):
         built.write_text(text, encoding="utf-8")
         until(lambda: live.live.error is None and "Le Veilleur" not in live.page("index.html"),
               "the fixed config's site")
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_a_commit_alone_rebuilds_with_its_date(built):
+    """An edit shows at once (not yet committed: no `updated` date); committing it, with no
+    file of content/ changing, sets off a build that shows the commit's date."""
+    root = built.parent
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+           "GIT_AUTHOR_DATE": "2024-06-15T18:30:00+02:00",
+           "GIT_COMMITTER_DATE": "2024-06-15T18:30:00+02:00"}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(root), *args], check=True, env=env, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "content")
+    git("commit", "-q", "-m", "first")
+    with watching(built) as live:
+        assert live.watcher.roots.git  # HEAD, its reflog and packed refs are watched
+        retitle(content_file(built), "Un titre pas encore commité")
+        until(lambda: "Un titre pas encore commité" in live.page(ARTICLE),
+              "the uncommitted edit")
+        n = len(live.outcomes)
+        env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = "2025-02-03T10:00:00+01:00"
+        git("commit", "-q", "-am", "retitled")
+        live.builds_after(n)
+        until(lambda: '<time datetime="2025-02-03T10:00:00+01:00">' in live.page(ARTICLE),
+              "the commit's date on the page")
 
 
 def test_outputs_and_hidden_files_do_not_trigger_builds(built):
