@@ -360,3 +360,45 @@ def test_a_body_edit_plans_nothing_and_a_title_edit_plans_again(small, tmp_path,
     assert plans(lambda: ((config.state_dir / "pages.sqlite").unlink(),
                           put(small, article(5, body="Encore un autre corps."))))
     assert not plans(lambda: put(small, article(6, body="Et un dernier.")))
+
+
+def test_files_with_the_same_bytes_stay_apart_when_one_is_renamed(small, tmp_path):
+    """Two content files with identical bytes and no `slug` (the file name gives it) have
+    the same digest: a page's fingerprint names each article by its slug too."""
+    content = small.parent / "content"
+    text = "---\ntitle: Jumeaux\ndate: 2030-01-01\ntags: [Syrie]\n---\n\nLe même texte.\n"
+    (content / "aaa.md").write_text(text, encoding="utf-8")
+    (content / "bbb.md").write_text(text, encoding="utf-8")
+    config = load_config(small)
+    build(config)
+    (content / "aaa.md").rename(content / "ccc.md")
+    build(config)
+    assert tree(config.site_dir) == cold(small, tmp_path)
+
+
+def test_a_tampered_page_store_changes_no_article(small):
+    """A row of the store can only name articles by slug: pickle cannot set attributes on
+    the current article (its path would be read as its body)."""
+    import pickle
+    import sqlite3
+
+    from broadsheet.publish import pagestore
+
+    config = load_config(small)
+    put(small, article(4, body="Un autre corps."))
+    build(config)  # the store is full
+    db = sqlite3.connect(config.state_dir / pagestore.STORE_FILE)
+    path, fp = db.execute("SELECT path, print FROM pages WHERE path LIKE 'articles/%'").fetchone()
+
+    class Evil:
+        def __reduce__(self):
+            return pagestore.article, ("article-004",), {"title": "hacked", "path": "/etc/passwd"}
+
+    db.execute("UPDATE pages SET context=? WHERE path=?",
+               (pickle.dumps({"article": Evil()}, protocol=4), path))
+    db.commit()
+    db.close()
+    articles = {a.slug: a for a in (article(i) for i in range(30))}
+    assert pagestore.load(config.state_dir, [path], {path: fp}, articles) is None
+    assert articles["article-004"].title != "hacked"
+    assert str(articles["article-004"].path) != "/etc/passwd"

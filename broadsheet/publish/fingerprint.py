@@ -34,7 +34,9 @@ def encoder(digests: Mapping[str, str]):
     """json's hook for what it cannot write itself: json walks the context at C speed."""
     def encode(value: object) -> object:
         if isinstance(value, Article):
-            return "A:" + digests[value.slug]
+            # the slug too: two files with the same bytes have the same digest, and a page
+            # listing one is not the page listing the other
+            return f"A:{value.slug}:{digests[value.slug]}"
         if isinstance(value, dt.date):  # datetimes too, zone included
             return ["D", value.isoformat()]
         # a new kind of value in a page's context must say how it is fingerprinted

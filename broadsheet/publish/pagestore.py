@@ -36,21 +36,41 @@ class _Writer(pickle.Pickler):
         return NotImplemented
 
 
+class _Ref:
+    """An article's place in a context as read back: its slug, replaced by the article once
+    the context is loaded (never the article itself, which the pickle could then change)."""
+    __slots__ = ("slug",)
+
+    def __init__(self, slug: str):
+        self.slug = slug
+
+
 class _Reader(pickle.Unpickler):
     """Only what a page's context holds: a tampered store cannot make pickle run anything."""
     ALLOWED = {("broadsheet.model", "Tag"), ("datetime", "date"), ("datetime", "datetime"),
                ("datetime", "timezone"), ("datetime", "timedelta")}
 
-    def __init__(self, data: bytes, articles: Mapping[str, Article]):
-        super().__init__(io.BytesIO(data))
-        self.articles = articles
-
     def find_class(self, module: str, name: str):
         if (module, name) == (__name__, "article"):
-            return self.articles.__getitem__
+            return _Ref
         if (module, name) not in self.ALLOWED:
             raise pickle.UnpicklingError(f"unexpected {module}.{name} in a stored page")
         return super().find_class(module, name)
+
+
+def _resolved(value, articles: Mapping[str, Article]):
+    """The context with each _Ref replaced by the current article of its slug."""
+    if type(value) is _Ref:
+        if not isinstance(value.slug, str):
+            raise KeyError(value.slug)
+        return articles[value.slug]
+    if type(value) is dict:
+        return {k: _resolved(v, articles) for k, v in value.items()}
+    if type(value) is list:
+        return [_resolved(v, articles) for v in value]
+    if type(value) is tuple:
+        return tuple(_resolved(v, articles) for v in value)
+    return value
 
 
 def _dumps(context: dict) -> bytes:
@@ -117,8 +137,10 @@ def load(state_dir: Path, paths: Iterable[str], prints: Mapping[str, str],
             row = rows.get(path)
             if row is None or row[0] != prints.get(path):
                 break
-            pages.append(Page(path=path, template=row[1],
-                              context=_Reader(row[2], articles).load()))
+            context = _resolved(_Reader(io.BytesIO(row[2])).load(), articles)
+            if type(context) is not dict:
+                break
+            pages.append(Page(path=path, template=row[1], context=context))
         else:
             return pages
     except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError, AttributeError,
