@@ -25,10 +25,16 @@ def display_rank(name: str) -> tuple:
             sum(1 for c in name if c.isupper()), name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TagPolicy:
     canonical: Mapping[str, str] = field(default_factory=dict)  # key of a variant -> display
     banned: frozenset[str] = frozenset()  # keys
+
+    def __repr__(self) -> str:
+        # sorted: a set's order changes from one process to the next (hash randomisation),
+        # and the config's text is part of what a build compares with the last one's
+        return (f"TagPolicy(canonical={sorted(self.canonical.items())!r}, "
+                f"banned={sorted(self.banned)!r})")
 
     def apply(self, tags: Iterable[str]) -> tuple[str, ...]:
         """Tags mapped to their display forms, banned ones dropped, each tag once, in order."""

@@ -60,3 +60,18 @@ def test_state_and_index_must_be_apart(tmp_path, state, index):
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
     assert "'state_dir'" in str(err.value) and "must be apart" in str(err.value)
+
+
+def test_the_config_reads_the_same_in_every_process(tmp_path):
+    """A build compares the config's text with the last build's: a set in it (banned tags)
+    must not print in another order under another hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "tags:\n  ban: [Photo, Source, Vidéo, Crédit, AFP, Reuters]\n")
+    code = "import sys; from broadsheet.config import load_config; print(str(load_config(sys.argv[1])))"
+    outs = {subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}, check=True).stdout
+            for seed in range(1, 6)}
+    assert len(outs) == 1 and "photo" in outs.pop()
