@@ -247,6 +247,7 @@ POLISH = ("Strajk generalny w środę\n\nPrezydent powiedział w środę, że go
           "dobrej kondycji. Związki zawodowe zapowiedziały strajk generalny w przyszłym "
           "tygodniu, jeżeli rząd nie zmieni zdania.\n\nMinister finansów ocenił, że "
           "żądania są zbyt wysokie, a budżet państwa nie udźwignie podwyżek.\n")
+MAGYAR = "Ferencváros - Újpest 3-0\n\nLe club de Budapest a dominé. Résultat : 3 à 0.\n"
 CZECH = ("Stávka ve středu\n\nPrezident ve středu uvedl, že ekonomika je v dobrém stavu. "
          "Odbory oznámily generální stávku na příští týden, pokud vláda nezmění názor.\n\n"
          "Ministr financí řekl, že požadavky jsou příliš vysoké a rozpočet je neunese.\n")
@@ -265,6 +266,9 @@ RAW_ACCEPTED = [
      "Związki zawodowe zapowiedziały"),
     ("czech-windows-1250", CZECH.encode("cp1250"), "not UTF-8: decoded as Windows-1250",
      "Stávka ve středu", "ekonomika je v dobrém stavu"),
+    # French about a Hungarian club: Windows-1252, though the names look Hungarian
+    ("french-naming-hungarians", MAGYAR.encode("cp1252"), "not UTF-8: decoded as Latin-1 "
+     "(ISO-8859-1)", "Ferencváros - Újpest 3-0", "Résultat : 3 à 0."),
 ]
 
 

@@ -131,7 +131,10 @@ def _central_european(data: bytes) -> tuple[str, str] | None:
     if guess not in _CENTRAL_LETTERS:
         return None
     letters = set(_CENTRAL_LETTERS[guess])
-    best = None
+    # Windows-1252 first: French quoting a Hungarian club is not Hungarian text, and only an
+    # encoding that makes more of the language's letters can be the one it was written in
+    western = data.decode("cp1252", errors="replace").lower()
+    best = (sum(1 for c in western if c in letters), None, None)
     for codec, name in _CENTRAL:
         if codec == "iso8859_2" and _CP1252_ONLY.search(data):
             continue
@@ -140,9 +143,9 @@ def _central_european(data: bytes) -> tuple[str, str] | None:
         except UnicodeDecodeError:
             continue
         score = sum(1 for c in text.lower() if c in letters)
-        if best is None or score > best[0]:
+        if score > best[0]:
             best = (score, text, name)
-    if best is None or language(best[1]) != guess:
+    if best[1] is None or language(best[1]) != guess:
         return None
     return _normalise(best[1]), best[2]
 
