@@ -42,6 +42,8 @@ def discard_tree(tree: Path, beside: Path) -> None:
         os.rename(tree, gone / "tree")
     except FileNotFoundError:
         pass
+    except OSError:  # cannot be moved aside (another file system?): deleted here and now
+        shutil.rmtree(tree, ignore_errors=True)
     doomed = sorted(beside.parent.glob(f".{beside.name}.gone-*"))
     try:
         subprocess.Popen(["rm", "-rf", *map(str, doomed)], start_new_session=True,

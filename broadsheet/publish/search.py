@@ -470,6 +470,7 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
             report = _update(entries, stored, index_dir, document)
         except Exception:  # a damaged index is rebuilt, never patched
             static.cancel()
+            full = True  # the cache too: the killed process may have been writing it
         else:
             try:
                 for name, text in _side_files(entries).items():
@@ -1755,9 +1756,15 @@ def export_static(index_dir: Path, current: Path) -> StaticExport:
     is not the export the cache last made (missing, another build, a build that failed
     before publishing) the export is done in full. Write key.txt last: it is what vouches
     for the folder next time."""
-    if not index.exists_in(str(index_dir)):
+    if not _has_index(index_dir):
         raise SearchError("no search index here: run `broadsheet build` first", index_dir)
     return _export(index_dir, current)
+
+
+def _has_index(index_dir: Path) -> bool:
+    # the table of contents' file, not Whoosh's exists_in(): this runs beside a commit of
+    # the same index (write_index), which writes a new one and then deletes the old one
+    return any(index_dir.glob("_MAIN_*.toc"))
 
 
 def static_files(index_dir: Path) -> dict[str, bytes]:
