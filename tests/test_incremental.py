@@ -381,6 +381,7 @@ def test_a_tampered_page_store_changes_no_article(small):
     the current article (its path would be read as its body)."""
     import pickle
     import sqlite3
+    import zlib
 
     from broadsheet.publish import pagestore
 
@@ -395,7 +396,7 @@ def test_a_tampered_page_store_changes_no_article(small):
             return pagestore.article, ("article-004",), {"title": "hacked", "path": "/etc/passwd"}
 
     db.execute("UPDATE pages SET context=? WHERE path=?",
-               (pickle.dumps({"article": Evil()}, protocol=4), path))
+               (zlib.compress(pickle.dumps({"article": Evil()}, protocol=4)), path))
     db.commit()
     db.close()
     articles = {a.slug: a for a in (article(i) for i in range(30))}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import pickle
 import sqlite3
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -76,7 +77,8 @@ def _resolved(value, articles: Mapping[str, Article]):
 def _dumps(context: dict) -> bytes:
     out = io.BytesIO()
     _Writer(out, protocol=pickle.HIGHEST_PROTOCOL).dump(context)
-    return out.getvalue()
+    # compressed: the store is cached between CI runs (100 MB at 50,000 articles, 25 so)
+    return zlib.compress(out.getvalue(), 1)
 
 
 def _connect(state_dir: Path) -> sqlite3.Connection:
@@ -137,14 +139,14 @@ def load(state_dir: Path, paths: Iterable[str], prints: Mapping[str, str],
             row = rows.get(path)
             if row is None or row[0] != prints.get(path):
                 break
-            context = _resolved(_Reader(io.BytesIO(row[2])).load(), articles)
+            context = _resolved(_Reader(io.BytesIO(zlib.decompress(row[2]))).load(), articles)
             if type(context) is not dict:
                 break
             pages.append(Page(path=path, template=row[1], context=context))
         else:
             return pages
-    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError, AttributeError,
-            IndexError):
+    except (pickle.UnpicklingError, zlib.error, EOFError, KeyError, TypeError, ValueError,
+            AttributeError, IndexError):
         pass
     except sqlite3.Error:
         return None
