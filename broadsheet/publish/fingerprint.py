@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import marshal
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from broadsheet.model import Article, Page
@@ -89,6 +89,29 @@ class PageIndex:
     digests: dict[str, str]
     pages_of: dict[str, list[str]]
 
+    def holding_changes(self, shape: str, digests: Mapping[str, str]) -> set[str] | None:
+        """The pages holding an article whose digest changed since this index was made; None
+        when the shape changed too (then any page may have)."""
+        if self.shape != shape or self.digests.keys() != digests.keys():
+            return None
+        return {path for slug, d in digests.items() if self.digests[slug] != d
+                for path in self.pages_of.get(slug, ())}
+
+    def after(self, shape: str, digests: Mapping[str, str]) -> PageIndex:
+        """The index of a build with the same shape: the same pages hold the same articles."""
+        return PageIndex("", shape, dict(digests), self.pages_of)
+
+
+def refingerprinted(pages: Iterable[Page], prints: Mapping[str, str],
+                    templates: Mapping[str, str], site: str, digests: Mapping[str, str]
+                    ) -> dict[str, str]:
+    """prints, with these pages' fingerprints made again."""
+    encode = encoder(digests)
+    out = dict(prints)
+    for page in pages:
+        out[page.path] = page_fingerprint(page, templates.get(page.template, ""), site, encode)
+    return out
+
 
 def fingerprint_pages(pages: Sequence[Page], templates: Mapping[str, str], site: str,
                       digests: Mapping[str, str], shape: str,
@@ -97,18 +120,11 @@ def fingerprint_pages(pages: Sequence[Page], templates: Mapping[str, str], site:
     """Every page's fingerprint, and the index for the next build. With the last build's
     index and the same shape, only the pages holding an article whose digest changed are
     fingerprinted again (an edit at 50,000 articles: a few pages of 74,000)."""
-    if (last is not None and last.shape == shape and len(last_prints) == len(pages)
-            and last.digests.keys() == digests.keys()):
-        changed = [slug for slug, d in digests.items() if last.digests[slug] != d]
-        again = {path for slug in changed for path in last.pages_of.get(slug, ())}
-        if all(p.path in last_prints for p in pages):
-            encode = encoder(digests)
-            prints = dict(last_prints)
-            for page in pages:
-                if page.path in again:
-                    prints[page.path] = page_fingerprint(page, templates.get(page.template, ""),
-                                                         site, encode)
-            return prints, PageIndex("", shape, dict(digests), last.pages_of)
+    again = last.holding_changes(shape, digests) if last is not None else None
+    if (again is not None and len(last_prints) == len(pages)
+            and all(p.path in last_prints for p in pages)):
+        return (refingerprinted([p for p in pages if p.path in again], last_prints, templates,
+                                site, digests), last.after(shape, digests))
     held: list[str] = []
     plain = encoder(digests)
 

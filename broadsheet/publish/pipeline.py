@@ -25,8 +25,8 @@ from broadsheet.gitdates import file_dates, head
 from broadsheet.model import SEARCH_DIR, Article, BuildResult, Page
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
 from broadsheet.publish import pagestore
-from broadsheet.publish.fingerprint import (PageIndex, article_digest, encoder, fingerprint_pages,
-                                            page_fingerprint, site_fingerprint, site_shape)
+from broadsheet.publish.fingerprint import (PageIndex, article_digest, fingerprint_pages,
+                                            refingerprinted, site_fingerprint, site_shape)
 from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
 from broadsheet.publish.load import load_content, read_body
 from broadsheet.publish.plan import plan
@@ -237,11 +237,9 @@ def _same_shape(config: Config, previous: BuildState | None, last: PageIndex | N
     the site: those holding an article whose digest changed and those whose file is not as
     it was written, read back from the page store with the current articles in them. None
     when the whole site must be planned."""
-    if (previous is None or last is None or not previous.pages_stored or last.shape != shape
-            or last.digests.keys() != digests.keys()):
+    again = last.holding_changes(shape, digests) if last is not None else None
+    if previous is None or not previous.pages_stored or again is None:
         return None
-    again = {path for slug, d in digests.items() if last.digests[slug] != d
-             for path in last.pages_of.get(slug, ())}
     again |= {path for path in previous.pages if path not in trusted}
     if len(again) > len(previous.pages) // 4:  # reading them back would cost more
         return None
@@ -249,17 +247,13 @@ def _same_shape(config: Config, previous: BuildState | None, last: PageIndex | N
                            {a.slug: a for a in articles})
     if pages is None:
         return None
-    prints = dict(previous.pages)
-    encode = encoder(digests)
-    for page in pages:
-        prints[page.path] = page_fingerprint(page, templates.get(page.template, ""), site_fp,
-                                             encode)
+    prints = refingerprinted(pages, previous.pages, templates, site_fp, digests)
     try:  # their rows now stand under the new fingerprints (same contexts, newer articles)
         pagestore.save(config.state_dir, pages, prints, previous.pages)
     except sqlite3.Error:
         return None
     todo = [p for p in pages if previous.pages[p.path] != prints[p.path] or p.path not in trusted]
-    return todo, prints, PageIndex("", shape, dict(digests), last.pages_of)
+    return todo, prints, last.after(shape, digests)
 
 
 def remove_leftovers(config: Config) -> None:
