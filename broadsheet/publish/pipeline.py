@@ -118,8 +118,7 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
                   else (staging.token, result.written_paths, result.removed_paths))
     state.inputs = "" if result.errors else inputs_fingerprint(  # bad files: read again
         seen_inputs, listing(config.index_dir) if with_index else [])
-    page_index.token = state.page_index = staging.token
-    save_page_index(config.state_dir, page_index)
+    state.page_index = staging.token
     save_state(config.state_dir, state, sources, known, previous)
     result.timings["write"] += time.perf_counter() - t
     return result
@@ -192,6 +191,9 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
             _put(staging, outputs, result, rel, data, trusted, kept)
         result.timings["render"] = time.perf_counter() - t
 
+        # saved while the index process works; named by the head only once it is published
+        page_index.token = staging.token
+        save_page_index(config.state_dir, page_index)
         if indexing is not None:
             t = time.perf_counter()
             (staging.index, made), indexing = indexing.result(), None
