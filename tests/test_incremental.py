@@ -275,7 +275,6 @@ def test_a_cache_restored_without_file_times_still_builds_incrementally(small):
 
 
 def test_changed_urls_name_folders_for_their_index_pages(small, tmp_path):
-    config = load_config(small)
     small.write_text(small.read_text().replace('title: "broadsheet sample"', 'title: "Autre"'))
     urls = tmp_path / "changed.txt"
     assert run(small, "build", "--changed-urls", str(urls)) == 0
