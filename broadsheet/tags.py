@@ -29,6 +29,9 @@ def display_rank(name: str) -> tuple:
 class TagPolicy:
     canonical: Mapping[str, str] = field(default_factory=dict)  # key of a variant -> display
     banned: frozenset[str] = frozenset()  # keys
+    # tag as written -> (display form, key): a build applies the policy to every article,
+    # and a corpus's tag lists are nearly all distinct while its tags repeat
+    _mapped: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
         # sorted: a set's order changes from one process to the next (hash randomisation),
@@ -39,9 +42,13 @@ class TagPolicy:
     def apply(self, tags: Iterable[str]) -> tuple[str, ...]:
         """Tags mapped to their display forms, banned ones dropped, each tag once, in order."""
         out, seen = [], set()
+        mapped = self._mapped
         for tag in tags:
-            tag = self.canonical.get(tag_key(tag), tag)
-            key = tag_key(tag)
+            got = mapped.get(tag)
+            if got is None:
+                shown = self.canonical.get(tag_key(tag), tag)
+                got = mapped[tag] = (shown, tag_key(shown))
+            tag, key = got
             if not key or key in self.banned or key in seen:
                 continue
             seen.add(key)

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 from broadsheet.config import Config
 from broadsheet.errors import ContentError
 from broadsheet.gitdates import file_dates, head
-from broadsheet.model import SEARCH_DIR, Article, BuildResult, Page
+from broadsheet.model import SEARCH_DIR, Article, BuildResult, Page, Tag
 from broadsheet.parallel import Background, Progress, no_progress, parallel_map
 from broadsheet.publish import pagestore
 from broadsheet.publish.fingerprint import (PageIndex, article_digest, fingerprint_pages,
@@ -59,6 +59,7 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
             warnings.append(warning)
     out = []
     applied: dict[tuple, tuple] = {}  # a corpus has far fewer tag lists than articles
+    shown: dict[tuple, tuple[Tag, ...]] = {}
     for a in articles:
         tags = applied.get(a.tags)
         if tags is None:
@@ -66,6 +67,12 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
         updated = dates.get(a.path.name) if a.path else None
         if tags != a.tags or updated != a.updated:
             a = replace(a, tags=tags, updated=updated)
+        objects = shown.get(tags)
+        if objects is None:
+            objects = shown[tags] = tuple(Tag.of(t) for t in tags)
+        # the cached property's value, set here once per tag list: the index process forks
+        # after this, and a value set in each process after the fork cost it a second at 50k
+        a.__dict__["tag_objects"] = objects
         out.append(a)
     return out, errors, sources
 
@@ -139,13 +146,14 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     trusted, kept = _trusted_outputs(previous, site_files, config.site_dir)
     result.timings["load"] = time.perf_counter() - started
 
-    indexing = None
+    indexing = published = None
     if with_index:
         staging.index_dir = config.index_dir
         undated = (digests if not any(a.updated for a in articles)
                    else digests_of(articles, sources, dated=False))
+        published = published_search(config, staging, trusted)
         indexing = Background(partial(index_and_export, config, articles, undated, full,
-                                      published_search(config, staging, trusted)))
+                                      published))
     storing = None
     try:
         t = time.perf_counter()
@@ -199,7 +207,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
             (staging.index, made), indexing = indexing.result(), None
             try:
                 _apply_search(made, staging, outputs, result, trusted, kept,
-                              fresh=published_search(config, staging, trusted) is None)
+                              fresh=published is None)
             finally:
                 shutil.rmtree(made.folder, ignore_errors=True)
             result.timings["index_wait"] = time.perf_counter() - t
