@@ -140,6 +140,39 @@ def test_an_edit_rewrites_few_files(tmp_path, corpus):
     assert total >= 30
 
 
+def _colliding_id(doc_id: str, keybits: int) -> str:
+    """An id sorting before doc_id with the same document key hash: added, it takes
+    doc_id's key and moves doc_id to the next one."""
+    def h(i: str) -> int:
+        return int.from_bytes(hashlib.blake2b(i.encode(), digest_size=8).digest(),
+                              "big") & ((1 << keybits) - 1)
+    return next(c for c in (f"a0000-{n}" for n in range(1_000_000)) if h(c) == h(doc_id))
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_an_edited_document_whose_key_moves(tmp_path, corpus, together):
+    """An edit marks only the lists whose entry for the document changed; when the document
+    also moves to another key (an id added before it with the same hash), every list it was
+    on must change, in the same update or in a later one before the export."""
+    docs, rng = corpus
+    index_dir, site = tmp_path / "index", tmp_path / "site"
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    target = "a0042"
+    keybits = max(8, (len(docs) + 1).bit_length() + 6)
+    other = _colliding_id(target, keybits)
+    doc = docs[target]
+    docs[target] = search.Document(**{**doc.__dict__, "body": "zanzibar " + doc.body})
+    if not together:
+        index(docs, index_dir)
+    docs[other] = make_doc(77, rng, id=other, url=f"articles/{other}.html")
+    index(docs, index_dir)
+    export = search.export_static(index_dir, site / "search")
+    assert not export.full
+    apply(site, export)
+    assert folder(site) == fresh_full(docs, tmp_path)
+
+
 def test_a_folder_from_elsewhere_is_exported_in_full(tmp_path, corpus):
     docs, rng = corpus
     index_dir, site = tmp_path / "index", tmp_path / "site"

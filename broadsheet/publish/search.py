@@ -1237,8 +1237,11 @@ CREATE TABLE IF NOT EXISTS dirty(kind TEXT, item TEXT, PRIMARY KEY(kind, item)) 
 CREATE TABLE IF NOT EXISTS vocab(word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keys(key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stems(key TEXT, word TEXT, PRIMARY KEY(key, word)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS docs_small ON docs(id, hash, digest, grp, lens, npost, key);
 """
-# docs.record NULL: deleted since the last export (the row keeps the key it was published
+# docs_small: what the scans over every document read (the export's key, its layout, its
+# meta), without the pages of the records beside them, 150 MB at 50,000 documents.
+# docs.record and docs.hash NULL: deleted since the last export (the row keeps the key it was published
 # under); docs.key: the document key in the last export (NULL: not exported yet).
 # dirty: posting keys ('k'), words ('w') and ids ('id') changed since the last export.
 # stems: (group:term, word) for the words of the vocabulary whose term differs from the word,
@@ -1313,7 +1316,7 @@ def update_static_cache(index_dir: Path, entries: list[Entry],
 
 
 def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], dict]) -> None:
-    old = dict(db.execute("SELECT id, hash FROM docs WHERE record IS NOT NULL"))
+    old = dict(db.execute("SELECT id, hash FROM docs WHERE hash IS NOT NULL"))
     live = {e.id for e in entries}
     changed = [e for e in entries if old.get(e.id) != e.hash]
     gone = sorted(set(old) - live)
@@ -1327,8 +1330,9 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
     word_delta: dict[str, int] = {}
     dirty_k: set[str] = set()
     dirty_w: set[str] = set()
+    dirty_o: set[str] = set()  # lists a changed document stays on, with the same entry
 
-    def count(rec: dict, sign: int) -> None:
+    def count(rec: dict, sign: int, mark: bool = True) -> None:
         keys, words = _record_keys(rec), rec["w"]
         if sign > 0 and not tracking:  # a first build: counted in C
             key_counts.update(keys)
@@ -1338,9 +1342,22 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
             key_delta[k] = key_delta.get(k, 0) + sign
         for w in words:
             word_delta[w] = word_delta.get(w, 0) + sign
-        if tracking:
+        if tracking and mark:
             dirty_k.update(keys)
             dirty_w.update(words)
+
+    def edited(old: dict, new: dict) -> None:
+        """An edit changes few of a document's posting entries (a term's count, a field's
+        length class) and few of its words: only the lists and surface entries that differ
+        are marked, so the export does not re-splice the hundreds of lists the document is
+        on, each as long as the corpus's use of a common word. A document whose key moves
+        needs them all: they are kept as 'o', used only then."""
+        count(old, -1, mark=False)
+        count(new, +1, mark=False)
+        before, after = set(_contributions(old)), set(_contributions(new))
+        dirty_k.update(k for k, _, _ in before ^ after)
+        dirty_o.update(k for k, _, _ in before & after)
+        dirty_w.update(set(old["w"]) ^ set(new["w"]))
 
     key_counts: Counter = Counter()
     word_counts: Counter = Counter()
@@ -1351,9 +1368,12 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
     for e in changed:
         rec = record_of(e)
         text = _dumps(rec).encode("utf-8")
-        if e.id in olds:
-            count(olds[e.id], -1)
-        count(rec, +1)
+        if e.id in olds and tracking:
+            edited(olds[e.id], rec)
+        else:
+            if e.id in olds:
+                count(olds[e.id], -1)
+            count(rec, +1)
         lens = {f: n for f, (n, _) in rec["f"].items()}
         rows.append((e.id, e.hash, zlib.compress(text, 1), hashlib.sha1(text).hexdigest(),
                      rec["g"], _dumps(lens), sum(len(c) for _, c in rec["f"].values())
@@ -1371,7 +1391,7 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
     # a gone document keeps its row (and the key it was published under) until the export
     db.executemany("UPDATE docs SET record=NULL, hash=NULL, digest=NULL WHERE id=?",
                    [(i,) for i in gone])
-    db.execute("DELETE FROM docs WHERE record IS NULL AND key IS NULL")
+    db.execute("DELETE FROM docs WHERE hash IS NULL AND key IS NULL")
     for table, column, delta in (("keys", "key", key_delta), ("vocab", "word", word_delta)):
         now = dict(_select_in(db, f"SELECT {column}, n FROM {table} WHERE {column} IN ({{}})",
                               delta)) if old else {}
@@ -1382,7 +1402,7 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
                        [(k,) for k, n in after.items() if n <= 0])
         if table == "vocab":
             arrived = sorted(w for w, n in after.items() if n > 0 and not now.get(w))
-    groups = {g for (g,) in db.execute("SELECT DISTINCT grp FROM docs WHERE record IS NOT NULL")}
+    groups = {g for (g,) in db.execute("SELECT DISTINCT grp FROM docs WHERE hash IS NOT NULL")}
     stemmed = set(_info(db, "stemmed", []))
     missing = sorted(g for g in groups - stemmed if g != "any")
     if missing:  # a language new to the corpus: stem the whole vocabulary in it
@@ -1393,6 +1413,7 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
     if tracking:
         db.executemany("INSERT OR IGNORE INTO dirty VALUES (?, ?)",
                        [("k", k) for k in sorted(dirty_k)] + [("w", w) for w in sorted(dirty_w)]
+                       + [("o", k) for k in sorted(dirty_o - dirty_k)]
                        + [("id", e.id) for e in changed] + [("id", i) for i in gone])
 
 
@@ -1411,7 +1432,7 @@ def _add_stems(db, words: list[str], groups: list[str]) -> None:
 
 def _static_key(db) -> str:
     h = hashlib.sha256(_cache_version().encode("utf-8"))
-    for i, digest in db.execute("SELECT id, digest FROM docs WHERE record IS NOT NULL ORDER BY id"):
+    for i, digest in db.execute("SELECT id, digest FROM docs WHERE hash IS NOT NULL ORDER BY id"):
         h.update(f"{i}\0{digest}\n".encode("utf-8"))
     return h.hexdigest()
 
@@ -1430,10 +1451,10 @@ def static_key(index_dir: Path) -> str:
 
 def _layout(db) -> dict:
     n, posts = db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(npost), 0) FROM docs WHERE record IS NOT NULL").fetchone()
+        "SELECT COUNT(*), COALESCE(SUM(npost), 0) FROM docs WHERE hash IS NOT NULL").fetchone()
     words = db.execute("SELECT COUNT(*) FROM vocab").fetchone()[0] + len(_all_stopwords())
     groups = sorted({"tagtext"} | {g for (g,) in db.execute(
-        "SELECT DISTINCT grp FROM docs WHERE record IS NOT NULL")})
+        "SELECT DISTINCT grp FROM docs WHERE hash IS NOT NULL")})
     # the shard counts and the key space change only when the corpus doubles or halves
     return {"keybits": max(8, n.bit_length() + 6), "d": _pow2(n / DOCS_PER_SHARD),
             "p": _pow2(posts * 8 / SHARD_BYTES), "s": _pow2(words * 24 / SHARD_BYTES),
@@ -1441,11 +1462,11 @@ def _layout(db) -> dict:
 
 
 def _meta(db, layout: dict, big: dict[str, str]) -> dict:
-    n = db.execute("SELECT COUNT(*) FROM docs WHERE record IS NOT NULL").fetchone()[0]
+    n = db.execute("SELECT COUNT(*) FROM docs WHERE hash IS NOT NULL").fetchone()[0]
     # summed in SQLite (its JSON functions): at 50,000 documents, a tenth of a second a build
     sums: dict[str, int] = dict(db.execute(
         "SELECT j.key, SUM(j.value) FROM docs, json_each(docs.lens) AS j "
-        "WHERE docs.record IS NOT NULL GROUP BY j.key"))
+        "WHERE docs.hash IS NOT NULL GROUP BY j.key"))
     sch = schema()
     groups = {g: [[f, sch[f].format.field_boost, (sums.get(f, 0) / (n or 1)) or 1]
                   for f in _group_fields(g)] for g in layout["groups"]}
@@ -1503,7 +1524,7 @@ def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool])
 
 
 def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
-    ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE record IS NOT NULL")]
+    ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE hash IS NOT NULL")]
     keys = _doc_keys(ids, layout["keybits"])
     # Documents are read one at a time in key order, so every posting list grows in order
     # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
@@ -1578,17 +1599,20 @@ def _incremental_export(db, layout: dict, key: str,
     if not isinstance(old_meta, dict) or old_meta.get("version") != STATIC_VERSION:
         raise _Stale("meta")
     old_big: dict[str, str] = old_meta.get("big", {})
-    rows = db.execute("SELECT id, key, record IS NOT NULL FROM docs").fetchall()
+    rows = db.execute("SELECT id, key, hash IS NOT NULL FROM docs").fetchall()
     if all(alive and k is not None for _, k, alive in rows):
         # the documents the last export keyed, no more, no fewer: their keys stand (keys are
         # a function of the set of ids), and 50,000 hashes and a sort are saved
         keys = {i: k for i, k, _ in rows}
     else:
         keys = _doc_keys((i for i, _, alive in rows if alive), layout["keybits"])
-    dirty = {kind: set() for kind in ("k", "w", "id")}
+    dirty = {kind: set() for kind in ("k", "w", "id", "o")}
     for kind, item in db.execute("SELECT kind, item FROM dirty"):
         dirty[kind].add(item)
     moved = {i for i, k, alive in rows if alive and k != keys[i]}  # new, or shifted by a collision
+    if any(i in dirty["id"] and k is not None and k != keys[i] for i, k, alive in rows if alive):
+        # an edited document under a new key: off every list it was on
+        dirty["k"] |= dirty["o"]
     touched = dirty["id"] | moved
     old_key = {i: k for i, k, _ in rows if i in touched and k is not None}
     recs = {i: _load_record(b) for i, b in _select_in(
@@ -1740,7 +1764,7 @@ def _export(index_dir: Path, current: Path | None) -> StaticExport:
                     elif path.read_bytes() == files[rel]:
                         del files[rel]
         (index_dir / PREPARED_FILE).unlink(missing_ok=True)  # used, or stale
-        db.execute("DELETE FROM docs WHERE record IS NULL")
+        db.execute("DELETE FROM docs WHERE hash IS NULL")
         db.execute("DELETE FROM dirty")
         _set_info(db, "exported", key)
         _set_info(db, "layout", layout)
