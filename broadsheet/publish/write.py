@@ -35,18 +35,32 @@ def link_tree(src: Path, dst: Path) -> set[str]:
     return linked
 
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
 def write_file(root: Path, rel: str, data: bytes, twin: Path | None = None) -> tuple[int, int]:
     """Write data at root/rel as a new file (hard-linked at twin/rel too); its (size, mtime)."""
     target = root / rel
     if ".." in rel.split("/") or rel.startswith("/") or "\\" in rel or "\0" in rel:
         raise BuildError("page path escapes the site folder", rel)  # slugs are validated too
+    # the common case first (a cold build: a new file in a folder that exists), the others on
+    # the way back: a build writes tens of thousands of files, and each extra call counts
+    # (os.open: Python's open() asks whether each file is a terminal, and for its block size)
     try:
-        os.unlink(target)  # it may be a link to the published site's file
+        fd = os.open(target, _NEW_FILE, 0o666)  # never through an existing file: it may be a
+    except FileExistsError:                     # link to the published site's file
+        os.unlink(target)
+        fd = os.open(target, _NEW_FILE, 0o666)
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "xb") as f:
-        f.write(data)
-    st = os.stat(target)
+        fd = os.open(target, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        st = os.fstat(fd)  # closing changes neither size nor mtime
+    finally:
+        os.close(fd)
     if twin is not None:
         _link_into(target, twin / rel)
     return st.st_size, st.st_mtime_ns
@@ -54,10 +68,13 @@ def write_file(root: Path, rel: str, data: bytes, twin: Path | None = None) -> t
 
 def _link_into(source: Path, target: Path) -> None:
     try:
+        os.link(source, target)
+    except FileExistsError:
         os.unlink(target)
+        os.link(source, target)
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
-    os.link(source, target)
+        os.link(source, target)
 
 
 class Staging:
