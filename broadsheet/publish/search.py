@@ -1528,33 +1528,54 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
     keys = _doc_keys(ids, layout["keybits"])
     # Documents are read one at a time in key order, so every posting list grows in order
     # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
-    # documents as tuples took a gigabyte, as text it takes the size of the files.
-    lists: dict[str, tuple[list[int], list[list[str]]]] = {}
-    vocab: set[str] = set()
+    # documents as tuples took a gigabyte, as text it takes the size of the files. This loop
+    # runs once per posting (300 a document): _contributions() written out, a table of
+    # lists per field, by term, and one of the filters' lists, each a [previous key, chunk].
+    fields: dict[str, dict[str, list]] = {}
+    filters: dict[str, list] = {}
     docs: dict[str, list] = {}
+    b36 = _b36
     for i in sorted(ids, key=keys.__getitem__):
         rec = _load_record(db.execute("SELECT record FROM docs WHERE id=?", (i,)).fetchone()[0])
         k = keys[i]
-        for pkey, slot, tail in _contributions(rec):
-            entry = lists.get(pkey)
+        for field, (length, counts) in rec["f"].items():
+            lists = fields.get(field)
+            if lists is None:
+                lists = fields[field] = {}
+            fl = "." + b36(_stored_length(length))
+            for t, tf in counts.items():
+                entry = lists.get(t)
+                if entry is None:
+                    entry = lists[t] = [0, []]
+                chunk = entry[1]
+                chunk.append(f"{b36(k - entry[0])}{fl}" if tf == 1
+                             else f"{b36(k - entry[0])}{fl}.{b36(tf)}")
+                entry[0] = k
+                if len(chunk) >= 64:
+                    chunk[:] = [",".join(chunk)]
+        for pkey in rec["x"]:
+            entry = filters.get(pkey)
             if entry is None:
-                n = _slots(pkey)
-                entry = lists[pkey] = ([0] * n, [[] for _ in range(n)])
-            prevs, parts = entry
-            chunk = parts[slot]
-            chunk.append(_b36(k - prevs[slot]) + tail)
-            prevs[slot] = k
+                entry = filters[pkey] = [0, []]
+            chunk = entry[1]
+            chunk.append(b36(k - entry[0]))
+            entry[0] = k
             if len(chunk) >= 64:
                 chunk[:] = [",".join(chunk)]
-        vocab.update(rec["w"])
-        docs[_b36(k)] = rec["d"]
-    values = {pkey: ",".join(parts[0]) if "=" in pkey else [",".join(p) for p in parts]
-              for pkey, (_, parts) in lists.items()}
-    del lists
+        docs[b36(k)] = rec["d"]
+    values: dict = {pkey: ",".join(chunk) for pkey, (_, chunk) in filters.items()}
+    for group in {_group_of(f) for f in fields}:
+        tables = [fields.get(f, {}) for f in _group_fields(group)]
+        for t in set().union(*tables):
+            values[f"{group}:{t}"] = [",".join(lists[t][1]) if t in lists else ""
+                                      for lists in tables]
+    del fields, filters
     out = _Files(layout)
     out.postings(values)
     groups = layout["groups"]
-    surface = {w: _surface_entry(w, groups, values.__contains__) for w in vocab}
+    # the words of the records: the vocabulary table counts them
+    surface = {w: _surface_entry(w, groups, values.__contains__)
+               for (w,) in db.execute("SELECT word FROM vocab")}
     surface.update({w: {} for w in _all_stopwords()})
     S, D = layout["s"], layout["d"]
     out.table("s", S, surface, lambda w: fnv1a(w) % S)
