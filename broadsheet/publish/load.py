@@ -76,13 +76,16 @@ PARALLEL_LOAD = 2000  # fewer files to parse than this: one process is quicker
 
 
 def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs: int = 1,
-                 warnings: list | None = None
+                 warnings: list | None = None, listed: dict[str, tuple[int, int]] | None = None
                  ) -> tuple[list[Article], list[BroadsheetError], dict[str, Source]]:
     """Articles in file-name order, one error per bad file, and the Source of each good file.
     A file whose slug or id another file already has is an error (the first file by name
     keeps it), so URLs never depend on the order of the disk. Files to parse are parsed on
-    `jobs` processes when there are many (articles come back without bodies: small)."""
+    `jobs` processes when there are many (articles come back without bodies: small).
+    listed: (size, mtime) by name, from a listing of content_dir the caller just made (a
+    build's, for its no-op check): a known file it shows unchanged is not asked again."""
     known = known or {}
+    listed = listed or {}
     if not content_dir.is_dir():
         return [], [ContentError("content folder not found (run `broadsheet ingest` first)",
                                  content_dir)], {}
@@ -101,6 +104,10 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
                                                  "folder, not followed", content_dir / entry.name))
                 continue
         source = known.get(entry.name)
+        if (source is not None and not entry.is_symlink()
+                and listed.get(entry.name) == source.stat):
+            read.append(source)  # its article's path is this file's (known is of content_dir)
+            continue
         # a known file's article has its path already (known comes from this content_dir):
         # building 50,000 Paths takes a second
         path = source.article.path if source is not None else content_dir / entry.name

@@ -42,12 +42,12 @@ PARALLEL_PAGES = 1500  # fewer pages to render than this: one process is quicker
 
 
 def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
-         warnings: list | None = None, drafts: bool = False):
+         warnings: list | None = None, drafts: bool = False, listed: dict | None = None):
     """Valid articles (the site's tag policy and git dates applied; drafts left out unless
     asked for), one error per bad file, their sources. Without bodies, even in a cold build:
     the index process forks from this one, and at 50,000 articles the bodies would take its
     peak past a gigabyte."""
-    articles, errors, sources = load_content(config.content_dir, known, jobs, warnings)
+    articles, errors, sources = load_content(config.content_dir, known, jobs, warnings, listed)
     if not drafts:
         articles = [a for a in articles if not a.draft]
     if strict and errors:
@@ -110,6 +110,7 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
         state, (sources, known, page_index) = _build_into(
             staging, config, previous, site_files, result, strict=strict,
             with_index=with_index, full=full, jobs=jobs, progress=progress, started=started,
+            listed={rel: (size, mtime) for rel, size, mtime in seen_inputs[1]},
             drafts=drafts)
         staging.publish()
     except BaseException:
@@ -133,13 +134,13 @@ def build(config: Config, *, strict: bool = False, with_index: bool = True, full
 
 def _build_into(staging: Staging, config: Config, previous: BuildState | None, site_files: dict,
                 result: BuildResult, *, strict: bool, with_index: bool, full: bool, jobs: int,
-                progress: Progress, started: float, drafts: bool = False
-                ) -> tuple[BuildState, tuple[dict, dict]]:
+                progress: Progress, started: float, drafts: bool = False,
+                listed: dict | None = None) -> tuple[BuildState, tuple[dict, dict]]:
     """Everything but the swap: the next site in staging, and the state that describes it.
     The index and its static files are made in another process while pages render."""
     known = load_sources(config.state_dir, previous, config.content_dir) if previous else {}
     articles, result.errors, sources = load(config, strict, known, jobs, result.warnings,
-                                            drafts)
+                                            drafts, listed)
     result.warnings += moved_without_alias(articles, known, sources)
     result.articles = len(articles)
     digests = digests_of(articles, sources)
