@@ -282,6 +282,19 @@ def _positions(terms: list[str]) -> dict[str, list[int]]:
     return poses
 
 
+def _counts(doc: Document) -> dict[str, dict[str, int]]:
+    """What the static index needs of _analyse(doc): each term's count, counted in C."""
+    lang = route(doc.language)
+    out = {}
+    for field, text, field_lang in (("tagtext", " ".join(doc.tags), None),
+                                    (_field(lang, "title"), doc.title, lang),
+                                    (_field(lang, "body"), doc.body, lang)):
+        counts = Counter(terms_of(text, field_lang))
+        counts.pop(_SKIP, None)
+        out[field] = dict(counts)
+    return out
+
+
 def _analyse(doc: Document) -> dict[str, dict[str, list[int]]]:
     """A document's analysed text fields, once for Whoosh and the static cache alike:
     field -> term -> positions, the fields as _fields() routes them."""
@@ -569,8 +582,7 @@ def _cache_records(index_dir: Path, keep: bool, entries: list[Entry], record_of=
     one writing the Whoosh segments."""
     if record_of is None:
         def record_of(entry: Entry) -> dict:
-            doc = entry.document()
-            return _record(doc, _analyse(doc))
+            return _record(entry.document())
     db = _open_cache(index_dir, reset=not keep)
     try:
         _update_static_cache(db, entries, record_of)
@@ -1076,11 +1088,16 @@ def _pow2(x: float) -> int:
 
 def _record(doc: Document, analysis: dict | None = None) -> dict:
     """What one document gives the static index: per field its length and term counts, its
-    filter keys, its words (for the surface map) and its row in the result list."""
+    filter keys, its words (for the surface map) and its row in the result list.
+    analysis: _analyse(doc) when the caller has it (positions); else the counts are made."""
     lang = route(doc.language)
     group = lang or "any"
     fields = {}
-    for field, poses in (analysis or _analyse(doc)).items():
+    if analysis is None:
+        for field, counts in _counts(doc).items():
+            if counts:
+                fields[field] = [sum(counts.values()), counts]
+    for field, poses in (analysis or {}).items():
         if poses:
             counts = {t: len(p) for t, p in poses.items()}
             fields[field] = [sum(counts.values()), counts]
