@@ -317,6 +317,10 @@ def _encode_positions(p: list[int]) -> bytes:
     return _pack_uint(len(p)) + pickle.dumps([b - a for a, b in zip([0, *p], p)], 2)
 
 
+# fields whose few values repeat across a corpus: Whoosh's analysis of each value is kept
+_REPEATING = frozenset({"language", "year", "date", "source_key"})
+
+
 class _BulkWriter:
     """Whole segments written through Whoosh's own codec, without its posting pool: a
     document's stored fields, lengths and columns go to the per-document writer as
@@ -335,6 +339,7 @@ class _BulkWriter:
         self.ix = ix
         self.schema = ix.schema
         self.writer = None
+        self.repeating: dict[tuple[str, str], list] = {}  # _REPEATING's values, as indexed
 
     def _start(self) -> None:
         # zlib at level 1 on posting blocks: level 3 (Whoosh's default) cost a tenth of the
@@ -376,7 +381,12 @@ class _BulkWriter:
                         length += n
                     self.count += len(poses)
                 else:
-                    for tb, freq, weight, vbytes in field.index(value):
+                    postings = None
+                    if name in _REPEATING:
+                        postings = self.repeating.get((name, value))
+                        if postings is None:
+                            postings = self.repeating[name, value] = list(field.index(value))
+                    for tb, freq, weight, vbytes in postings or field.index(value):
                         slot = terms.get(tb)
                         if slot is None:
                             slot = terms[tb] = (array("I"), array("f"), [])
