@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -349,11 +349,16 @@ def site_context(config: Config) -> dict:
     }
 
 
+# urljoin is slow Python, and a site asks for each article's absolute URL on its page, in
+# every feed that lists it and in the sitemap: cached, the asks after the first stay in C
+_absolute = lru_cache(maxsize=1 << 16)(urljoin)
+
+
 def render(page: Page, env: jinja2.Environment, site: dict) -> bytes:
     """One page to bytes. Templates see their page's context, `site` and `absolute(url)`."""
     try:
         template = env.get_template(page.template)
-        text = template.render(site=site, absolute=lambda url: urljoin(site["base_url"], url),
+        text = template.render(site=site, absolute=partial(_absolute, site["base_url"]),
                                **page.context)
     except jinja2.TemplateSyntaxError as exc:
         raise BuildError(f"template syntax: {exc.message}", exc.filename or page.template,
