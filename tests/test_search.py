@@ -164,6 +164,18 @@ def test_index_updates_only_what_changed(built, capsys, monkeypatch):
     assert "rebuilt: 1 added" in capsys.readouterr().out
 
 
+def test_spell_postings_are_whooshs():
+    """The bulk writer's shortcut for the spell field gives what Whoosh's own analysis does,
+    words folding to one term (État, Etat, ETAT) counted together."""
+    from broadsheet.publish import search as S
+
+    field = S.schema()["spell"]
+    for value in ("État Etat ETAT etat l'État a b the of Maison maison", "", "x",
+                  "Ünïcödé naïve naive NAÏVE 2015 2015"):
+        assert sorted(S._frequencies(value, field.format.field_boost)) == \
+            sorted(field.index(value))
+
+
 def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
     """The cold index's direct segment writer gives the postings, weights, positions, block
     statistics, lengths and stored fields of Whoosh's own writer, over several segments."""

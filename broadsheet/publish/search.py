@@ -322,6 +322,14 @@ def _encode_positions(p: list[int]) -> bytes:
 _REPEATING = frozenset({"language", "year", "date", "source_key"})
 
 
+def _frequencies(value: str, boost: float) -> list[tuple[bytes, int, float, bytes]]:
+    """What a Frequency-format field with Analyzer(None) gives Whoosh for value, as
+    field.index(value) yields it (Frequency.word_values), without a Token per word."""
+    counts = Counter(terms_of(value, None))
+    counts.pop(_SKIP, None)
+    return [(t.encode("utf-8"), n, float(n) * boost, _pack_uint(n)) for t, n in counts.items()]
+
+
 class _BulkWriter:
     """Whole segments written through Whoosh's own codec, without its posting pool: a
     document's stored fields, lengths and columns go to the per-document writer as
@@ -390,6 +398,8 @@ class _BulkWriter:
                         postings = self.repeating.get((name, value))
                         if postings is None:
                             postings = self.repeating[name, value] = list(field.index(value))
+                    elif name == "spell":
+                        postings = _frequencies(value, field.format.field_boost)
                     for tb, freq, weight, vbytes in postings or field.index(value):
                         slot = terms.get(tb)
                         if slot is None:
