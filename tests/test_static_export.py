@@ -173,6 +173,24 @@ def test_an_edited_document_whose_key_moves(tmp_path, corpus, together):
     assert folder(site) == fresh_full(docs, tmp_path)
 
 
+def test_a_rebuild_that_keeps_the_cache_exports_right(tmp_path, corpus, monkeypatch):
+    """An index rebuilt beside a cache it keeps (its hashes file lost): the rebuild prepares a
+    full export and gives the documents their new keys in the cache. The export must then
+    be that full export (diffed against the published files), not a patch computed from
+    keys the published files do not use: here a new id takes an unedited document's key."""
+    monkeypatch.setattr(search, "PARALLEL_FROM", 10)  # the rebuild that prepares an export
+    docs, rng = corpus
+    index_dir, site = tmp_path / "index", tmp_path / "site"
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    other = _colliding_id("a0042", max(8, (len(docs) + 1).bit_length() + 6))
+    docs[other] = make_doc(77, rng, id=other, url=f"articles/{other}.html")
+    (index_dir / search.HASHES_FILE).unlink()
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    assert folder(site) == fresh_full(docs, tmp_path)
+
+
 def test_a_folder_from_elsewhere_is_exported_in_full(tmp_path, corpus):
     docs, rng = corpus
     index_dir, site = tmp_path / "index", tmp_path / "site"

@@ -1235,8 +1235,15 @@ def _dump_bytes(data) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
-def _script(name: str, data) -> bytes:
-    return f"BroadsheetSearch.load({json.dumps(name)},{_dumps(data)});\n".encode("utf-8")
+def _script(name: str, data, dumps: Callable[[object], str] = _dumps) -> bytes:
+    return f"BroadsheetSearch.load({json.dumps(name)},{dumps(data)});\n".encode("utf-8")
+
+
+def _meta_script(data: dict) -> bytes:
+    """meta.js, which holds floats: json's, whose text orjson's differs from for some
+    (4e-05 against 0.00004), and is the same from one version to the next."""
+    return _script("meta", data, partial(json.dumps, ensure_ascii=False, sort_keys=True,
+                                         separators=(",", ":")))
 
 
 def _parse_script(data: bytes):
@@ -1297,8 +1304,13 @@ CREATE INDEX IF NOT EXISTS docs_small ON docs(id, hash, digest, grp, lens, npost
 # so that a term appearing or vanishing finds the words whose surface entry names it.
 
 
+CACHE_FORMAT = 2  # bump when the cache's tables or marks change: a cache of another is reset
+# 2: 'o' marks (an edited document's unchanged lists)
+
+
 def _cache_version() -> str:
-    return json.dumps({"static": STATIC_VERSION, **fingerprint()}, sort_keys=True)
+    return json.dumps({"static": STATIC_VERSION, "cache": CACHE_FORMAT, **fingerprint()},
+                      sort_keys=True)
 
 
 def _open_cache(index_dir: Path, reset: bool = False) -> sqlite3.Connection:
@@ -1629,7 +1641,7 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
     S, D = layout["s"], layout["d"]
     out.table("s", S, surface, lambda w: fnv1a(w) % S)
     out.table("d", D, docs, lambda k: int(k, 36) % D)
-    out.files[f"{STATIC_DIR}/meta.js"] = _script("meta", _meta(db, layout, out.big))
+    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big))
     out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
     db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
     return out.files
@@ -1777,7 +1789,7 @@ def _incremental_export(db, layout: dict, key: str,
     for n, content in dbuckets.items():
         new_files[f"{STATIC_DIR}/d/{n}.js"] = _script(f"d/{n}", content)
 
-    new_files[f"{STATIC_DIR}/meta.js"] = _script("meta", _meta(db, layout, big))
+    new_files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, big))
     new_files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
     db.executemany("UPDATE docs SET key=? WHERE id=?", [(keys[i], i) for i in sorted(recs)])
     return new_files, removed
@@ -1803,7 +1815,10 @@ def _export(index_dir: Path, current: Path | None) -> StaticExport:
         key = _static_key(db)
         exported = _info(db, "exported")
         result = None
-        if current is not None and exported is not None:
+        # a rebuild's prepared export first: making it gave the documents their new keys in
+        # the cache, so the cache no longer says which keys the published files use
+        prepared = _prepared(index_dir, key)
+        if current is not None and exported is not None and prepared is None:
             seen = _Current(current)
             try:
                 if seen.read("key.txt").decode("utf-8", "replace").strip() != exported:
@@ -1822,7 +1837,7 @@ def _export(index_dir: Path, current: Path | None) -> StaticExport:
             except _Stale:
                 db.rollback()
         if result is None:
-            files = _prepared(index_dir, key) or _full_export(db, layout, key)
+            files = prepared or _full_export(db, layout, key)
             result = StaticExport(files, set(), True, key)
             if current is not None and current.is_dir():
                 for path in sorted(current.rglob("*")):
