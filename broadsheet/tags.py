@@ -31,7 +31,8 @@ class TagPolicy:
     banned: frozenset[str] = frozenset()  # keys
     # tag as written -> (display form, key): a build applies the policy to every article,
     # and a corpus's tag lists are nearly all distinct while its tags repeat
-    _mapped: dict[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+    _mapped: dict[str, tuple[str, str]] = field(default_factory=dict, init=False,
+                                                 repr=False, compare=False)
 
     def __repr__(self) -> str:
         # sorted: a set's order changes from one process to the next (hash randomisation),

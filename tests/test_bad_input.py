@@ -406,6 +406,13 @@ CONTENT_ERRORS = [
     ("same-id", {"one.md": "---\ntitle: Un\nid: abc\n---\n\nT.\n",
                  "two.md": "---\ntitle: Deux\nid: abc\n---\n\nT.\n"}, "two.md", None,
      "id 'abc' is already used by one.md"),
+    # the index knows an article without an id by its slug: neither may be another's id
+    ("id-is-a-slug", {"one.md": "---\ntitle: Un\n---\n\nT.\n",
+                      "two.md": "---\ntitle: Deux\nid: one\n---\n\nT.\n"}, "two.md", None,
+     "id 'one' is already used by one.md"),
+    ("slug-is-an-id", {"a.md": "---\ntitle: Un\nid: zed\n---\n\nT.\n",
+                       "zed.md": "---\ntitle: Deux\n---\n\nT.\n"}, "zed.md", None,
+     "slug 'zed' is the id of a.md; set an 'id'"),
 ]
 
 

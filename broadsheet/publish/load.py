@@ -149,16 +149,19 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
                 if alias == article.slug or alias in slugs:
                     raise ContentError(f"alias '{alias}' is already used by "
                                        f"{(slugs.get(alias) or path).name}", path)
-            if article.id and article.id in ids:
-                raise ContentError(f"id '{article.id}' is already used by {ids[article.id].name}",
-                                   path)
+            # the search index knows an article by its id, or its slug when it has none:
+            # one such name for two articles would make them one document
+            known = article.id or article.slug
+            if known in ids:
+                raise ContentError(
+                    f"id '{known}' is already used by {ids[known].name}" if article.id else
+                    f"slug '{known}' is the id of {ids[known].name}; set an 'id'", path)
         except BroadsheetError as exc:
             outcome[i] = exc
             continue
         slugs[article.slug] = path
         slugs.update(dict.fromkeys(article.aliases, path))
-        if article.id:
-            ids[article.id] = path
+        ids[article.id or article.slug] = path
         outcome[i] = source
     articles: list[Article] = []
     errors: list[BroadsheetError] = []
