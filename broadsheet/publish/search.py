@@ -283,17 +283,19 @@ def _positions(terms: list[str]) -> dict[str, list[int]]:
     return poses
 
 
+def _term_counts(text: str, lang: str | None) -> dict[str, int]:
+    """Each term of text and how many times it occurs, counted in C, in first-seen order."""
+    counts = Counter(terms_of(text, lang))
+    counts.pop(_SKIP, None)
+    return dict(counts)
+
+
 def _counts(doc: Document) -> dict[str, dict[str, int]]:
-    """What the static index needs of _analyse(doc): each term's count, counted in C."""
+    """What the static index needs of _analyse(doc): each term's count."""
     lang = route(doc.language)
-    out = {}
-    for field, text, field_lang in (("tagtext", " ".join(doc.tags), None),
-                                    (_field(lang, "title"), doc.title, lang),
-                                    (_field(lang, "body"), doc.body, lang)):
-        counts = Counter(terms_of(text, field_lang))
-        counts.pop(_SKIP, None)
-        out[field] = dict(counts)
-    return out
+    return {"tagtext": _term_counts(" ".join(doc.tags), None),
+            _field(lang, "title"): _term_counts(doc.title, lang),
+            _field(lang, "body"): _term_counts(doc.body, lang)}
 
 
 def _analyse(doc: Document) -> dict[str, dict[str, list[int]]]:
@@ -325,9 +327,8 @@ _REPEATING = frozenset({"language", "year", "date", "source_key"})
 def _frequencies(value: str, boost: float) -> list[tuple[bytes, int, float, bytes]]:
     """What a Frequency-format field with Analyzer(None) gives Whoosh for value, as
     field.index(value) yields it (Frequency.word_values), without a Token per word."""
-    counts = Counter(terms_of(value, None))
-    counts.pop(_SKIP, None)
-    return [(t.encode("utf-8"), n, float(n) * boost, _pack_uint(n)) for t, n in counts.items()]
+    return [(t.encode("utf-8"), n, float(n) * boost, _pack_uint(n))
+            for t, n in _term_counts(value, None).items()]
 
 
 class _BulkWriter:
@@ -1116,15 +1117,10 @@ def _record(doc: Document, analysis: dict | None = None) -> dict:
     analysis: _analyse(doc) when the caller has it (positions); else the counts are made."""
     lang = route(doc.language)
     group = lang or "any"
-    fields = {}
-    if analysis is None:
-        for field, counts in _counts(doc).items():
-            if counts:
-                fields[field] = [sum(counts.values()), counts]
-    for field, poses in (analysis or {}).items():
-        if poses:
-            counts = {t: len(p) for t, p in poses.items()}
-            fields[field] = [sum(counts.values()), counts]
+    by_field = _counts(doc) if analysis is None else {
+        field: {t: len(p) for t, p in poses.items()} for field, poses in analysis.items()}
+    fields = {field: [sum(counts.values()), counts]
+              for field, counts in by_field.items() if counts}
     facets = {f"tag={s.strip()}" for s in doc.tag_slugs if s.strip()}
     if doc.source and slugify(doc.source):
         facets.add(f"source={slugify(doc.source)}")
@@ -1297,9 +1293,11 @@ CREATE INDEX IF NOT EXISTS docs_small ON docs(id, hash, digest, grp, lens, npost
 """
 # docs_small: what the scans over every document read (the export's key, its layout, its
 # meta), without the pages of the records beside them, 150 MB at 50,000 documents.
-# docs.record and docs.hash NULL: deleted since the last export (the row keeps the key it was published
-# under); docs.key: the document key in the last export (NULL: not exported yet).
-# dirty: posting keys ('k'), words ('w') and ids ('id') changed since the last export.
+# docs.record and docs.hash NULL: deleted since the last export (the row keeps the key it
+# was published under); docs.key: the document key in the last export (NULL: not exported
+# yet).
+# dirty: posting keys ('k'), words ('w') and ids ('id') changed since the last export, and
+# the keys an edited document stays on unchanged ('o', needed only if its key moves).
 # stems: (group:term, word) for the words of the vocabulary whose term differs from the word,
 # so that a term appearing or vanishing finds the words whose surface entry names it.
 
