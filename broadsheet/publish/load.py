@@ -151,11 +151,12 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
                                        f"{(slugs.get(alias) or path).name}", path)
             # the search index knows an article by its id, or its slug when it has none:
             # one such name for two articles would make them one document
-            known = article.id or article.slug
-            if known in ids:
+            index_id = article.id or article.slug
+            if index_id in ids:
                 raise ContentError(
-                    f"id '{known}' is already used by {ids[known].name}" if article.id else
-                    f"slug '{known}' is the id of {ids[known].name}; set an 'id'", path)
+                    f"id '{index_id}' is already used by {ids[index_id].name}" if article.id
+                    else f"slug '{index_id}' is the id of {ids[index_id].name}; set an 'id'",
+                    path)
         except BroadsheetError as exc:
             outcome[i] = exc
             continue
