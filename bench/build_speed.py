@@ -8,13 +8,19 @@ corpus the issues' figures were measured with; otherwise bench/gen_content.py), 
 each step as a child process of the real CLI (`python -m broadsheet … --config site.yaml`),
 median over --repeat runs:
 - cold site only (`build --no-index`), cold index only (`index --full`), cold site + index
-  (`build`), with site/ and .broadsheet/ removed first;
+  (`build`), with site/ and .broadsheet/ moved aside first;
 - `build` again with nothing changed, after editing 1 article, after adding 10 articles;
 - with --peers, on the same corpus in the same run: Hugo's and Pelican's cold builds (with
   ../shared/bench's site templates), and Pelican with its cache after editing 1 article;
 with each step's peak RSS, the files written and the size of the site and of the index.
 It also probes how many cores the machine really gives: the same CPU-bound loop in 1
 process, then in 2 at once.
+
+Nothing is deleted until every step is measured: the outputs of earlier runs are moved aside
+and removed at the end. On ext4, a file created in the minutes after many were deleted costs
+a scan past the recently freed inodes (the allocator will not reuse them yet): removing the
+last run's 15,000 files before a cold build added 4 s of system time to a 10k build, and
+made a peer's time depend on whose files were deleted just before it.
 """
 
 from __future__ import annotations
@@ -147,6 +153,24 @@ def rm(*paths: Path) -> None:
             shutil.rmtree(path)
         elif path.exists() or path.is_symlink():
             path.unlink()
+
+
+class Aside:
+    """A folder where outputs go instead of being deleted (see the module's docstring)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.moved = 0
+
+    def put(self, *paths: Path) -> None:
+        for path in paths:
+            if path.exists() or path.is_symlink():
+                self.folder.mkdir(parents=True, exist_ok=True)
+                self.moved += 1
+                path.rename(self.folder / f"{self.moved}-{path.name}")
+
+    def clear(self) -> None:
+        rm(self.folder)
 
 
 def count_files(folder: Path) -> int:
@@ -319,8 +343,8 @@ def phases(runs: list[Run]) -> str:
 
 
 def bench_size(n: int, work: Path, args, hugo: list[str] | None,
-               pelican: list[str] | None) -> tuple[Corpus, list[Step], dict]:
-    rm(work)
+               pelican: list[str] | None, aside: Aside) -> tuple[Corpus, list[Step], dict]:
+    aside.put(work)
     work.mkdir(parents=True)
     note(f"[{n}] generating the corpus in {work}")
     corpus = make_corpus(n, work, args.use_shared, args.seed)
@@ -371,20 +395,20 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None,
     #    conditions (the second core comes and goes)
     for r in range(args.repeat):
         note(f"[{n}] run {r + 1}/{args.repeat}: cold site-only builds")
-        rm(site, state)
+        aside.put(site, state)
         record("site", broadsheet(work, "build", "--no-index"), site)
         if hugo_site:
             out, cache = work / "hugo-out", work / "hugo-cache"
-            rm(out, cache, hugo_site / "resources")
+            aside.put(out, cache, hugo_site / "resources")
             record("hugo", measure([*hugo, "--quiet", "-s", str(hugo_site), "-d", str(out),
                                     "--cacheDir", str(cache)], work), out)
         if pelican_site:
             out, cache = work / "pelican-out", work / "pelican-cache"
             env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_PELICAN")}
             cmd = [*pelican, "content", "-s", "pelicanconf.py", "-o", str(out)]
-            rm(out, cache)
+            aside.put(out, cache)
             record("pelican", measure(cmd, pelican_site, env), out)
-            rm(out, cache)
+            aside.put(out, cache)
             env = {**env, "BENCH_PELICAN_CACHE": "1", "BENCH_PELICAN_CACHE_PATH": str(cache)}
             record("pelican_cache", measure(cmd, pelican_site, env), out)
             articles = sorted((pelican_site / "content").glob("*.md"))
@@ -394,7 +418,7 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None,
     # 2. cold index-only builds
     for r in range(args.repeat):
         note(f"[{n}] run {r + 1}/{args.repeat}: cold index-only builds")
-        rm(state)
+        aside.put(state)
         record("index", broadsheet(work, "index", "--full"), idx=index)
 
     # 3. cold site + index, then rebuilds
@@ -402,7 +426,7 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None,
     added = sorted(p.name for p in (work / "extra").glob("*.md"))
     for r in range(args.repeat):
         note(f"[{n}] run {r + 1}/{args.repeat}: cold build, then rebuilds")
-        rm(site, state)
+        aside.put(site, state)
         record("both", broadsheet(work, "build"), site, index)
         record("noop", broadsheet(work, "build"), site, index)
         edit(middle, f"run {r + 1}")
@@ -535,11 +559,14 @@ def main(argv=None) -> int:
     temp = None if args.workdir else Path(tempfile.mkdtemp(prefix="broadsheet-build-"))
     base = args.workdir or temp
     base.mkdir(parents=True, exist_ok=True)
+    aside = Aside(base / ".set-aside")
+    aside.clear()  # left by a run that was killed
     try:
         for n in args.sizes:
-            corpus, steps, info = bench_size(n, base / f"n{n}", args, hugo, pelican)
+            corpus, steps, info = bench_size(n, base / f"n{n}", args, hugo, pelican, aside)
             print_table(corpus, steps, info, args.repeat)
     finally:
+        aside.clear()
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
     print(f"\nparallelism probe (end): {parallelism_probe()}")
