@@ -20,6 +20,10 @@ DOCS = {
                 "The coalition said the strikes hit weapons depots. The White House declined to comment."),
     "maison": ("Visite à la maison de retraite", "fr", "2018-07-07",
                "La maison blanchie à la chaux accueille des visiteurs. Une maison blanche au bord du lac."),
+    # as pasted from a social network: mathematical bold letters (which have no case of
+    # their own until decomposed) and full-width ones
+    "styled": ("𝐁𝐑𝐄𝐀𝐊𝐈𝐍𝐆: harbour closed", "en", "2022-02-02",
+               "Ｆｅｒｒｙ services stopped at the harbour."),
 }
 
 
@@ -28,7 +32,7 @@ def index_dir(tmp_path_factory) -> Path:
     from conftest import make_project
     config = make_project(tmp_path_factory.mktemp("search") / "proj", raw_files=[])
     for slug, (title, lang, date, body) in DOCS.items():
-        tags = "[Monde, Syrie]" if slug == "syrie" else "[Monde]"
+        tags = {"syrie": "[Monde, Syrie]", "styled": "[Météo]"}.get(slug, "[Monde]")
         source = "RT en français" if lang == "fr" else "Wire"
         (config.parent / "content" / f"{slug}.md").write_text(
             f"---\ntitle: \"{title}\"\nlanguage: {lang}\ndate: {date}\ntags: {tags}\n"
@@ -65,6 +69,9 @@ def slugs(index_dir, query, **kw):
     ("tag:syrie", ["syrie"]),                # filters alone
     ("air strikes", ["strikes"]),            # English words find the English article...
     ("grèves transports", ["greves"]),       # ...and French ones the French, from one box
+    ("breaking", ["styled"]),                # styled letters are found as typed plainly...
+    ("ferry", ["styled"]),
+    ("𝐟𝐞𝐫𝐫𝐲", ["styled"]),                   # ...and as styled
 ])
 def test_queries(index_dir, query, expected):
     assert slugs(index_dir, query) == expected
@@ -240,3 +247,15 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
     for q in ("frappe", "maison blanche", '"maison blanche"', "harbour"):
         assert [h["url"] for h in S.search(a, q, limit=50)["hits"]] == \
                [h["url"] for h in S.search(c, q, limit=50)["hits"]], q
+
+
+def test_fold_is_idempotent():
+    """A word as the index shows it finds what the word as written finds: folding a folded
+    word changes nothing (it did for the styled letters: '𝐁' -> 'B' -> 'b')."""
+    from broadsheet.publish.search import fold
+    for cp in range(0x20000):  # the planes with letters, the mathematical ones included
+        if 0xD800 <= cp < 0xE000:
+            continue
+        once = fold(chr(cp))
+        assert fold(once) == once, hex(cp)
+    assert fold("𝐁𝐨𝐥𝐝 Ⓐ İstanbul ΟΔΟΣ Straße") == "bold a istanbul οδοσ strasse"

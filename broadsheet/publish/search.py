@@ -59,7 +59,7 @@ SNOWBALL = {"da": "danish", "de": "german", "en": "english", "es": "spanish", "f
             "fr": "french", "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian",
             "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish"}
 STEMMED = tuple(sorted(SNOWBALL))
-ANALYSIS_VERSION = 3  # bump when analysis changes: stored indexes are then rebuilt in full
+ANALYSIS_VERSION = 4  # bump when analysis changes: stored indexes are then rebuilt in full
 PROCS = 2  # index writers on a full rebuild (this project's machines have 2 cores)
 PARALLEL_FROM = 500  # fewer documents than this: one writer is quicker
 FINGERPRINT_FILE = "broadsheet-analysis.json"
@@ -70,11 +70,21 @@ _WORD = re.compile(r"\w+")
 
 # --- analysis ---------------------------------------------------------------------------------
 
+def _bare(text: str) -> str:
+    """Compatibility-decomposed, every mark (accents, vowel signs...) off: what JavaScript's
+    normalize("NFKD") and /\\p{M}/gu do, so that search.js can fold as this module does."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.category(c).startswith("M"))
+
+
 @lru_cache(maxsize=1 << 18)  # words repeat: the static cache folds every word of every document
 def fold(word: str) -> str:
-    """Lowercase without accents: 'État' -> 'etat'."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lowercase without accents: 'État' -> 'etat', '𝐁𝐨𝐥𝐝' -> 'bold'. Decomposed before
+    casefolding, as a compatibility form ('𝐁', 'Ⓐ') has no case of its own, and after, as
+    casefolding can give a letter with a mark ('İ' -> 'i̇'): fold(fold(w)) == fold(w), so a
+    word typed as the index shows it finds it. search.js's fold() gives the same (a test
+    compares them over every code point)."""
+    return _bare(_bare(word).casefold())
 
 
 @cache
