@@ -260,3 +260,47 @@ def test_rebuild_on_two_processes_gives_the_same_static_index(tmp_path, monkeypa
     assert search.static_files(tmp_path / "one") == search.static_files(tmp_path / "two")
     hits = search.search(tmp_path / "two", "syrie")
     assert hits["total"] == search.search(tmp_path / "one", "syrie")["total"] > 0
+
+
+@pytest.mark.parametrize("when", ["before reading", "after one record"])
+def test_a_failing_cache_process_fails_the_rebuild(tmp_path, monkeypatch, when):
+    """In a rebuild, the static cache's process reads and analyses the documents and sends
+    each, with its analysis, to the process writing Whoosh's segments. When it fails, its
+    error is the one reported (no hang), and the index that was there stays."""
+    rng = random.Random(3)
+    docs = {f"a{i:04d}": make_doc(i, rng) for i in range(40)}
+    index(docs, tmp_path / "ix", full=True)
+    before = search.search(tmp_path / "ix", "syrie")["total"]
+
+    def broken(db, entries, record_of):
+        if when == "after one record":
+            record_of(entries[0])
+        raise RuntimeError("the cache's disk is full")
+
+    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(search, "_update_static_cache", broken)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        index(docs, tmp_path / "ix", full=True)
+    assert search.search(tmp_path / "ix", "syrie")["total"] == before
+
+
+def test_a_failing_index_writer_stops_the_cache_process(tmp_path, monkeypatch):
+    """The other way round: Whoosh's side fails while the cache's process is still sending
+    (3,000 distinct words a document: more than the pipe holds). The error is reported, the
+    other process stopped, and nothing is left beside the index."""
+    rng = random.Random(4)
+    docs = {f"a{i:04d}": make_doc(i, rng, body=" ".join(f"mot{i}x{j}" for j in range(3000)))
+            for i in range(40)}
+    real = search._BulkWriter.add
+
+    def add(self, doc, analysis):
+        if doc.id == "a0020":
+            raise OSError("no space left on device")
+        return real(self, doc, analysis)
+
+    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(search._BulkWriter, "add", add)
+    with pytest.raises(OSError, match="no space"):
+        index(docs, tmp_path / "ix", full=True)
+    assert not search.index.exists_in(str(tmp_path / "ix"))
+    assert [p.name for p in tmp_path.iterdir()] == []
