@@ -9,17 +9,25 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 
 def atomic_write(path: Path, text: str | bytes) -> None:
     """Write beside, then rename: a reader sees the old file or the new one, never half."""
+    with atomic_file(path) as f:
+        f.write(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+@contextmanager
+def atomic_file(path: Path):
+    """A binary file written beside path and renamed onto it when the block ends without an
+    error (atomic_write for what is written a piece at a time)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8") if isinstance(text, str) else text
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

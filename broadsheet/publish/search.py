@@ -53,7 +53,7 @@ from whoosh.lang import has_stopwords, stopwords_for_language
 
 from broadsheet.errors import SearchError
 from broadsheet.parallel import Background
-from broadsheet.fsutil import atomic_write, fresh_dir_beside, swap_in
+from broadsheet.fsutil import atomic_file, atomic_write, fresh_dir_beside, swap_in
 from broadsheet.model import SEARCH_DIR, slugify
 
 # the languages with a Snowball stemmer (PyStemmer's algorithm names) and Whoosh stop words
@@ -704,7 +704,8 @@ def _cache_records(index_dir: Path, keep: bool, entries: list[Entry], record_of=
             key = _static_key(db)
             files = _full_export(db, _layout(db), key)
             db.commit()
-            atomic_write(index_dir / PREPARED_FILE, pickle.dumps((key, files), protocol=5))
+            with atomic_file(index_dir / PREPARED_FILE) as f:  # streamed: 140 MB at 50k,
+                pickle.dump((key, files), f, protocol=5)     # never held twice
     finally:
         db.close()
 
@@ -1634,17 +1635,19 @@ class _Files:
         self.big: dict[str, str] = {}
 
     def postings(self, values: dict) -> None:
+        """The posting files, from values (emptied: each list is let go once written)."""
         P = self.layout["p"]
-        buckets: list[dict] = [{} for _ in range(P)]
+        buckets: list[dict | None] = [{} for _ in range(P)]
         for key in sorted(values):
-            value = values[key]
+            value = values.pop(key)
             if _is_big(value):
                 name = _big_name(key)
                 self.big[key] = name
                 self.files[f"{STATIC_DIR}/{name}.js"] = _script(name, {key: value})
             else:
                 buckets[fnv1a(key) % P][key] = value
-        for n, bucket in enumerate(buckets):
+        for n in range(P):
+            bucket, buckets[n] = buckets[n], None
             self.files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", bucket)
 
     def table(self, kind: str, count: int, items: dict, shard: Callable) -> None:
@@ -1713,18 +1716,21 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
             if len(chunk) >= 64:
                 chunk[:] = [",".join(chunk)]
         docs[b36(k)] = rec["d"]
-    values: dict = {pkey: ",".join(chunk) for pkey, (_, chunk) in filters.items()}
+    # each list joined as its chunks are let go, and each shard made as its lists are: the
+    # postings are held once at a time (at 50k, 100 MB a copy)
+    values: dict = {pkey: ",".join(filters.pop(pkey)[1]) for pkey in list(filters)}
     for group in {_group_of(f) for f in fields}:
         tables = [fields.get(f, {}) for f in _group_fields(group)]
         for t in set().union(*tables):
-            values[f"{group}:{t}"] = [",".join(lists[t][1]) if t in lists else ""
+            values[f"{group}:{t}"] = [",".join(lists.pop(t)[1]) if t in lists else ""
                                       for lists in tables]
     del fields, filters
+    present = set(values)
     out = _Files(layout)
     out.postings(values)
     groups = layout["groups"]
     # the words of the records: the vocabulary table counts them
-    surface = {w: _surface_entry(w, groups, values.__contains__)
+    surface = {w: _surface_entry(w, groups, present.__contains__)
                for (w,) in db.execute("SELECT word FROM vocab")}
     surface.update({w: {} for w in _all_stopwords()})
     S, D = layout["s"], layout["d"]
