@@ -559,8 +559,9 @@ def main(argv=None) -> int:
     temp = None if args.workdir else Path(tempfile.mkdtemp(prefix="broadsheet-build-"))
     base = args.workdir or temp
     base.mkdir(parents=True, exist_ok=True)
-    aside = Aside(base / ".set-aside")
-    aside.clear()  # left by a run that was killed
+    # this run's own folder: one a killed run left is not deleted here, where its deletion
+    # would slow the steps about to be timed
+    aside = Aside(base / ".set-aside" / f"{os.getpid()}-{int(time.time())}")
     try:
         for n in args.sizes:
             corpus, steps, info = bench_size(n, base / f"n{n}", args, hugo, pelican, aside)

@@ -183,6 +183,34 @@ def test_spell_postings_are_whooshs():
             sorted(field.index(value))
 
 
+def whoosh_contents(index_dir: Path) -> dict:
+    """Everything a Whoosh index holds, segment by segment: each posting with its weight,
+    positions and block statistics, each term's frequencies, each document's stored fields
+    and field lengths."""
+    from whoosh import index as windex
+
+    from broadsheet.publish import search as S
+
+    ix = windex.open_dir(str(index_dir))
+    with ix.searcher() as s:
+        r, sch, out = s.reader(), S.schema(), {}
+        for fn in sch.names():
+            if not sch[fn].indexed:
+                continue
+            for t in r.lexicon(fn):
+                m, got = r.postings(fn, t), []
+                while m.is_active():
+                    got.append((m.id(), m.weight(), m.value(), m.block_min_length(),
+                                m.block_max_length(), m.block_max_weight()))
+                    m.next()
+                out[fn, t] = (got, r.doc_frequency(fn, t), r.frequency(fn, t))
+        for n in range(r.doc_count()):
+            out["doc", n] = (r.stored_fields(n), {f: r.doc_field_length(n, f)
+                                                  for f in (*S.TEXT_FIELDS, "spell")})
+    ix.close()
+    return out
+
+
 def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
     """The cold index's direct segment writer gives the postings, weights, positions, block
     statistics, lengths and stored fields of Whoosh's own writer, over several segments."""
@@ -196,26 +224,7 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
 
     rng = random.Random(3)
     docs = [make_doc(i, rng) for i in range(120)]
-
-    def dump(d):
-        ix = windex.open_dir(str(d))
-        with ix.searcher() as s:
-            r, sch, out = s.reader(), S.schema(), {}
-            for fn in sch.names():
-                if not sch[fn].indexed:
-                    continue
-                for t in r.lexicon(fn):
-                    m, got = r.postings(fn, t), []
-                    while m.is_active():
-                        got.append((m.id(), m.weight(), m.value(), m.block_min_length(),
-                                    m.block_max_length(), m.block_max_weight()))
-                        m.next()
-                    out[fn, t] = (got, r.doc_frequency(fn, t), r.frequency(fn, t))
-            for n in range(r.doc_count()):
-                out["doc", n] = (r.stored_fields(n), {f: r.doc_field_length(n, f)
-                                                      for f in (*S.TEXT_FIELDS, "spell")})
-        ix.close()
-        return out
+    dump = whoosh_contents
 
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()

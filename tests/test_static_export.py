@@ -252,12 +252,19 @@ def test_same_files_whatever_the_hash_seed(tmp_path):
 
 
 def test_rebuild_on_two_processes_gives_the_same_static_index(tmp_path, monkeypatch):
+    """On two processes the documents and their analysis reach the Whoosh writer as JSON:
+    the index made so holds what the one made in one process does, posting by posting."""
+    from test_search import whoosh_contents
+
     rng = random.Random(7)
     docs = {f"a{i:04d}": make_doc(i, rng) for i in range(60)}
+    docs["a0003"] = make_doc(3, rng, title="Ｆｅｒｒｙ 𝐁𝐑𝐄𝐀𝐊𝐈𝐍𝐆 \u2028 ünïcödé",
+                            tags=("Météo", "A/B"), tag_slugs=("meteo", "a-b"))
     index(docs, tmp_path / "one", full=True)
     monkeypatch.setattr(search, "PARALLEL_FROM", 10)
     index(docs, tmp_path / "two", full=True)
     assert search.static_files(tmp_path / "one") == search.static_files(tmp_path / "two")
+    assert whoosh_contents(tmp_path / "one") == whoosh_contents(tmp_path / "two")
     hits = search.search(tmp_path / "two", "syrie")
     assert hits["total"] == search.search(tmp_path / "one", "syrie")["total"] > 0
 
@@ -303,4 +310,25 @@ def test_a_failing_index_writer_stops_the_cache_process(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="no space"):
         index(docs, tmp_path / "ix", full=True)
     assert not search.index.exists_in(str(tmp_path / "ix"))
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_a_message_cut_off_reports_the_process_that_died(tmp_path, monkeypatch):
+    """The analysing process killed in the middle of a message: the rebuild reports that
+    process's death, not the half message it left."""
+    rng = random.Random(5)
+    docs = {f"a{i:04d}": make_doc(i, rng) for i in range(40)}
+    real, sent = search._send, []
+
+    def send(out, message: bytes) -> None:
+        sent.append(1)
+        if len(sent) == 5:
+            out.write(search._LENGTH.pack(len(message)) + message[: len(message) // 2])
+            os._exit(9)
+        real(out, message)
+
+    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(search, "_send", send)
+    with pytest.raises(RuntimeError, match="exit code 9"):
+        index(docs, tmp_path / "ix", full=True)
     assert [p.name for p in tmp_path.iterdir()] == []

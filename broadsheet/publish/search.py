@@ -577,7 +577,7 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
     new = fresh_dir_beside(index_dir)
     try:
         ix = index.create_in(str(new), schema())
-        keep = keep_cache and (index_dir / STATIC_CACHE).is_file()
+        keep = keep_cache and _cache_current(index_dir / STATIC_CACHE)
         if keep:  # still good for the export: only what changed is redone
             shutil.copy2(index_dir / STATIC_CACHE, new / STATIC_CACHE)
         bulk = _BulkWriter(ix)
@@ -648,14 +648,16 @@ def _analysed_beside(entries: list[Entry], cache: Callable[..., None],
                 doc = entry.document()
                 words: set[str] = set()
                 analysis = _analyse(doc, words)
-                message = orjson.dumps([[getattr(doc, f) for f in _DOC_FIELDS], analysis])
-                view = memoryview(_LENGTH.pack(len(message)) + message)
-                while view:
-                    view = view[out.write(view):]
+                _send(out, orjson.dumps([[getattr(doc, f) for f in _DOC_FIELDS], analysis]))
                 return _record(doc, analysis, words)
             cache(record_of=record_of)
 
-    caching = Background(cache_side)
+    try:
+        caching = Background(cache_side)
+    except BaseException:  # no fork: neither end is anyone's
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
     os.close(write_fd)
     received = 0
     try:
@@ -664,18 +666,29 @@ def _analysed_beside(entries: list[Entry], cache: Callable[..., None],
                 head = stream.read(_LENGTH.size)
                 if len(head) < _LENGTH.size:  # that process failed: its error is the one
                     break
-                values, analysis = orjson.loads(stream.read(_LENGTH.unpack(head)[0]))
+                size = _LENGTH.unpack(head)[0]
+                message = stream.read(size)
+                if len(message) < size:  # cut off: it was killed while sending
+                    break
+                values, analysis = orjson.loads(message)
                 index_doc(_document(values), analysis)
                 received += 1
         if received == len(entries):
             then()
+        caching.result()
     except BaseException:
         caching.cancel()
         raise
-    caching.result()
     if received < len(entries):
         raise SearchError(f"the static cache's process sent {received} of {len(entries)} "
                           "documents")
+
+
+def _send(out, message: bytes) -> None:
+    """One message on the pipe: its length, then its bytes."""
+    view = memoryview(_LENGTH.pack(len(message)) + message)
+    while view:
+        view = view[out.write(view):]
 
 
 _DOC_FIELDS = tuple(Document.__dataclass_fields__)
@@ -1401,6 +1414,22 @@ CACHE_FORMAT = 2  # bump when the cache's tables or marks change: a cache of ano
 def _cache_version() -> str:
     return json.dumps({"static": STATIC_VERSION, "cache": CACHE_FORMAT, **fingerprint()},
                       sort_keys=True)
+
+
+def _cache_current(path: Path) -> bool:
+    """Whether the static cache at path was made with this version and analysis (one that
+    was not would be reset anyway: a rebuild does not copy it, and takes the fast path)."""
+    if not path.is_file():
+        return False
+    try:
+        db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM info WHERE name='version'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == _cache_version()
 
 
 def _open_cache(index_dir: Path, reset: bool = False) -> sqlite3.Connection:

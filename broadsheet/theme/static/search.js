@@ -42,11 +42,16 @@
     return h >>> 0;
   }
   // search.py's fold(): marks off, casefolded, marks off again. toLowerCase() is casefold()
-  // but for ß, the final sigma and Cherokee (whose case folds to its capitals)
+  // but for ß, the final sigma, Cherokee (whose case folds to its capitals) and the old
+  // Cyrillic letter forms U+1C80-1C88
+  var CYRILLIC_FORMS = "\u0432\u0434\u043e\u0441\u0442\u0442\u044a\u0463\ua64b";
   function bare(text) { return text.normalize("NFKD").replace(/\p{M}/gu, ""); }
   function fold(word) {
     return bare(bare(word).toLowerCase().replace(/ß/g, "ss").replace(/ς/g, "σ")
-      .replace(/[\u13f8-\u13fd\uab70-\uabbf]/g, function (c) { return c.toUpperCase(); }));
+      .replace(/[\u13f8-\u13fd\uab70-\uabbf]/g, function (c) { return c.toUpperCase(); })
+      .replace(/[\u1c80-\u1c88]/g, function (c) {
+        return CYRILLIC_FORMS[c.charCodeAt(0) - 0x1c80];
+      }));
   }
   S.fold = fold;  // for the test that holds it to the Python one
   function slug(text) {
