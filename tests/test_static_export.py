@@ -332,3 +332,26 @@ def test_a_message_cut_off_reports_the_process_that_died(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="exit code 9"):
         index(docs, tmp_path / "ix", full=True)
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+@pytest.mark.parametrize("current", [True, False])
+def test_a_rebuild_keeps_the_cache_only_when_current(tmp_path, monkeypatch, current):
+    """An index rebuilt without its hashes file keeps a static cache of this version (only
+    what changed is redone), and makes one of another version afresh, on the two-process
+    path, rather than copying it to reset it."""
+    rng = random.Random(6)
+    docs = {f"a{i:04d}": make_doc(i, rng) for i in range(40)}
+    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
+    index(docs, tmp_path / "ix", full=True)
+    (tmp_path / "ix" / search.HASHES_FILE).unlink()
+    if not current:
+        version = search._cache_version()
+        monkeypatch.setattr(search, "_cache_version", lambda: version + " (another)")
+    fresh = []
+    real = search._analysed_beside
+    monkeypatch.setattr(search, "_analysed_beside",
+                        lambda *a, **k: fresh.append(1) or real(*a, **k))
+    index(docs, tmp_path / "ix")
+    assert bool(fresh) is not current
+    assert search.static_files(tmp_path / "ix") == search.static_files(
+        (index(docs, tmp_path / "again", full=True), tmp_path / "again")[1])
