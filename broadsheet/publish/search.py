@@ -22,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 import os
+import queue
+import re
 import shutil
 import sqlite3
 import struct
@@ -638,7 +639,7 @@ def _analysed_beside(entries: list[Entry], cache: Callable[..., None],
     through a pipe as JSON (orjson, C both ways: 1.2 s at 10k, against 4-5 s to read and
     analyse them again) and go to index_doc() in order; then() runs after the last. The
     work splits about evenly: reading, analysing and the static cache there, Whoosh's
-    postings here (at 10k, 16.5 s for the index alone, 20 s with each process analysing)."""
+    postings here (`index --full` at 10k: 18.3 s, 20.8 s when each process analysed)."""
     read_fd, write_fd = os.pipe()
 
     def cache_side() -> None:
@@ -659,26 +660,44 @@ def _analysed_beside(entries: list[Entry], cache: Callable[..., None],
         os.close(write_fd)
         raise
     os.close(write_fd)
+    # read by a thread: while this one writes a segment (seconds; five times at 50k), the
+    # messages queue up here and the other process goes on instead of waiting on a full pipe
+    messages: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read_all() -> None:
+        try:
+            with open(read_fd, "rb", buffering=1 << 20) as stream:
+                while True:
+                    head = stream.read(_LENGTH.size)
+                    if len(head) < _LENGTH.size:
+                        break
+                    size = _LENGTH.unpack(head)[0]
+                    message = stream.read(size)
+                    if len(message) < size:  # cut off: it was killed while sending
+                        break
+                    messages.put(message)
+        finally:
+            messages.put(None)  # the end, or that process failed: its error is the one
+
+    reader = threading.Thread(target=read_all, name="index-messages", daemon=True)
+    reader.start()
     received = 0
     try:
-        with open(read_fd, "rb", buffering=1 << 20) as stream:
-            while received < len(entries):
-                head = stream.read(_LENGTH.size)
-                if len(head) < _LENGTH.size:  # that process failed: its error is the one
-                    break
-                size = _LENGTH.unpack(head)[0]
-                message = stream.read(size)
-                if len(message) < size:  # cut off: it was killed while sending
-                    break
-                values, analysis = orjson.loads(message)
-                index_doc(_document(values), analysis)
-                received += 1
+        while received < len(entries):
+            message = messages.get()
+            if message is None:
+                break
+            values, analysis = orjson.loads(message)
+            index_doc(_document(values), analysis)
+            received += 1
         if received == len(entries):
             then()
         caching.result()
     except BaseException:
         caching.cancel()
         raise
+    finally:
+        reader.join()  # its pipe ends with that process (cancelled: killed)
     if received < len(entries):
         raise SearchError(f"the static cache's process sent {received} of {len(entries)} "
                           "documents")
