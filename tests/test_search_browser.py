@@ -160,3 +160,23 @@ def test_the_page_folds_words_as_the_index_does(driver, corpus):
     # allowed: letters newer than this Python's Unicode
     unknown = {cp for cp in differ if unicodedata.category(chr(cp)) == "Cn"}
     assert differ == unknown, sorted(differ - unknown)[:20]
+
+
+def test_typed_tags_the_page_cannot_slug(driver, tmp_path_factory):
+    """tag:Łódź typed in the static search page: its key (lodz) is not what folding the name
+    gives (odz), so the page looks it up in meta.js's names, as the server's slugify makes
+    it; a name folding does make (Paris) and a key typed as it is go on working."""
+    config = make_project(tmp_path_factory.mktemp("names") / "proj", raw_files=[])
+    for slug, tag in [("lodz", "Łódź"), ("moscow", "Москва"), ("paris", "Paris")]:
+        (config.parent / "content" / f"{slug}.md").write_text(
+            f"---\ntitle: \"News from {slug}\"\nlanguage: en\ndate: 2020-01-01\n"
+            f"tags: [{tag}]\n---\n\nThe tramway is running again.\n", encoding="utf-8")
+    assert run(config, "build") == 0
+    site = config.parent / "site"
+    driver.set_script_timeout(30)
+    for q, slug in [("tag:Łódź", "lodz"), ('tag:"ŁÓDŹ" tramway', "lodz"), ("tag:lodz", "lodz"),
+                    ("tag:москва", "moscow"), ("tag:Paris", "paris")]:
+        served = [h["url"] for h in search(load_config(config).index_dir, q)["hits"]]
+        static = static_results(driver, site, q)
+        assert "error" not in static, (q, static)
+        assert [h["url"] for h in static["hits"]] == served == [f"articles/{slug}.html"], q

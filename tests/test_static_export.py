@@ -19,7 +19,8 @@ WORDS = ("frappe aérienne coalition syrie gouvernement sécurité frontière gr
          "maison blanche visite lac chaux école police conseil vote mairie port incendie "
          "strike harbour council weapons depot house comment mayor ferry flood storm river "
          "Hochwasser Feuerwehr Stadt Rat agua puerto alcalde porto sindaco").split()
-TAGS = ["Monde", "Syrie", "Économie", "Politique", "Sport", "Culture", "Météo"]
+TAGS = ["Monde", "Syrie", "Économie", "Politique", "Sport", "Culture", "Météo",
+        "Łódź", "Москва"]  # the last two: keys search.js cannot make (see meta's names)
 LANGS = ["fr", "fr", "fr", "en", "en", "de", "es", "it", ""]
 
 
@@ -355,3 +356,25 @@ def test_a_rebuild_keeps_the_cache_only_when_current(tmp_path, monkeypatch, curr
     assert bool(fresh) is not current
     assert search.static_files(tmp_path / "ix") == search.static_files(
         (index(docs, tmp_path / "again", full=True), tmp_path / "again")[1])
+
+
+def test_names_the_page_cannot_slug_are_in_meta(tmp_path):
+    """A tag or source name whose key search.js cannot make by folding ('Łódź': lodz, where
+    folding gives 'odz') is listed in meta.js, and leaves it with its last document."""
+    rng = random.Random(9)
+    docs = {f"a{i:04d}": make_doc(i, rng, tags=("Łódź", "Météo"), tag_slugs=("lodz", "meteo"),
+                                  source="Wire") for i in range(3)}
+    docs["a0003"] = make_doc(3, rng, tags=("Москва",), tag_slugs=("moskva",),
+                             source="Gazeta Łódzka")
+    index_dir, site = tmp_path / "index", tmp_path / "site"
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    meta = search._parse_script((site / "search" / "meta.js").read_bytes())
+    assert meta["names"] == {"tag": {"łodz": "lodz", "москва": "moskva"},
+                             "source": {"gazeta łodzka": "gazeta-lodzka"}}
+    del docs["a0003"]
+    index(docs, index_dir)
+    apply(site, search.export_static(index_dir, site / "search"))
+    meta = search._parse_script((site / "search" / "meta.js").read_bytes())
+    assert meta["names"] == {"tag": {"łodz": "lodz"}}
+    assert folder(site) == fresh_full(docs, tmp_path)

@@ -1273,6 +1273,27 @@ def _contributions(rec: dict):
         yield key, 0, ""
 
 
+def page_slug(name: str) -> str:
+    """The key search.js makes of a typed tag or source name: its fold() with every run of
+    other characters than a-z and 0-9 a hyphen. slugify() transliterates where this cannot
+    ('Łódź' -> 'lodz' against 'odz', 'Москва' -> 'moskva' against '')."""
+    return _NOT_SLUG.sub("-", fold(name)).strip("-")
+
+
+_NOT_SLUG = re.compile("[^a-z0-9]+")
+
+
+def _record_names(rec: dict) -> set[str]:
+    """The document's tag and source names that the search page needs looked up, as
+    "kind NUL folded name NUL key": those whose page_slug() is not their key."""
+    row = rec["d"]
+    named = [("tag", name, key) for name, key in zip(row[5], row[7])]
+    if row[3] and row[8]:
+        named.append(("source", row[3], row[8]))
+    return {f"{kind}\0{fold(name)}\0{key}" for kind, name, key in named
+            if key and page_slug(name) != key}
+
+
 def _record_keys(rec: dict) -> set[str]:
     out = set(rec["x"])
     for field, (_, counts) in rec["f"].items():
@@ -1413,6 +1434,7 @@ CREATE TABLE IF NOT EXISTS dirty(kind TEXT, item TEXT, PRIMARY KEY(kind, item)) 
 CREATE TABLE IF NOT EXISTS vocab(word TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS keys(key TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS stems(key TEXT, word TEXT, PRIMARY KEY(key, word)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS names(name TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS docs_small ON docs(id, hash, digest, grp, lens, npost, key);
 """
 # docs_small: what the scans over every document read (the export's key, its layout, its
@@ -1422,12 +1444,14 @@ CREATE INDEX IF NOT EXISTS docs_small ON docs(id, hash, digest, grp, lens, npost
 # yet).
 # dirty: posting keys ('k'), words ('w') and ids ('id') changed since the last export, and
 # the keys an edited document stays on unchanged ('o', needed only if its key moves).
+# names: "kind NUL folded name NUL key" for the tag and source names whose key the search page
+# cannot make itself (see _record_names), with how many documents have them.
 # stems: (group:term, word) for the words of the vocabulary whose term differs from the word,
 # so that a term appearing or vanishing finds the words whose surface entry names it.
 
 
-CACHE_FORMAT = 2  # bump when the cache's tables or marks change: a cache of another is reset
-# 2: 'o' marks (an edited document's unchanged lists)
+CACHE_FORMAT = 3  # bump when the cache's tables or marks change: a cache of another is reset
+# 2: 'o' marks (an edited document's unchanged lists); 3: names
 
 
 def _cache_version() -> str:
@@ -1530,9 +1554,12 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
     dirty_k: set[str] = set()
     dirty_w: set[str] = set()
     dirty_o: set[str] = set()  # lists a changed document stays on, with the same entry
+    name_delta: dict[str, int] = {}
 
     def count(rec: dict, sign: int, mark: bool = True) -> None:
         keys, words = _record_keys(rec), rec["w"]
+        for n in _record_names(rec):
+            name_delta[n] = name_delta.get(n, 0) + sign
         if sign > 0 and not tracking:  # a first build: counted in C
             key_counts.update(keys)
             word_counts.update(words)
@@ -1591,7 +1618,8 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
     db.executemany("UPDATE docs SET record=NULL, hash=NULL, digest=NULL WHERE id=?",
                    [(i,) for i in gone])
     db.execute("DELETE FROM docs WHERE hash IS NULL AND key IS NULL")
-    for table, column, delta in (("keys", "key", key_delta), ("vocab", "word", word_delta)):
+    for table, column, delta in (("keys", "key", key_delta), ("vocab", "word", word_delta),
+                                 ("names", "name", name_delta)):
         now = dict(_select_in(db, f"SELECT {column}, n FROM {table} WHERE {column} IN ({{}})",
                               delta)) if old else {}
         after = {k: now.get(k, 0) + d for k, d in delta.items() if d}
@@ -1669,9 +1697,13 @@ def _meta(db, layout: dict, big: dict[str, str]) -> dict:
     sch = schema()
     groups = {g: [[f, sch[f].format.field_boost, (sums.get(f, 0) / (n or 1)) or 1]
                   for f in _group_fields(g)] for g in layout["groups"]}
+    names: dict[str, dict[str, str]] = {}
+    for (name,) in db.execute("SELECT name FROM names ORDER BY name"):
+        kind, folded, key = name.split("\0")
+        names.setdefault(kind, {})[folded] = key
     return {"version": STATIC_VERSION, "docs": n, "docsPerShard": DOCS_PER_SHARD,
             "shards": {k: layout[k] for k in ("p", "s", "d")}, "big": big, "groups": groups,
-            "bm25": [BM25_B, BM25_K1]}
+            "bm25": [BM25_B, BM25_K1], "names": names}
 
 
 class _Files:

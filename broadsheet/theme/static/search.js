@@ -132,7 +132,11 @@
       var filterKeys = Object.keys(parsed.filters).filter(function (f) { return parsed.filters[f]; })
         .map(function (f) {
           var v = parsed.filters[f];
-          return f + "=" + (f === "tag" || f === "source" ? slug(v) : v.toLowerCase());
+          if (f !== "tag" && f !== "source") return f + "=" + v.toLowerCase();
+          // a name whose key the page cannot make (Łódź: lodz) is looked up in meta.names
+          var named = (meta.names || {})[f] || {};
+          return f + "=" + (Object.prototype.hasOwnProperty.call(named, fold(v))
+                            ? named[fold(v)] : slug(v));
         });
       return Promise.all([
         Promise.all(parsed.include.map(function (w) { return wordMatches(meta, w); })),
