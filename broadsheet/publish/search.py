@@ -1273,7 +1273,7 @@ def _contributions(rec: dict):
         yield key, 0, ""
 
 
-def page_slug(name: str) -> str:
+def _page_slug(name: str) -> str:
     """The key search.js makes of a typed tag or source name: its fold() with every run of
     other characters than a-z and 0-9 a hyphen. slugify() transliterates where this cannot
     ('Łódź' -> 'lodz' against 'odz', 'Москва' -> 'moskva' against '')."""
@@ -1285,13 +1285,13 @@ _NOT_SLUG = re.compile("[^a-z0-9]+")
 
 def _record_names(rec: dict) -> set[str]:
     """The document's tag and source names that the search page needs looked up, as
-    "kind NUL folded name NUL key": those whose page_slug() is not their key."""
+    "kind NUL folded name NUL key": those whose _page_slug() is not their key."""
     row = rec["d"]
     named = [("tag", name, key) for name, key in zip(row[5], row[7])]
     if row[3] and row[8]:
         named.append(("source", row[3], row[8]))
     return {f"{kind}\0{fold(name)}\0{key}" for kind, name, key in named
-            if key and page_slug(name) != key}
+            if key and _page_slug(name) != key}
 
 
 def _record_keys(rec: dict) -> set[str]:
