@@ -224,7 +224,6 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
 
     rng = random.Random(3)
     docs = [make_doc(i, rng) for i in range(120)]
-    dump = whoosh_contents
 
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
@@ -241,7 +240,7 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
         bulk.add(d, S._analyse(d))
     bulk.close()
     ix.close()
-    assert dump(a) == dump(b)
+    assert whoosh_contents(a) == whoosh_contents(b)
     # flushed every few documents: the same hits from several segments
     c = tmp_path / "c"
     c.mkdir()
