@@ -154,6 +154,21 @@ def test_untrusted_text_is_escaped_everywhere(project):
     ET.parse(out / "sitemap.xml")
 
 
+def test_characters_xml_forbids_leave_every_page(project):
+    # U+FFFE and U+FFFF pass the front matter's control-character rule (YAML refuses them
+    # there, a body keeps them): the pages strip them, HTML and XML alike, and escape the rest
+    write_article(project, "odd", "title: Odd one\ntags: [Odd]",
+                  body="Before\ufffe<b>x</b>\uffffafter the noncharacters.")
+    assert run(project, "build") == 0
+    out = site(project)
+    for rel in ("articles/odd.html", "index.html", "tags/odd.html", "feed.xml",
+                "tags/odd.xml"):
+        text = (out / rel).read_text(encoding="utf-8")
+        assert "\ufffe" not in text and "\uffff" not in text, rel
+        assert "Before&lt;b&gt;x&lt;/b&gt;after" in text or "Before&amp;lt;b&amp;gt;x" in text, rel
+    ET.parse(out / "feed.xml")
+
+
 def test_bad_content_file_is_reported_and_the_rest_builds(built, capsys):
     bad = write_article(built, "bad", "title: Ok\ntags: Irak")
     capsys.readouterr()
