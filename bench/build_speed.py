@@ -12,7 +12,8 @@ median over --repeat runs:
 - `build` again with nothing changed, after editing 1 article, after adding 10 articles;
 - with --peers, on the same corpus in the same run: Hugo's and Pelican's cold builds (with
   ../shared/bench's site templates), and Pelican with its cache after editing 1 article;
-with each step's peak RSS, the files written and the size of the site and of the index.
+with each step's CPU time (user + system, all its processes), peak RSS, the files written and
+the size of the site and of the index.
 It also probes how many cores the machine really gives: the same CPU-bound loop in 1
 process, then in 2 at once.
 
@@ -29,6 +30,7 @@ import argparse
 import importlib.util
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -88,12 +90,16 @@ class Run:
     rc: int
     out: str
     err: str
+    cpu_s: float | None = None  # user + system time of the command and all its processes
 
 
 def measure(cmd: list[str], cwd: Path, env: dict | None = None) -> Run:
     """Wall time from start to exit, and peak RSS of the child (the largest single process of
     the command: what GNU time's %M reports, and what the psutil fallback samples)."""
     env = env or os.environ.copy()
+    # the CPU time of every process the command made and waited for (workers, the index
+    # process): against the wall time, how much of the machine a step kept busy
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="build-speed-") as tmp:
         out_path, err_path, rss_path = (Path(tmp) / n for n in ("out", "err", "rss"))
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -125,9 +131,11 @@ def measure(cmd: list[str], cwd: Path, env: dict | None = None) -> Run:
                 rc = proc.wait()
                 seconds = time.perf_counter() - start
                 rss_kb = peak // 1024 if peak else None
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         return Run(seconds, rss_kb / 1024 if rss_kb else None, rc,
                    out_path.read_text(encoding="utf-8", errors="replace"),
-                   err_path.read_text(encoding="utf-8", errors="replace"))
+                   err_path.read_text(encoding="utf-8", errors="replace"), cpu)
 
 
 def broadsheet_python() -> str:
@@ -458,17 +466,19 @@ def print_table(corpus: Corpus, steps: list[Step], info: dict, repeat: int) -> N
     print(f"\n== {corpus.n:,} articles: {corpus.mb:.1f} MB of Markdown"
           + (f", {corpus.words}" if corpus.words else "")
           + f" ({corpus.generator}, {corpus.seconds:.1f} s) ==")
-    head = ["step", "median s", "min-max s" if repeat > 1 else "", "peak RSS MB",
+    head = ["step", "median s", "min-max s" if repeat > 1 else "", "CPU s", "peak RSS MB",
             "files out", "out MB", "index MB"]
     rows = []
     for s in steps:
         times = [r.seconds for r in s.runs]
         rss = [r.rss_mb for r in s.runs if r.rss_mb is not None]
+        cpu = [r.cpu_s for r in s.runs if r.cpu_s is not None]
         failed = s.failed()
         rows.append([
             s.name + (f"  FAILED (exit {failed[0].rc})" if failed else ""),
             fmt(s.median(), ".2f"),
             f"{min(times):.2f}-{max(times):.2f}" if repeat > 1 and times else "",
+            fmt(statistics.median(cpu) if cpu else None, ".1f"),
             fmt(max(rss) if rss else None, ".0f"),
             fmt(s.files, ","), fmt(s.out_mb, ".1f"), fmt(s.index_mb, ".1f")])
     if repeat == 1:
@@ -572,7 +582,8 @@ def main(argv=None) -> int:
             shutil.rmtree(temp, ignore_errors=True)
     print(f"\nparallelism probe (end): {parallelism_probe()}")
     print(f"medians of {args.repeat} run(s); cold = no site/, no .broadsheet/ (the OS file cache "
-          f"is warm); files out = files in site/ (or the peer's output folder)")
+          f"is warm); CPU s = user + system time of all the step's processes (CPU s / median s: "
+          f"the cores it kept busy); files out = files in site/ (or the peer's output folder)")
 
     again = ["python bench/build_speed.py", "--sizes", ",".join(map(str, args.sizes))]
     if args.peers:
