@@ -363,7 +363,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
     s.set_defaults(func=cmd_all)
 
-    s = sub.add_parser("ingest", parents=[common, writer], help="raw .txt articles -> content/*.md")
+    s = sub.add_parser("ingest", parents=[common, writer], help="raw articles (.txt, .jsonl, .html) -> content/*.md")
     s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of the config)")
     s.add_argument("--content", metavar="DIR", help="content folder to write (default: config)")
     s.add_argument("--force", action="store_true", help="overwrite content files that exist")

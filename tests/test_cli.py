@@ -1,5 +1,6 @@
 """The CLI as users call it: build.py at a project's root, options before or after the verb."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -58,3 +59,33 @@ def test_error_lines_show_control_characters_in_file_names(project, capsys):
     assert run(project, "build", "--no-index") == 1
     err = capsys.readouterr().err
     assert "\x1b" not in err and "x\\u001b[31mred.md" in err
+
+
+def test_readme_documents_every_verb_and_option():
+    """The CLI table in README names each verb with all of its options: an option added to
+    the parser and not to the table fails here."""
+    import argparse
+
+    from broadsheet.cli import parser
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## The CLI"):readme.index("### Checking a project")]
+    rows = {}
+    for line in table.splitlines():
+        m = re.match(r"\| `broadsheet (\S+)(.*?)` \|", line)
+        if m:
+            rows[m.group(1)] = m.group(2)
+    top = parser()
+    shared = {"-h", "--help", "-q", "--quiet", "--config"}  # said once, above the table
+    assert "--version" in rows
+    verbs = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction)).choices
+    missing = []
+    for verb, sub in verbs.items():
+        if verb not in rows:
+            missing.append(verb)
+            continue
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option not in shared and option not in rows[verb]:
+                    missing.append(f"{verb} {option}")
+    assert missing == []
