@@ -206,6 +206,47 @@ def test_content_symlink_leading_outside_is_not_followed(tmp_path, capsys):
     assert "Secret" not in (site / "index.html").read_text(encoding="utf-8")
 
 
+def test_symlinks_to_nothing_and_loops_are_one_line_each(tmp_path, capsys):
+    # an editor's lock file (`.#name`, a symlink to nothing) in content/ or templates/, and
+    # broken or looping links among the content and static files: the build goes on
+    config = make_project(tmp_path / "proj")
+    assert run(config, "ingest") == 0
+    root = config.parent
+    os.symlink("user@host.1234:1700000000", root / "content" / f".#{SEED_MD}")
+    os.symlink("user@host.1234:1700000000", root / "templates" / ".#article.html")
+    os.symlink("gone.md", root / "content" / "broken.md")
+    os.symlink("loop.md", root / "content" / "loop.md")
+    os.symlink("loop.css", root / "static" / "loop.css")
+    (root / "static" / "ok.css").write_text("p{}", encoding="utf-8")
+    capsys.readouterr()
+    assert run(config, "build") == 1
+    assert sorted(stderr_lines(capsys)) == sorted([
+        f"error: {root / 'content' / 'broken.md'}: cannot read: No such file or directory",
+        f"error: {root / 'content' / 'loop.md'}: cannot read: Too many levels of symbolic links",
+        f"error: {root / 'static' / 'loop.css'}: cannot read: Too many levels of symbolic links",
+    ])
+    site = root / "site"
+    assert (site / "static" / "ok.css").read_text(encoding="utf-8") == "p{}"
+    assert len(list((site / "articles").glob("*.html"))) == 1  # the seed's page
+    assert run(config, "check") == 1  # the same content files, not a traceback
+
+
+def test_static_symlink_leading_outside_is_not_published(tmp_path, capsys):
+    config = make_project(tmp_path / "proj")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the build machine's secret", encoding="utf-8")
+    link = config.parent / "static" / "leak.txt"
+    os.symlink(secret, link)
+    os.mkfifo(config.parent / "static" / "pipe.css")  # would block a read
+    assert run(config, "all") == 1
+    lines = stderr_lines(capsys)
+    assert f"warning: {link}: symlink to a file outside the static folder, not followed" in lines
+    assert f"error: {config.parent / 'static' / 'pipe.css'}: not a regular file" in lines
+    published = config.parent / "site" / "static"
+    assert not (published / "leak.txt").exists() and not (published / "pipe.css").exists()
+    assert (published / "style.css").is_file()
+
+
 def test_unreadable_file(tmp_path, capsys, guarded_reads):
     config = make_project(tmp_path / "proj")
     locked = config.parent / "raw" / "locked.txt"

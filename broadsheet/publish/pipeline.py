@@ -11,12 +11,14 @@ changed; then swap both in and record the state (state.py). With no state (first
 from __future__ import annotations
 
 import gc
+import os
 import shutil
 import sqlite3
 import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import urljoin
 
 from broadsheet.config import Config
@@ -196,7 +198,7 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
             if path not in outputs:
                 outputs[path] = kept[path]
                 result.unchanged += 1
-        for rel, data in _static_assets(config):
+        for rel, data in _static_assets(config, result):
             _put(staging, outputs, result, rel, data, trusted, kept)
         result.timings["render"] = time.perf_counter() - t
 
@@ -354,16 +356,34 @@ def _put(staging: Staging, outputs, result, rel: str, data: bytes, trusted, kept
     _record(outputs, result, rel, stat, sha, kept)
 
 
-def _static_assets(config: Config):
+def _static_assets(config: Config, result: BuildResult):
     """The theme's static files and the site's static/ (which wins on a name) are published
-    as site/static/; hidden files (.gitkeep) are not."""
+    as site/static/; hidden files (.gitkeep, an editor's lock file) are not. A file that
+    cannot be read is an error, and the others go on; a symlink leading out of static/ is
+    not followed (a commit could otherwise publish any file of the machine that builds)."""
     files = {}
     for folder in (THEME / "static", config.static_dir):
         for rel, _, _ in listing(folder):
             if not any(part.startswith(".") for part in rel.split("/")):
                 files[rel] = folder / rel
+    inside = None
     for rel in sorted(files):
-        yield f"static/{rel}", files[rel].read_bytes()
+        path = files[rel]
+        if path.is_symlink():
+            inside = inside or config.static_dir.resolve()
+            if not Path(os.path.realpath(path)).is_relative_to(inside):
+                result.warnings.append(ContentError(
+                    "symlink to a file outside the static folder, not followed", path))
+                continue
+        try:
+            if not S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read
+                result.errors.append(ContentError("not a regular file", path))
+                continue
+            data = path.read_bytes()
+        except OSError as exc:
+            result.errors.append(ContentError(f"cannot read: {exc.strerror or exc}", path))
+            continue
+        yield f"static/{rel}", data
 
 
 def _apply_search(made: SearchFiles, staging: Staging, outputs, result, trusted, kept,

@@ -297,17 +297,22 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
 def template_fingerprints(env: jinja2.Environment) -> dict[str, str]:
     """Each template's source together with every template it extends, includes or imports,
     hashed: a page is rendered again when any of them changes, and only then."""
-    names = env.list_templates()
-    own: dict[str, bytes] = {}
+    own: dict[str, str] = {}
+    for name in env.list_templates():
+        try:
+            own[name] = env.loader.get_source(env, name)[0]
+        except (jinja2.TemplateNotFound, OSError, UnicodeDecodeError):
+            # not a template: a symlink to nothing (an editor's lock file), an unreadable
+            # or binary file. Rendering reports it if a page's template names it.
+            continue
+    names = set(own)
     refs: dict[str, set[str]] = {}
-    for name in names:
-        source = env.loader.get_source(env, name)[0]
-        own[name] = source.encode("utf-8")
+    for name, source in own.items():
         try:
             found = set(jinja2.meta.find_referenced_templates(env.parse(source)))
         except jinja2.TemplateSyntaxError:
             found = {None}  # rendering will report it; meanwhile assume anything
-        refs[name] = set(names) if None in found else found & set(names)
+        refs[name] = names if None in found else found & names
     prints = {}
     for name in names:
         seen, todo = set(), [name]
@@ -318,7 +323,7 @@ def template_fingerprints(env: jinja2.Environment) -> dict[str, str]:
                 todo.extend(refs[current])
         h = hashlib.blake2b(digest_size=16)
         for dep in sorted(seen):
-            h.update(dep.encode() + b"\0" + own[dep] + b"\0")
+            h.update(dep.encode() + b"\0" + own[dep].encode("utf-8") + b"\0")
         prints[name] = h.hexdigest()
     return prints
 

@@ -234,7 +234,12 @@ def listing(folder: Path) -> list[tuple[str, int, int]]:
                 if e.is_dir(follow_symlinks=False):
                     stack.append((Path(e.path), f"{prefix}{e.name}/"))
                 else:
-                    st = e.stat()
+                    try:
+                        st = e.stat()
+                    except OSError:
+                        # a symlink to nothing (an editor's lock file, `.#name`) or a loop: the
+                        # link's own stat stands for it; whoever reads the file reports it
+                        st = e.stat(follow_symlinks=False)
                     out.append((prefix + e.name, st.st_size, st.st_mtime_ns))
     return sorted(out)
 
