@@ -19,7 +19,8 @@ from pathlib import Path
 import yaml
 
 from broadsheet.errors import ContentError
-from broadsheet.model import FRONT_MATTER_KEYS, Article, is_valid_slug, is_web_url, slugify
+from broadsheet.model import (FRONT_MATTER_KEYS, Article, has_utc, is_valid_slug, is_web_url,
+                              slugify)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -67,6 +68,28 @@ def _refuse_aliases(text: str, path: str | Path) -> None:
         return  # a syntax error: _parse_yaml reports it with its line
 
 
+def _unconstructed(text: str, path: str | Path, exc: Exception) -> ContentError:
+    """The error for a value YAML parsed but could not make ("2024-02-30", a +25:00 offset,
+    "!!float abc"), at the line of its key: the document is made again key by key to find
+    it (only on this error path)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        for key_node, value_node in node.value if isinstance(node, yaml.MappingNode) else ():
+            try:
+                loader.construct_object(value_node, deep=True)
+            except (ValueError, TypeError, OverflowError) as found:
+                shown = (f" {value_node.value}" if isinstance(value_node, yaml.ScalarNode)
+                         else "")
+                return ContentError(f"front matter: '{key_node.value}':{shown}: {found}", path,
+                                    key_node.start_mark.line + 2)
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return ContentError(f"front matter: {exc}", path, 2)
+
+
 def _parse_yaml(text: str, path: str | Path):
     _refuse_aliases(text, path)
     loader = _Loader(text)
@@ -83,7 +106,7 @@ def _parse_yaml(text: str, path: str | Path):
     except yaml.YAMLError as exc:
         raise ContentError(f"front matter: {exc}", path, 1) from None
     except (ValueError, TypeError, OverflowError) as exc:  # "2015-02-30", "!!float abc"
-        raise ContentError(f"front matter: {exc}", path, 2) from None
+        raise _unconstructed(text, path, exc) from None
     finally:
         loader.dispose()
     lines = {}
@@ -100,16 +123,21 @@ def _parse_yaml(text: str, path: str | Path):
 
 
 def _date(value, key, path, line):
+    parsed = None
     if isinstance(value, (dt.date, dt.datetime)):
-        return value
-    if isinstance(value, str):
+        parsed = value
+    elif isinstance(value, str):
         try:
             parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             pass
         else:
-            return parsed.date() if len(value.strip()) == 10 else parsed
-    raise ContentError(f"'{key}' must be a date like 2015-10-27, not {value!r}", path, line)
+            parsed = parsed.date() if len(value.strip()) == 10 else parsed
+    if parsed is None:
+        raise ContentError(f"'{key}' must be a date like 2015-10-27, not {value!r}", path, line)
+    if not has_utc(parsed):
+        raise ContentError(f"'{key}' is out of range once in UTC: {parsed.isoformat()}", path, line)
+    return parsed
 
 
 def body_of(text: str, path: str | Path) -> str:

@@ -145,6 +145,17 @@ def as_utc(value: dt.date | dt.datetime) -> dt.datetime:
     return value
 
 
+def has_utc(value: dt.date | dt.datetime) -> bool:
+    """Whether as_utc() can convert value: a zoned time within hours of year 1 or 9999 falls
+    outside what a datetime holds once in UTC. The readers refuse such a date, so that no
+    build, sort or feed meets one."""
+    try:
+        as_utc(value)
+    except OverflowError:
+        return False
+    return True
+
+
 # URLs are relative to the site root; templates prefix them with the page's `root`
 # ("", "../", ...) so the site works at a web root, under a sub-path, or from disk.
 def article_url(slug: str) -> str:

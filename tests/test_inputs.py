@@ -1,5 +1,6 @@
 """Input formats: JSON Lines and HTML pages beside plain text, chosen by extension."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,26 @@ def test_jsonl_stated_metadata_wins_and_bad_lines_are_reported(project, capsys):
     bees = articles["corpus.jsonl:2"]
     assert bees.language == "fr" and bees.date is None and len(bees.id) == 16
     assert "000_2858112e9b9562c5.txt" in articles
+
+
+def test_jsonl_dates_a_build_could_not_place_are_refused(project, capsys):
+    # a zoned time hours from year 1 or 9999 is no datetime once in UTC: it used to be
+    # written to content/, and the next build crashed on it
+    raw = project.parent / "raw"
+    text = "Un article daté de loin.\n\n" + "Le texte de l'article, assez long pour rester. " * 5
+    lines = [{"title": "Trop tôt", "text": text, "date": "0001-01-01T00:00:00+05:00"},
+             {"title": "Trop tard", "text": text, "date": "9999-12-31T23:30:00-01:00"},
+             {"title": "À l'heure", "text": text, "date": "2024-05-14T08:00:00+02:00"}]
+    (raw / "dates.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines),
+                                     encoding="utf-8")
+    assert run(project, "ingest") == 1
+    err = capsys.readouterr().err
+    assert "dates.jsonl:1: 'date' is out of range once in UTC: '0001-01-01T00:00:00+05:00'" in err
+    assert "dates.jsonl:2: 'date' is out of range once in UTC: '9999-12-31T23:30:00-01:00'" in err
+    titles = [frontmatter.load(p.read_text(encoding="utf-8"), p).title
+              for p in (project.parent / "content").glob("*.md")]
+    assert "À l'heure" in titles and "Trop tôt" not in titles and "Trop tard" not in titles
+    assert run(project, "build") == 0
 
 
 def test_jsonl_reingest_skips_by_id(project, capsys):

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from broadsheet.errors import InputError, InputWarning
-from broadsheet.model import RawArticle, is_web_url
+from broadsheet.model import RawArticle, has_utc, is_web_url
 
 MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB (max_input_mb)
 MAX_JSONL_BYTES = 2 * 1024 ** 3  # a corpus file; read line by line, never whole
@@ -182,6 +182,8 @@ def _meta_value(key: str, value, path: Path, line: int):
             parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         except ValueError:
             raise InputError(f"'date' is not an ISO date: {value!r}", path, line) from None
+        if not has_utc(parsed):
+            raise InputError(f"'date' is out of range once in UTC: {value!r}", path, line)
         return parsed.date() if len(value.strip()) == 10 else parsed
     if key == "id" and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
