@@ -133,6 +133,39 @@ def test_cli_search_without_index(project, capsys):
     assert "no search index here" in capsys.readouterr().err
 
 
+def _empty_toc(index_dir):
+    for toc in index_dir.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"")
+
+
+def _garbled_toc(index_dir):
+    for toc in index_dir.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"\x00garbage" * 40)
+
+
+def _cut_segments(index_dir):
+    for seg in index_dir.glob("*.seg"):
+        seg.write_bytes(seg.read_bytes()[:1000])
+
+
+@pytest.mark.parametrize("damage", [_empty_toc, _garbled_toc, _cut_segments])
+def test_a_damaged_index_is_one_line_for_search_and_check_and_rebuilt_by_build(
+        built, capsys, damage):
+    # no document changed, so nothing but the damage tells the build to redo the index
+    index_dir = load_config(built).index_dir
+    damage(index_dir)
+    capsys.readouterr()
+    assert run(built, "search", "maison") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot open the search index" in err[0], err
+    assert run(built, "check") == 1
+    assert "search index unusable" in capsys.readouterr().out
+    assert run(built, "build") == 0
+    assert search(index_dir, "maison")["total"] == 1
+    capsys.readouterr()
+    assert run(built, "check") == 0
+
+
 def test_a_failed_index_build_keeps_the_previous_index(built, monkeypatch):
     from broadsheet.publish import search as module
     index_dir = load_config(built).index_dir

@@ -513,8 +513,9 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
     are written here); its result is the report's `then`."""
     entries = sorted(entries, key=lambda e: e.id)
     stored = _read_json(index_dir / HASHES_FILE)
-    usable = (not full and isinstance(stored, dict) and index.exists_in(str(index_dir))
-              and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint())
+    usable = (not full and isinstance(stored, dict) and _exists(index_dir)
+              and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint()
+              and _opens(index_dir))
     report = None
     if usable:
         made: dict[str, Document] = {}
@@ -749,9 +750,7 @@ def _update(entries: list[Entry], stored: dict, index_dir: Path, document) -> In
     report.unchanged = len(entries) - len(changed)
     if not changed and not gone:
         return report
-    # without mmap: Whoosh copies each compound segment it maps into memory (BytesIO of the
-    # mapped buffer), 400 MB for an update at 50,000 articles; read from the file instead
-    ix = FileStorage(str(index_dir), supports_mmap=False).open_index()
+    ix = _open(index_dir, mmap=False)  # mapped, a segment is copied: 400 MB at 50k
     try:
         writer = ix.writer(limitmb=256)
         for doc_id in gone:
@@ -912,13 +911,46 @@ class _TopAndAll(collectors.TopCollector):
         return super()._collect(global_docnum, score)
 
 
-def open_index(index_dir: Path):
-    if not index.exists_in(str(index_dir)):
-        raise SearchError("no search index here: run `broadsheet build` first", index_dir)
+def _exists(index_dir: Path) -> bool:
+    """Whether there is an index in the folder, whole or damaged: Whoosh's exists_in() reads
+    the table of contents, and raises on one cut short (a TypeError) or garbled. A damaged
+    index exists: opening it says what is wrong, and a build rebuilds it."""
     try:
-        return index.open_dir(str(index_dir))
+        return index.exists_in(str(index_dir))
+    except Exception:  # noqa: BLE001 - whoosh raises many kinds for a damaged folder
+        return True
+
+
+def _open(index_dir: Path, mmap: bool = True):
+    """The index, its segments checked: one cut short or garbled fails here, not mid-search.
+    Without mmap for an update: Whoosh copies each compound segment it maps into memory
+    (a BytesIO of the mapped buffer), 400 MB for an update at 50,000 articles."""
+    try:
+        ix = FileStorage(str(index_dir), supports_mmap=mmap).open_index()
     except Exception as exc:  # whoosh raises many kinds for a damaged folder
         raise SearchError(f"cannot open the search index: {exc}", index_dir) from None
+    try:
+        ix.reader().close()
+    except Exception as exc:  # noqa: BLE001
+        ix.close()
+        raise SearchError(f"cannot open the search index: {type(exc).__name__}: {exc}",
+                          index_dir) from None
+    return ix
+
+
+def _opens(index_dir: Path) -> bool:
+    """Whether the index opens: one that does not is rebuilt, even when no document changed."""
+    try:
+        _open(index_dir, mmap=False).close()
+    except SearchError:
+        return False
+    return True
+
+
+def open_index(index_dir: Path):
+    if not _exists(index_dir):
+        raise SearchError("no search index here: run `broadsheet build` first", index_dir)
+    return _open(index_dir)
 
 
 FACETS = {"tag": ("tag", True), "source": ("source_key", False), "lang": ("language", False),
@@ -2053,6 +2085,6 @@ def _has_index(index_dir: Path) -> bool:
 
 def static_files(index_dir: Path) -> dict[str, bytes]:
     """Every file of the static index, by path under site/ (a full export)."""
-    if not index.exists_in(str(index_dir)):
+    if not _exists(index_dir):
         raise SearchError("no search index here: run `broadsheet build` first", index_dir)
     return _export(index_dir, None).files
