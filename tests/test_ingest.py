@@ -38,6 +38,23 @@ def test_reingest_never_clobbers_an_edit(project, capsys):
     assert "Relu par la rédaction" not in path.read_text(encoding="utf-8")
 
 
+def test_an_edit_with_a_front_matter_typo_still_counts_as_ingested(project, capsys):
+    # the file does not load, but its id line says what it is: its raw article is not written
+    # again beside it (the build would then have published that copy, not the edit)
+    assert run(project, "ingest") == 0
+    (path,) = (project.parent / "content").glob("*.md")
+    edited = path.read_text(encoding="utf-8").replace("\nsource:", '\nsummary: "unclosed\nsource:')
+    edited = edited.replace("Maison Blanche", "Maison Blanche (relu)", 1)
+    path.write_text(edited, encoding="utf-8")
+    capsys.readouterr()
+    assert run(project, "ingest") == 0
+    out, err = capsys.readouterr()
+    assert "skipped 000_2858112e9b9562c5.txt: already ingested" in out
+    assert f"warning: {path}:" in err and "this content file does not load" in err
+    assert [p.name for p in (project.parent / "content").glob("*.md")] == [path.name]
+    assert path.read_text(encoding="utf-8") == edited
+
+
 def test_a_renamed_content_file_still_counts_as_ingested(project):
     assert run(project, "ingest") == 0
     (path,) = (project.parent / "content").glob("*.md")

@@ -175,16 +175,34 @@ def _stories(states: list[State]) -> list[int]:
     return story
 
 
-def existing_content(content_dir: Path) -> list[tuple[Path, Article]]:
+# an id as dump() writes it, found without the YAML parser (see existing_content)
+_ID_LINE = re.compile(r"^id:[ \t]*(['\"]?)([^'\"\s]+)\1[ \t]*$", re.M)
+
+
+def existing_content(content_dir: Path, warnings: list | None = None
+                     ) -> tuple[list[tuple[Path, Article]], dict[str, Path]]:
     """Every readable content file, renamed ones included: their ids tell what was already
-    ingested, their bodies what a new article would duplicate."""
-    found = []
+    ingested, their bodies what a new article would duplicate; and the ids of the files
+    that do not load, by their `id:` line. A file edited by hand with a typo in its front
+    matter keeps its id: its raw article is not ingested again beside it (a second file
+    with the same id, which the build would have published instead of the edited one)."""
+    found, claimed = [], {}
     for path in sorted(content_dir.glob("*.md")):
         try:
-            found.append((path, frontmatter.load(path.read_text(encoding="utf-8"), path)))
-        except (BroadsheetError, OSError, UnicodeDecodeError):
-            continue  # its problems are build's to report; here it only cannot claim an id
-    return found
+            text = path.read_text(encoding="utf-8")
+            found.append((path, frontmatter.load(text, path)))
+        except (BroadsheetError, OSError, UnicodeDecodeError) as exc:
+            head = text.split("\n---", 1)[0] if isinstance(exc, BroadsheetError) else ""
+            m = _ID_LINE.search(head)
+            if m:
+                claimed.setdefault(m.group(2), path)
+            if warnings is not None:  # the build reports it as an error; ingest goes on
+                why = exc.message if isinstance(exc, BroadsheetError) else str(exc)
+                warnings.append(ContentError(
+                    f"this content file does not load ({why})"
+                    + (f"; its id {m.group(2)} still counts" if m else ""), path,
+                    getattr(exc, "line", None)))
+    return found, claimed
 
 
 def _rank(article: Article, existing: bool) -> tuple:
@@ -240,11 +258,13 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
     content_dir.mkdir(parents=True, exist_ok=True)
     for stale in content_dir.glob(".*.md.*.tmp"):  # atomic_write's, from an ingest killed
         stale.unlink(missing_ok=True)              # mid-write (the CLI holds the project lock)
-    existing = existing_content(content_dir)
+    existing, claimed = existing_content(content_dir, report.warnings)
     ids: dict[str, Path] = {}
     for path, article in existing:
         if article.id:
             ids.setdefault(article.id, path)
+    for article_id, path in claimed.items():
+        ids.setdefault(article_id, path)
 
     todo: list[tuple[RawArticle, State]] = []
     seen: dict[str, str] = {}
