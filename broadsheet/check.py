@@ -160,15 +160,23 @@ def _broken_links(config: Config, site: Path, rel: str, files: set[str]
                   ) -> list[BroadsheetError]:
     """Links of one page that stay on the site and lead to no file of it."""
     base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
+    origin = urlsplit(base)
     here = urljoin(base, rel)
     out: list[BroadsheetError] = []
     seen: set[str] = set()
     for link in _links((site / rel).read_bytes(), rel.endswith(".xml")):
         target = urljoin(here, link.strip())
         parts = urlsplit(target)
-        if parts.scheme not in ("http", "https") or not target.startswith(base):
+        if not target.startswith(base):
+            # the same host, above the site's folder: a body written for a site at the root
+            # ('/articles/x.html'), or climbing out ('../../x'); nothing this build publishes
+            if (parts.scheme, parts.netloc) == (origin.scheme, origin.netloc) \
+                    and target not in seen:
+                seen.add(target)
+                out.append(Problem(f"link to {link!r} leaves the site (it is under "
+                                   f"{origin.path})", site / rel))
             continue  # another site, mailto:, data:...
-        path = unquote(parts.path)[len(urlsplit(base).path):]
+        path = unquote(parts.path)[len(origin.path):]
         if path == "" or path.endswith("/"):
             path += "index.html"
         if path in files or path in seen:

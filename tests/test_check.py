@@ -118,3 +118,23 @@ def test_no_site_yet(project, capsys):
     code, lines = check(project, capsys)
     assert code == 1
     assert lines[0].endswith("site: no site here: run `broadsheet build`")
+
+
+def test_links_that_leave_a_site_under_a_sub_path(built, capsys):
+    # deployed under /news/, a body's root-relative link or one that climbs out leads to no
+    # page this build publishes; another host's link is not the check's business
+    config = built.read_text(encoding="utf-8")
+    built.write_text(config.replace("base_url:", "base_url: https://example.org/news/\n#", 1),
+                     encoding="utf-8")
+    path = content_file(built)
+    path.write_text(path.read_text(encoding="utf-8") + "\n[racine](/articles/x.html), "
+                    "[dehors](../../../etc/passwd), [ici](../index.html), "
+                    "[ailleurs](https://other.example/news/a.html).\n", encoding="utf-8")
+    assert run(built, "build") == 0
+    code, lines = check(built, capsys)
+    assert code == 1
+    assert lines[:-1] == [
+        f"{built.parent}/site/articles/{SLUG}.html: link to '/articles/x.html' leaves the site "
+        "(it is under /news/)",
+        f"{built.parent}/site/articles/{SLUG}.html: link to '../../../etc/passwd' leaves the "
+        "site (it is under /news/)"]
