@@ -300,3 +300,24 @@ def test_fold_is_idempotent():
         once = fold(chr(cp))
         assert fold(once) == once, hex(cp)
     assert fold("𝐁𝐨𝐥𝐝 Ⓐ İstanbul ΟΔΟΣ Straße") == "bold a istanbul οδοσ strasse"
+
+
+def test_equal_scores_rank_by_id_whatever_the_index_history(project):
+    # an update re-adds an edited document last in the index: equals must not follow it
+    content = project.parent / "content"
+    for name in ("a", "b", "c"):
+        (content / f"{name}.md").write_text(
+            f"---\ntitle: Harbour news {name}\nid: {name}\n---\n\nBody of {name}.\n",
+            encoding="utf-8")
+    index_dir = load_config(project).index_dir
+
+    def order() -> list[str]:
+        return [h["url"] for h in search(index_dir, "harbour")["hits"]]
+
+    assert run(project, "build") == 0
+    assert order() == ["articles/a.html", "articles/b.html", "articles/c.html"]
+    (content / "a.md").write_text("---\ntitle: Harbour news a\nid: a\n---\n\nBody of a, edited.\n",
+                                  encoding="utf-8")
+    assert run(project, "build") == 0
+    assert order() == ["articles/a.html", "articles/b.html", "articles/c.html"]
+    assert search(index_dir, "harbour", limit=1, page=2)["hits"][0]["url"] == "articles/b.html"

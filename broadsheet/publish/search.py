@@ -38,6 +38,7 @@ from itertools import accumulate, repeat
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import partial, cache, lru_cache
+from heapq import heappush, heapreplace
 from pathlib import Path
 
 import numpy
@@ -901,14 +902,29 @@ def _suggest(searcher, words: list[str]) -> str | None:
 class _TopAndAll(collectors.TopCollector):
     """The top N by score and, in the same pass, every match (for the total and the
     facets), where Whoosh would skip blocks and then run the query again to count. The
-    ranking is the same: a skipped block could not have entered the top N."""
+    ranking is the same: a skipped block could not have entered the top N. Equal scores go
+    by the documents' ids (`by_id`: each document number's rank), not by their numbers:
+    an update re-adds an edited document at the end, and the order of equals must not
+    depend on the index's history."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int, by_id):
         super().__init__(limit, usequality=False)
+        self.by_id = by_id
 
     def _collect(self, global_docnum, score):
         self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
+        self.total += 1
+        items = self.items
+        item = (score, -int(self.by_id[global_docnum]), global_docnum)
+        if len(items) < self.limit:
+            heappush(items, item)
+        elif item > items[0]:
+            heapreplace(items, item)
+        return 0 - score  # a sorting key, as TopCollector's
+
+    def results(self):
+        ranked = sorted(self.items, reverse=True)  # best score first, then the smaller id
+        return self._results([(score, docnum) for score, _, docnum in ranked])
 
 
 def _exists(index_dir: Path) -> bool:
@@ -997,7 +1013,7 @@ class SearchIndex:
         self._ix = None
         self._searcher = None
         self._facet_table: tuple | None = None
-        self._date_rank = None
+        self._rank = None
         self._opened = None
 
     def close(self) -> None:
@@ -1005,7 +1021,7 @@ class SearchIndex:
             self._searcher.close()
         if self._ix is not None:
             self._ix.close()
-        self._ix = self._searcher = self._facet_table = self._date_rank = None
+        self._ix = self._searcher = self._facet_table = self._rank = None
 
     def _identity(self):
         """A full rebuild swaps in a new folder whose generations start again at 1: the
@@ -1048,21 +1064,24 @@ class SearchIndex:
             self._facet_table = (reader.doc_count_all(), table)
         return self._facet_table
 
-    def _newest_first(self, searcher):
-        """Each document's rank in date order (newest first, then by id), read once per
-        index generation from the sortable columns: a query sorted by date (or filters
-        alone, thousands of documents) is then one numpy sort of its matches, where Whoosh's
-        sorting collector computes a key per document in Python."""
-        if self._date_rank is None:
+    def _ranks(self, searcher) -> tuple:
+        """Each document's rank by id, and in date order (newest first, then by id): read
+        once per index generation from the sortable columns. Relevance breaks its ties with
+        the first; a query sorted by date (or filters alone, thousands of documents) is one
+        numpy sort of its matches by the second, where Whoosh's sorting collector computes a
+        key per document in Python."""
+        if self._rank is None:
             reader = searcher.reader()
-            dates = list(reader.column_reader("date"))
             ids = list(reader.column_reader("id"))
+            dates = list(reader.column_reader("date"))
             order = sorted(range(len(ids)), key=ids.__getitem__)
-            order.sort(key=dates.__getitem__, reverse=True)  # stable: ids stay in order
-            rank = numpy.empty(len(order), dtype=numpy.int64)
-            rank[order] = numpy.arange(len(order))
-            self._date_rank = rank
-        return self._date_rank
+            ranks = []
+            for o in (order, sorted(order, key=dates.__getitem__, reverse=True)):  # stable
+                rank = numpy.empty(len(o), dtype=numpy.int64)
+                rank[o] = numpy.arange(len(o))
+                ranks.append(rank)
+            self._rank = tuple(ranks)
+        return self._rank
 
     def search(self, text: str, *, limit: int = 10, page: int = 1, sort: str = "relevance",
                filters: dict[str, str] | None = None, facets: bool = True) -> dict:
@@ -1103,7 +1122,7 @@ class SearchIndex:
                 matched = list(searcher.docs_for_query(query.And([q, restrict]) if restrict
                                                        else q))
             else:
-                top = _TopAndAll(page * limit)
+                top = _TopAndAll(page * limit, self._ranks(searcher)[0])
                 searcher.search_with_collector(
                     q, collectors.FilterCollector(top, restrict) if restrict else top)
                 matched = list(top.docset)
@@ -1117,7 +1136,7 @@ class SearchIndex:
                 rows = []
             elif by_date:
                 docs = numpy.array(matched, dtype=numpy.int64)
-                docs = docs[numpy.argsort(self._newest_first(searcher)[docs], kind="stable")]
+                docs = docs[numpy.argsort(self._ranks(searcher)[1][docs], kind="stable")]
                 rows = [searcher.stored_fields(int(d))
                         for d in docs[(page - 1) * limit: page * limit]]
             else:
