@@ -36,7 +36,9 @@ def test_impossible_values_are_one_error_line(project, capsys):
     write(project, "c", "title: fine")
     assert run(project, "build") == 1
     err = capsys.readouterr().err
-    assert "a.md:2: front matter" in err and "b.md:2: front matter" in err
+    # each at the line of its key
+    assert "a.md:3: front matter: 'date': 2015-02-30: day is out of range for month" in err
+    assert "b.md:2: front matter: 'title': abc: could not convert string to float" in err
     assert (project.parent / "site" / "articles" / "c.html").is_file()
 
 
