@@ -98,6 +98,11 @@ STEPS = {
     "edit a static file": lambda c: override(c, "style.css", "static").write_text(
         override(c, "style.css", "static").read_text() + "\n/* changed */\n"),
     "touch without change": lambda c: (c.parent / "content" / "article-001.md").touch(),
+    # the slug from the file's name, then the file renamed: same bytes, same id, a new URL
+    "a file without its slug key": lambda c: (c.parent / "content" / "article-015.md").write_text(
+        dump(article(15)).replace("slug: article-015\n", ""), encoding="utf-8"),
+    "rename that file": lambda c: (c.parent / "content" / "article-015.md").rename(
+        c.parent / "content" / "article-115.md"),
 }
 
 
