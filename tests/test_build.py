@@ -270,3 +270,19 @@ def test_a_template_type_error_is_one_line_naming_template_and_line(built, capsy
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "list.html:3:" in err[0] and "TypeError" in err[0], err
     assert tree(site(built)) == before
+
+
+def test_a_missing_content_folder_replaces_nothing(built, capsys):
+    # a folder moved away for a moment (a checkout, a rename): not a site of no articles
+    before = tree(site(built))
+    index_dir = built.parent / ".broadsheet" / "index"
+    index_before = tree(index_dir)
+    (built.parent / "content").rename(built.parent / "content.away")
+    capsys.readouterr()
+    for verb in ("build", "index", "check"):
+        assert run(built, verb) == 1, verb
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"error: {built.parent / 'content'}: content folder not found (run "
+                       "`broadsheet ingest` first); the site and the index are left as they are"]
+    assert tree(site(built)) == before
+    assert tree(index_dir) == index_before

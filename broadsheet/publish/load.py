@@ -87,8 +87,10 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
     known = known or {}
     listed = listed or {}
     if not content_dir.is_dir():
-        return [], [ContentError("content folder not found (run `broadsheet ingest` first)",
-                                 content_dir)], {}
+        # not one bad file among good ones: a build or an index made of no articles would
+        # publish an empty site over the last one (a folder moved away for a moment)
+        raise ContentError("content folder not found (run `broadsheet ingest` first); the site "
+                           "and the index are left as they are", content_dir)
     with os.scandir(content_dir) as found:
         entries = sorted((e for e in found if e.name.endswith(".md")
                           and not e.name.startswith(".")), key=lambda e: e.name)
