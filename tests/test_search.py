@@ -321,3 +321,16 @@ def test_equal_scores_rank_by_id_whatever_the_index_history(project):
     assert run(project, "build") == 0
     assert order() == ["articles/a.html", "articles/b.html", "articles/c.html"]
     assert search(index_dir, "harbour", limit=1, page=2)["hits"][0]["url"] == "articles/b.html"
+
+
+def test_an_index_of_no_documents_answers_every_query(project, capsys):
+    # every article excluded from search: the index has no documents, hence no columns
+    (project.parent / "content" / "h.md").write_text(
+        "---\ntitle: Hidden harbour\nexclude_from_search: true\n---\n\nBody.\n", encoding="utf-8")
+    assert run(project, "build") == 0
+    index_dir = load_config(project).index_dir
+    for options in ({}, {"sort": "date"}, {"page": 2}):
+        assert search(index_dir, "harbour", **options)["total"] == 0
+    capsys.readouterr()
+    assert run(project, "search", "harbour") == 0
+    assert "no articles match 'harbour'" in capsys.readouterr().out

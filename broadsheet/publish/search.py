@@ -1072,8 +1072,10 @@ class SearchIndex:
         key per document in Python."""
         if self._rank is None:
             reader = searcher.reader()
-            ids = list(reader.column_reader("id"))
-            dates = list(reader.column_reader("date"))
+            # an index of no documents (all excluded from search) has no columns to read
+            empty = reader.doc_count_all() == 0
+            ids = [] if empty else list(reader.column_reader("id"))
+            dates = [] if empty else list(reader.column_reader("date"))
             order = sorted(range(len(ids)), key=ids.__getitem__)
             ranks = []
             for o in (order, sorted(order, key=dates.__getitem__, reverse=True)):  # stable
