@@ -27,11 +27,27 @@ def new_article(title: str, *, today: dt.date, language: str | None = None,
                    body=PLACEHOLDER)
 
 
-def write_new(content_dir: Path, article: Article) -> Path:
-    """content/<slug>.md, never over an existing file; checked by the build's own loader."""
+def taken_names(articles: list[Article]) -> dict[str, Path]:
+    """Each slug, alias and index id the content files hold, with the file holding it: a new
+    article's slug must be none of them (the build would give the URL to whichever file
+    comes first by name, and drop the other)."""
+    taken: dict[str, Path] = {}
+    for a in articles:
+        for name in (a.slug, *a.aliases, a.id or a.slug):
+            taken.setdefault(name, a.path)
+    return taken
+
+
+def write_new(content_dir: Path, article: Article, taken: dict[str, Path] | None = None) -> Path:
+    """content/<slug>.md, never over an existing file nor with a slug another file has;
+    checked by the build's own loader."""
     path = content_dir / f"{article.slug}.md"
     text = dump(article)
     load(text, path)  # what the build will read: a bad --slug or --language fails here
+    owner = (taken or {}).get(article.slug)
+    if owner is not None and owner.name != path.name:  # that file itself: "already exists"
+        raise ContentError(f"the slug '{article.slug}' is already used by {owner.name}: "
+                           "choose another title or --slug", path)
     content_dir.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

@@ -268,12 +268,19 @@ def cmd_check(args, config: Config) -> int:
 def cmd_new(args, config: Config) -> int:
     import datetime as dt
 
-    from broadsheet.authoring import new_article, write_new
+    from broadsheet.authoring import new_article, taken_names, write_new
+    from broadsheet.publish.load import load_content
+    from broadsheet.publish.state import code_fingerprint, load_sources, load_state
 
     today = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(dt.timezone.utc).date()
     article = new_article(args.title, today=today, language=args.language or config.language,
                           tags=tuple(args.tag), source=args.source, slug=args.slug)
-    path = write_new(config.content_dir, article)
+    taken = {}
+    if config.content_dir.is_dir():  # the slugs in use; the last build's sources spare a parse
+        state = load_state(config.state_dir, code_fingerprint())
+        known = load_sources(config.state_dir, state, config.content_dir) if state else None
+        taken = taken_names(load_content(config.content_dir, known)[0])
+    path = write_new(config.content_dir, article, taken)
     _say(f"created {_rel(path)}: edit it, then `broadsheet build`")
     return 0
 

@@ -35,6 +35,22 @@ def test_new_never_overwrites(project, capsys):
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("title, slug", [("Breaking news", None), ("Old news", None),
+                                         ("Anything", "story9")])
+def test_new_refuses_a_slug_another_file_holds(project, capsys, title, slug):
+    # a published article's slug (in its front matter, not its file name), alias or id: the
+    # build would have given the URL to the new file, first by name, and dropped the story
+    content = project.parent / "content"
+    (content / "zz-story.md").write_text(
+        "---\ntitle: Published story\nslug: breaking-news\naliases: [old-news]\nid: story9\n"
+        "---\n\nOriginal.\n", encoding="utf-8")
+    assert run(project, "build", "--no-index") == 0
+    capsys.readouterr()
+    assert run(project, "new", title, *(["--slug", slug] if slug else [])) == 1
+    assert "is already used by zz-story.md" in capsys.readouterr().err
+    assert [p.name for p in content.iterdir()] == ["zz-story.md"]
+
+
 def test_new_refuses_a_bad_slug_or_date(project, capsys):
     content = project.parent / "content"
     assert run(project, "new", "x", "--slug", "../escape") == 1
