@@ -7,6 +7,7 @@ naming its key, so a person fixes site.yaml in one pass.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from broadsheet.errors import ConfigError
+from broadsheet.model import is_web_url
 from broadsheet.tags import TagPolicy, policy_from_config
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # as front matter's `language`
@@ -65,6 +67,8 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
     if key in _PATH_KEYS:
         if not isinstance(value, str) or not value.strip():
             return value, "must be a non-empty path"
+        if "\0" in value:
+            return value, "must not contain a NUL character"
         return Path(value), None
     if key in ("per_page", "feed_size", "group_feed_size", "tag_min_count"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -73,15 +77,19 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
     if key == "git_dates":
         return value, None if isinstance(value, bool) else "must be true or false"
     if key == "max_input_mb":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 \
+                or not math.isfinite(value):
             return value, "must be a number of megabytes above 0"
         return value, None
     if not isinstance(value, str):
         return value, "must be a string"
     if key == "base_url":
         parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            return value, "must be an absolute http(s) URL, like https://example.org/news/"
+        if not is_web_url(value) or parts.query or parts.fragment or "?" in value \
+                or "#" in value:
+            # pages' URLs are joined to it: a query or fragment would swallow their paths
+            return value, ("must be an absolute http(s) URL without spaces, query or "
+                           "fragment, like https://example.org/news/")
         return value if value.endswith("/") else value + "/", None
     if key == "language" and not _LANG.match(value):
         return value, "must be a language code like 'fr' or 'en'"
@@ -143,7 +151,9 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
 
 def _check_outputs(config_path: Path, values: dict) -> None:
     """site/ and the index are replaced whole on every build: neither may be, or hold, the
-    project's own files (the config, raw/, content/, templates/, static/)."""
+    project's own files (the config, raw/, content/, templates/, static/). Nor may an output
+    be inside an input folder: static/idx would publish the index, and every build would
+    change its own input (serve --watch would never rest)."""
     inputs = {"config": config_path, **{k: values[k] for k in
                                         ("raw_dir", "content_dir", "templates_dir", "static_dir")}}
     problems = []
@@ -157,6 +167,12 @@ def _check_outputs(config_path: Path, values: dict) -> None:
                                 if inp == out or inp.is_relative_to(out)
                                 else f"'{key}' must not be inside site_dir")
                 break
+    for key in ("site_dir", "index_dir", "state_dir"):
+        out = Path(values[key]).resolve()
+        for name in ("raw_dir", "content_dir", "templates_dir", "static_dir"):
+            inp = Path(values[name]).resolve()
+            if out != inp and out.is_relative_to(inp):
+                problems.append(f"'{key}' ({out}) must not be inside '{name}' ({inp})")
     state, index = Path(values["state_dir"]).resolve(), Path(values["index_dir"]).resolve()
     if state == index or state.is_relative_to(index) or index.is_relative_to(state):
         # the index is swapped whole: the state (and the project's lock in it) must not be in it

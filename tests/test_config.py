@@ -75,3 +75,23 @@ def test_the_config_reads_the_same_in_every_process(tmp_path):
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}, check=True).stdout
             for seed in range(1, 6)}
     assert len(outs) == 1 and "photo" in outs.pop()
+
+
+@pytest.mark.parametrize("line, words", [
+    # an output inside an input: published (the index under static/), or its own input
+    ("index_dir: static/idx", "'index_dir' ({root}/static/idx) must not be inside 'static_dir'"),
+    ("state_dir: static/state", "'state_dir' ({root}/static/state) must not be inside 'static_dir'"),
+    ("site_dir: content/out", "'site_dir' ({root}/content/out) must not be inside 'content_dir'"),
+    ("index_dir: templates/ix", "'index_dir' ({root}/templates/ix) must not be inside"),
+    # values that used to end in a traceback, or in wrong URLs
+    ('content_dir: "a\\0b"', "'content_dir' must not contain a NUL character"),
+    ("max_input_mb: .inf", "'max_input_mb' must be a number of megabytes above 0"),
+    ('base_url: "http://example.org/a?b=c"', "'base_url' must be an absolute http(s) URL"),
+    ('base_url: "http://example.org/a#d"', "'base_url' must be an absolute http(s) URL"),
+    ('base_url: "http://exa mple.org/"', "'base_url' must be an absolute http(s) URL"),
+])
+def test_values_a_build_would_misuse_are_refused(tmp_path, line, words):
+    cfg = write(tmp_path, f"title: T\n{line}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert words.format(root=tmp_path) in str(err.value)
