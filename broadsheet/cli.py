@@ -213,6 +213,7 @@ def cmd_serve(args, config: Config) -> int:
         raise BroadsheetError("no site to serve: run `broadsheet build` first", config.site_dir)
     server = make_server(config.site_dir, config.index_dir, args.host, args.port, live=live)
     host, port = server.server_address[:2]
+    host = f"[{host}]" if ":" in host else host
     _say(f"Serving {_rel(config.site_dir)} at http://{host}:{port}/ (search at /api/search?q=); "
          "Ctrl-C stops.")
     try:

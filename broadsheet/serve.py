@@ -34,7 +34,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from broadsheet.errors import SearchError
+from broadsheet.errors import BroadsheetError, SearchError
 from broadsheet.publish import search
 from broadsheet.publish.render import CSP_HEADER
 
@@ -435,13 +435,22 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+class Server6(Server):
+    address_family = socket.AF_INET6
+
+
 def make_server(site_dir: Path, index_dir: Path, host: str = "127.0.0.1",
                 port: int = 8000, live: LiveReload | None = None) -> ThreadingHTTPServer:
     """The server; with `live` (serve --watch), pages get the live-reload script and the
     /__broadsheet/ routes exist."""
     handler = partial(Handler, directory=str(Path(site_dir).resolve()),
                       index=search.SearchIndex(index_dir), live=live)
-    return Server((host, port), handler)
+    server_class = Server6 if ":" in host else Server  # "::1": an IPv6 address
+    try:
+        return server_class((host, port), handler)
+    except (OSError, OverflowError) as exc:  # in use, not ours, no such host, port > 65535
+        raise BroadsheetError(f"cannot listen on {host}:{port}: "
+                              f"{getattr(exc, 'strerror', None) or exc}") from None
 
 
 @contextlib.contextmanager

@@ -504,3 +504,21 @@ def test_a_trickling_client_is_dropped(hostile, monkeypatch):
         assert time.monotonic() - start < 4
     monkeypatch.undo()
     assert_alive(hostile)
+
+
+def test_a_port_it_cannot_listen_on_is_one_line(built, capsys):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        for args, words in ((["--port", str(port)], "Address already in use"),
+                            (["--port", "70000"], "port must be 0-65535"),
+                            (["--host", "no-such-host.invalid"], "cannot listen on")):
+            capsys.readouterr()
+            assert run(built, "serve", *args) == 1
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and err[0].startswith("error: cannot listen on"), err
+            assert words in err[0]
+    finally:
+        taken.close()
