@@ -286,3 +286,22 @@ def test_a_missing_content_folder_replaces_nothing(built, capsys):
                        "`broadsheet ingest` first); the site and the index are left as they are"]
     assert tree(site(built)) == before
     assert tree(index_dir) == index_before
+
+
+def test_a_merged_tag_is_named_alike_everywhere(project):
+    # 'ete' and 'Été' are one tag (one slug), shown as most articles spell it: in the JSON-LD,
+    # the meta tags, the feeds and the search too, not only on its page
+    write_article(project, "a", "title: A alpha\ntags: [ete]", body="alpha text")
+    for name in ("b", "c"):
+        write_article(project, name, f"title: {name.upper()} alpha\ntags: [Été]", body="alpha text")
+    assert run(project, "build") == 0
+    out = site(project)
+    page = (out / "articles" / "a.html").read_text(encoding="utf-8")
+    assert '"keywords":["Été"]' in page and 'property="article:tag" content="Été"' in page
+    for feed in ("feed.xml", "tags/ete.xml"):
+        labels = re.findall(r'label="([^"]*)"', (out / feed).read_text(encoding="utf-8"))
+        assert labels and set(labels) == {"Été"}, feed
+    from broadsheet.publish.search import search
+    found = search(project.parent / ".broadsheet" / "index", "alpha")
+    assert [h["tags"] for h in found["hits"]] == [["Été"]] * 3
+    assert found["facets"]["tag"] == [{"value": "ete", "label": "Été", "count": 3}]

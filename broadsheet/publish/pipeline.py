@@ -31,7 +31,7 @@ from broadsheet.publish.fingerprint import (PageIndex, article_digest, fingerpri
                                             refingerprinted, site_fingerprint, site_shape)
 from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
 from broadsheet.publish.load import load_content, read_body
-from broadsheet.publish.plan import plan
+from broadsheet.publish.plan import plan, tag_names
 from broadsheet.publish.render import (THEME, make_env, render, site_context,
                                        template_fingerprints)
 from broadsheet.publish.state import (BuildState, Output, cached_related, code_fingerprint, digest,
@@ -76,7 +76,27 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
         # after this, and a value set in each process after the fork cost it a second at 50k
         a.__dict__["tag_objects"] = objects
         out.append(a)
-    return out, errors, sources
+    return _shown_tag_names(out), errors, sources
+
+
+def _shown_tag_names(articles: list[Article]) -> list[Article]:
+    """Every article's tags by the names their tag pages show ('ete' and 'Été' are one tag,
+    'Été' where most write it so): the JSON-LD, the feeds, the index and the static search
+    then name a tag as its page does."""
+    names = tag_names(articles)
+    renamed: dict[tuple, tuple[tuple[str, ...], tuple[Tag, ...]]] = {}
+    out = []
+    for a in articles:
+        objects = a.tag_objects
+        if any(t.slug and names[t.slug] != t.name for t in objects):
+            if objects not in renamed:
+                shown = tuple(Tag(names[t.slug], t.slug) if t.slug else t for t in objects)
+                renamed[objects] = (tuple(t.name for t in shown), shown)
+            tags, shown = renamed[objects]
+            a = replace(a, tags=tags)
+            a.__dict__["tag_objects"] = shown
+        out.append(a)
+    return out
 
 
 def build(config: Config, *, strict: bool = False, with_index: bool = True, full: bool = False,

@@ -50,20 +50,28 @@ def paginate(items: Sequence, per_page: int, url_of: Callable[[int | None], str]
     return pages
 
 
-def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
-    """Tags by slug, alphabetical; 'Irak' and 'irak' are one tag shown as its commonest
-    spelling (the accented one on ties). Tags whose slug is empty are not listed."""
+def tag_names(articles: Sequence[Article]) -> dict[str, str]:
+    """slug -> the name its tag is shown by: 'Irak' and 'irak' are one tag, shown as its
+    commonest spelling (the accented one on ties)."""
     spellings: dict[str, Counter] = defaultdict(Counter)
-    members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         for tag in article.tag_objects:
             if tag.slug:
                 spellings[tag.slug][tag.name] += 1
+    return {slug: max(names, key=lambda n: (names[n], display_rank(n)))
+            for slug, names in spellings.items()}
+
+
+def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
+    """Tags by slug, alphabetical, by the name tag_names() gives. Tags whose slug is empty
+    are not listed."""
+    names = tag_names(articles)
+    members: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        for tag in article.tag_objects:
+            if tag.slug:
                 members[tag.slug].append(article)  # tags are unique per article (TagPolicy)
-    groups = []
-    for slug, names in spellings.items():
-        name = max(names, key=lambda n: (names[n], display_rank(n)))
-        groups.append((Tag(name=name, slug=slug), members[slug]))
+    groups = [(Tag(name=names[slug], slug=slug), members[slug]) for slug in members]
     return sorted(groups, key=lambda g: (g[0].name.casefold(), g[0].slug))
 
 
