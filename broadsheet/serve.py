@@ -199,6 +199,9 @@ class Handler(SimpleHTTPRequestHandler):
             return False
         if not super().parse_request():
             return False
+        if self.request_version == "HTTP/0.9":  # "GET /": a reply would have no status line
+            self.send_error(HTTPStatus.BAD_REQUEST, "HTTP/0.9 requests are not served")
+            return False
         self.connection.settimeout(self.timeout)  # the head is in: answering gets its own time
         if self.command not in METHODS:
             self.send_error(HTTPStatus.METHOD_NOT_ALLOWED,
@@ -270,6 +273,10 @@ class Handler(SimpleHTTPRequestHandler):
     def send_error(self, code, message=None, explain=None):
         """The site's own 404 page, as a static host would; any other error as JSON, and
         the connection closed (the request may not have been read to its end)."""
+        if self.request_version == "HTTP/0.9":
+            # the standard library's value until it has read a version (a malformed request
+            # line, a TLS handshake): it would send the body alone, no status, no headers
+            self.request_version = "HTTP/1.0"
         page = Path(self.directory) / "404.html"
         if code == HTTPStatus.NOT_FOUND and page.is_file():
             body, kind = page.read_bytes(), "text/html; charset=utf-8"

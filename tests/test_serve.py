@@ -522,3 +522,18 @@ def test_a_port_it_cannot_listen_on_is_one_line(built, capsys):
             assert words in err[0]
     finally:
         taken.close()
+
+
+@pytest.mark.parametrize("request_line", [
+    b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",  # a version it does not speak
+    b"GET /\r\n\r\n",  # HTTP/0.9: a reply with no status line
+    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 \x8a\x0f\r\n\r\n",  # TLS, up to a line end
+    b"GET\r\n\r\n",  # no target
+])
+def test_a_malformed_request_line_gets_a_status_line(hostile, request_line):
+    # http.client reads the status line and headers: a bare body (the standard library's
+    # HTTP/0.9 default) fails here with BadStatusLine
+    status, headers, body = raw(hostile, request_line)
+    assert status in (400, 505) and headers["Content-Type"].startswith("application/json")
+    assert "error" in json.loads(body)
+    assert_alive(hostile)
