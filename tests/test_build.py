@@ -305,3 +305,11 @@ def test_a_merged_tag_is_named_alike_everywhere(project):
     found = search(project.parent / ".broadsheet" / "index", "alpha")
     assert [h["tags"] for h in found["hits"]] == [["Été"]] * 3
     assert found["facets"]["tag"] == [{"value": "ete", "label": "Été", "count": 3}]
+
+
+def test_the_tag_index_is_in_alphabetical_order_of_letters_not_code_points(project):
+    write_article(project, "a", "title: A\ntags: [Zurich, État islamique, Łódź, Berlin, Москва]")
+    assert run(project, "build", "--no-index") == 0
+    html = (site(project) / "tags" / "index.html").read_text(encoding="utf-8")
+    shown = re.findall(r'<li class="size-\d+"><a href="[^"]*">([^<]*)</a>', html)
+    assert shown == ["Berlin", "État islamique", "Łódź", "Москва", "Zurich"]

@@ -63,8 +63,9 @@ def tag_names(articles: Sequence[Article]) -> dict[str, str]:
 
 
 def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
-    """Tags by slug, alphabetical, by the name tag_names() gives. Tags whose slug is empty
-    are not listed."""
+    """Tags by the name tag_names() gives, in the order of their slugs: 'État islamique'
+    (etat-islamique) among the E's, 'Łódź' (lodz) among the L's, where their names' code
+    points would put them after Z. Tags whose slug is empty are not listed."""
     names = tag_names(articles)
     members: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
@@ -72,7 +73,7 @@ def tag_groups(articles: Sequence[Article]) -> list[tuple[Tag, list[Article]]]:
             if tag.slug:
                 members[tag.slug].append(article)  # tags are unique per article (TagPolicy)
     groups = [(Tag(name=names[slug], slug=slug), members[slug]) for slug in members]
-    return sorted(groups, key=lambda g: (g[0].name.casefold(), g[0].slug))
+    return sorted(groups, key=lambda g: (g[0].slug, g[0].name))
 
 
 def _page(path: str, template: str, **context) -> Page:
