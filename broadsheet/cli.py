@@ -121,7 +121,8 @@ def cmd_build(args, config: Config) -> int:
 def _build_summary(result, config: Config, total: float, code: int) -> dict:
     """What `build --json` prints: the summary lines, for machines."""
     return {
-        "articles": result.articles, "site": str(config.site_dir), "exit_code": code,
+        "articles": result.articles, "exit_code": code,
+        "site": str(config.site_dir) if config is not None else None,
         "files": {"written": result.written, "unchanged": result.unchanged,
                   "removed": result.removed},
         "errors": [{"path": e.path, "line": e.line, "message": e.message}
@@ -447,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(["all", *argv])
     args.config_given = args.config is not None
     args.config = args.config or "site.yaml"
+    config = None
     try:
         config = _config(args)
         if args.verb not in WRITERS:
@@ -455,6 +457,12 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args, config)
     except BroadsheetError as exc:
         _warn(exc)
+        if args.verb == "build" and getattr(args, "json", False):
+            # a CI script reads stdout: a build that failed whole (a template, --strict, the
+            # config, the lock) is one JSON object too, with nothing written
+            from broadsheet.model import BuildResult
+            _say(json.dumps(_build_summary(BuildResult(errors=[exc]), config, 0.0, 1),
+                            ensure_ascii=False, indent=2, sort_keys=True))
         return 1
     except KeyboardInterrupt:
         _warn("interrupted")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import run
 
 
@@ -36,3 +38,35 @@ def test_json_summary_with_a_bad_file(built, capsys):
     assert data["seconds"]["total"] >= 0 and set(data["seconds"]) > {"total"}
     assert captured.err.strip().endswith("content/bad.md:3: front matter: did not find "
                                          "expected ',' or ']'")
+
+
+def _broken_template(config):
+    (config.parent / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}{{ oops( }}{% endblock %}', encoding="utf-8")
+
+
+def _strict_bad_file(config):
+    (config.parent / "content" / "bad.md").write_text("---\ntitle: [x\n---\nText\n",
+                                                      encoding="utf-8")
+
+
+def _bad_config(config):
+    config.write_text(config.read_text(encoding="utf-8") + "\nper_page: -1\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("break_it, extra, words", [
+    (_broken_template, [], "template syntax"),
+    (_strict_bad_file, ["--strict"], "front matter"),
+    (_bad_config, [], "'per_page' must be a whole number"),
+])
+def test_json_summary_of_a_build_that_fails_whole(built, capsys, break_it, extra, words):
+    # nothing is published; a CI script reading stdout still gets one JSON object
+    break_it(built)
+    capsys.readouterr()
+    assert run(built, "build", "--json", *extra) == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["exit_code"] == 1 and data["files"] == {"written": 0, "unchanged": 0,
+                                                        "removed": 0}
+    assert len(data["errors"]) == 1 and words in data["errors"][0]["message"]
+    assert captured.err.startswith("error: ")
