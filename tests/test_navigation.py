@@ -298,3 +298,13 @@ def test_excerpt_of_a_crlf_file(tmp_path):
     from broadsheet.publish.summary import excerpt
     assert excerpt("# Titre\r\n\r\nPremier paragraphe.\r\nSuite.\r\n\r\nSecond.") == \
         "Premier paragraphe. Suite."
+
+
+def test_an_alias_that_is_the_articles_own_slug_says_so(site, capsys):
+    put(site, art(9, slug="zz-meme", aliases=("zz-meme",), id="m"))
+    capsys.readouterr()
+    assert run(site, "build") == 1
+    assert ("content/zz-meme.md: alias 'zz-meme' is the article's own slug: an alias is a "
+            "former one") in capsys.readouterr().err
+    (site.parent / "content" / "zz-meme.md").unlink()
+    assert run(site, "build") == 0

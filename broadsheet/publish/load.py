@@ -148,7 +148,10 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
                 raise ContentError(f"slug '{article.slug}' is already used by "
                                    f"{slugs[article.slug].name}; set another 'slug'", path)
             for alias in article.aliases:  # a former URL redirects: it is taken too
-                if alias == article.slug or alias in slugs:
+                if alias == article.slug:
+                    raise ContentError(f"alias '{alias}' is the article's own slug: an alias "
+                                       "is a former one", path)
+                if alias in slugs:
                     raise ContentError(f"alias '{alias}' is already used by "
                                        f"{(slugs.get(alias) or path).name}", path)
             # the search index knows an article by its id, or its slug when it has none:
