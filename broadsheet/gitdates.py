@@ -31,9 +31,14 @@ def _git(folder: Path, *args: str) -> str | None:
 
 
 def head(folder: Path) -> str:
-    """The commit checked out (the dates change only when it does); "" outside git."""
-    out = _git(folder, "rev-parse", "HEAD")
-    return out.strip() if out else ""
+    """The commit checked out, and whether the clone is shallow (the dates change only when
+    one of them does: `git fetch --unshallow` brings them, HEAD unmoved); "" outside git or
+    before the first commit."""
+    out = _git(folder, "rev-parse", "--is-shallow-repository", "HEAD")
+    if not out:
+        return ""
+    shallow, _, commit = out.strip().partition("\n")
+    return f"{commit.strip()} shallow" if shallow.strip() == "true" else commit.strip()
 
 
 def moves(folder: Path) -> tuple[Path, ...]:
@@ -86,10 +91,10 @@ def file_dates(folder: Path, cache: Path | None = None
 def _file_dates(folder: Path) -> tuple[dict[str, dt.datetime], GitDatesWarning | None]:
     if not folder.is_dir():
         return {}, None
-    shallow = _git(folder, "rev-parse", "--is-shallow-repository")
-    if shallow is None:
+    current = head(folder)
+    if not current:  # not in git, or no commit yet: nothing to date, nothing to say
         return {}, None
-    if shallow.strip() == "true":
+    if current.endswith(" shallow"):
         return {}, GitDatesWarning(
             "a shallow git clone: no `updated` dates (fetch the whole history, e.g. "
             "`fetch-depth: 0` in GitHub Actions)", folder)

@@ -96,6 +96,22 @@ def test_shallow_clone_warns_and_goes_on(repo, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "warning: " in err and "a shallow git clone: no `updated` dates" in err
     assert load(load_config(clone / "site.yaml"))[0][0].updated is None
+    # the whole history fetched, HEAD unmoved: the next build dates the pages (it took the
+    # unchanged HEAD for a no-op build, and the pages stayed undated)
+    git(clone, "fetch", "-q", "--unshallow")
+    capsys.readouterr()
+    assert run(clone / "site.yaml", "build") == 0
+    assert "shallow" not in capsys.readouterr().err
+    page = next((clone / "site" / "articles").glob("*.html")).read_text(encoding="utf-8")
+    assert "2024-06-15" in page
+
+
+def test_a_repository_without_commits_gives_no_dates_and_no_warning(project, capsys):
+    assert run(project, "ingest") == 0
+    git(project.parent, "init", "-q", "-b", "main")
+    capsys.readouterr()
+    assert run(project, "build") == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 def test_git_dates_can_be_turned_off(repo):
