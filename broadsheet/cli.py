@@ -288,20 +288,29 @@ def cmd_new(args, config: Config) -> int:
 
 
 def cmd_explain(args, config: Config) -> int:
-    from broadsheet.ingest.clean import agencies_of, clean
-    from broadsheet.ingest.parse import read_raw
+    from broadsheet.ingest.parse import read_inputs
 
+    errors: list = []
     for name in args.files:
-        raw = read_raw(Path(name))
-        state = clean(raw.text)
-        _say(f"== {name}\n   title: {_printable(state.title)}")
-        for line in state.lines:
-            verdict = "body" if line.drop is None else line.drop
-            _say(f"{line.number:4} {verdict:>18} | {_printable(line.text)[:100]}")
-        _say(f"   agencies: {list(agencies_of(state))}  sources: "
-             f"{list(dict.fromkeys(state.sources + state.tail_names + state.owners))}  "
-             f"dates: {[d.isoformat() for d in state.dates]}")
-    return 0
+        # every article of the file (a JSON Lines file holds many); a bad line or file is
+        # its one error line, and the others are explained
+        for raw in read_inputs(Path(name), lambda exc: (errors.append(exc), _warn(exc)),
+                               _note, config.max_input_bytes):
+            _explain(raw)
+    return 1 if errors else 0
+
+
+def _explain(raw) -> None:
+    from broadsheet.ingest.clean import agencies_of, clean
+
+    state = clean(raw.text)
+    _say(f"== {_printable(raw.origin)}\n   title: {_printable(state.title)}")
+    for line in state.lines:
+        verdict = "body" if line.drop is None else line.drop
+        _say(f"{line.number:4} {verdict:>18} | {_printable(line.text)[:100]}")
+    _say(f"   agencies: {list(agencies_of(state))}  sources: "
+         f"{list(dict.fromkeys(state.sources + state.tail_names + state.owners))}  "
+         f"dates: {[d.isoformat() for d in state.dates]}")
 
 
 # --- plumbing ---------------------------------------------------------------------------------

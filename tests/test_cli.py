@@ -89,3 +89,27 @@ def test_readme_documents_every_verb_and_option():
                 if option not in shared and option not in rows[verb]:
                     missing.append(f"{verb} {option}")
     assert missing == []
+
+
+def test_explain_shows_each_article_of_each_file_and_each_bad_one_in_a_line(project, capsys,
+                                                                           tmp_path):
+    import json
+
+    from conftest import SEED
+
+    lines = [{"title": "Premier titre", "text": "Le premier texte, assez long pour un article."},
+             {"title": "Sans texte", "text": ""},
+             {"title": "Troisième titre", "text": "Le troisième texte, assez long lui aussi."}]
+    corpus = tmp_path / "three.jsonl"
+    corpus.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
+                      encoding="utf-8")
+    capsys.readouterr()
+    assert run(project, "explain", str(tmp_path / "missing.txt"), str(corpus), str(SEED)) == 1
+    out, err = capsys.readouterr()
+    heads = [line for line in out.splitlines() if line.startswith("== ")]
+    assert heads == ["== three.jsonl:1", "== three.jsonl:3", f"== {SEED.name}"]
+    assert "title: Premier titre" in out and "title: Troisième titre" in out
+    assert "title: La Maison Blanche a dit ne pas vouloir" in out
+    assert re.search(r"^\s+\d+\s+body \| ", out, re.M)  # a verdict per line
+    errors = err.strip().splitlines()
+    assert len(errors) == 2 and "missing.txt" in errors[0] and "three.jsonl:2" in errors[1]
