@@ -57,6 +57,24 @@ def test_static_index_agrees_with_whoosh(driver, corpus):
     assert checked >= 12
 
 
+OPERATORS = ["ferry OR tramway", "cookie NOT banner", "cookies -banner", "port OR porto lang:it",
+             "maison OR tramway blanche", "police AND mayor", "council NOT vote OR strike",
+             "the OR harbour"]
+
+
+def test_static_operators_match_what_the_server_matches(driver, corpus):
+    # OR and NOT were read as words there (English stop words, so NOT x meant "with x")
+    index_dir = load_config(corpus).index_dir
+    driver.set_script_timeout(30)
+    for q in OPERATORS:
+        served = search(index_dir, q, limit=50)
+        static = static_results(driver, corpus.parent / "site", q, limit=50)
+        assert "error" not in static, (q, static)
+        assert static["total"] == served["total"], q
+        assert {h["url"] for h in static["hits"]} == {h["url"] for h in served["hits"]}, q
+    assert search(index_dir, "cookie NOT banner")["total"] < search(index_dir, "cookie")["total"]
+
+
 def test_static_shards_are_small(corpus):
     files = list((corpus.parent / "site" / "search").rglob("*.js"))
     assert files and max(f.stat().st_size for f in files) <= 100_000

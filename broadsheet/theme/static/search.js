@@ -116,12 +116,33 @@
   function parse(q) {
     var filters = {}, rest = q.replace(/(^|\s)(tag|source|lang|year):(?:"([^"]*)"|(\S+))/gi,
       function (m, pre, name, quoted, bare) { filters[name.toLowerCase()] = quoted !== undefined ? quoted : bare; return " "; });
-    var include = [], exclude = [];
+    // as the server's parser reads it: words are ANDed; "a OR b" is one clause matching
+    // either (OR binds closer than the AND between words); "NOT a" and "-a" exclude; the
+    // operators count in capitals only ("or" is a word, and a stop word in English)
+    var clauses = [], exclude = [], next = null;
     rest.replace(/(^|\s)(-?)("[^"]*"|\S+)/g, function (m, pre, minus, token) {
-      (token.replace(/"/g, "").match(WORD) || []).forEach(function (w) { (minus ? exclude : include).push(w); });
+      if (!minus && (token === "AND" || token === "OR" || token === "NOT")) {
+        next = token === "AND" ? null : token;
+        return m;
+      }
+      (token.replace(/"/g, "").match(WORD) || []).forEach(function (w) {
+        if (minus || next === "NOT") exclude.push(w);
+        else if (next === "OR" && clauses.length) clauses[clauses.length - 1].push(w);
+        else clauses.push([w]);
+        next = null;
+      });
       return m;
     });
-    return {include: include, exclude: exclude, filters: filters};
+    return {clauses: clauses, exclude: exclude, filters: filters};
+  }
+  function clauseMatches(meta, words) {  // doc -> score summed over the words it has
+    return Promise.all(words.map(function (w) { return wordMatches(meta, w); })).then(function (found) {
+      found = found.filter(Boolean);  // stop words drop out
+      if (!found.length) return null;
+      var out = new Map();
+      found.forEach(function (w) { w.docs.forEach(function (s, d) { out.set(d, (out.get(d) || 0) + s); }); });
+      return {entries: found.map(function (w) { return w.entry; }), docs: out};
+    });
   }
   S.query = function (q, opts) {
     opts = opts || {};
@@ -139,13 +160,13 @@
                             ? named[fold(v)] : slug(v));
         });
       return Promise.all([
-        Promise.all(parsed.include.map(function (w) { return wordMatches(meta, w); })),
+        Promise.all(parsed.clauses.map(function (c) { return clauseMatches(meta, c); })),
         Promise.all(parsed.exclude.map(function (w) { return wordMatches(meta, w); })),
         Promise.all(filterKeys.map(function (k) { return postings(meta, k); }))
       ]).then(function (parts) {
         var words = parts[0].filter(Boolean), scores = null, highlight = [];
         words.forEach(function (w) {
-          highlight.push(w.entry);
+          highlight.push.apply(highlight, w.entries);
           if (scores === null) { scores = new Map(w.docs); return; }
           var next = new Map();
           scores.forEach(function (s, d) { if (w.docs.has(d)) next.set(d, s + w.docs.get(d)); });
