@@ -198,3 +198,55 @@ def test_typed_tags_the_page_cannot_slug(driver, tmp_path_factory):
         static = static_results(driver, site, q)
         assert "error" not in static, (q, static)
         assert [h["url"] for h in static["hits"]] == served == [f"articles/{slug}.html"], q
+
+
+def test_a_static_host_never_serves_a_stale_index_to_a_reloaded_page(driver, tmp_path):
+    # http.server sends Last-Modified and no Cache-Control: with files days old, a browser
+    # keeps them for hours. The page asks for meta.js afresh and every other file under the
+    # key meta.js names, so the build's new articles are found after a reload.
+    import functools
+    import os
+    import threading
+    import time
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    config = make_project(tmp_path / "proj")
+    assert run(config, "all") == 0
+    site = config.parent / "site"
+    asked: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            asked.append(self.path)
+            super().do_GET()
+
+    def age(folder):
+        old = time.time() - 3 * 86400
+        for p in folder.rglob("*"):
+            os.utime(p, (old, old), follow_symlinks=False)
+
+    age(site)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/search.html?q="
+    try:
+        driver.get(url + "maison")
+        wait_for_results(driver)
+        key = (site / "search" / "key.txt").read_text(encoding="utf-8").strip()
+        shards = [p for p in asked if p.startswith("/search/") and "/meta.js" not in p]
+        assert shards and all(p.endswith(f".js?v={key}") for p in shards), shards
+        for i in range(3):
+            (config.parent / "content" / f"ornithorynque-{i}.md").write_text(
+                f"---\ntitle: Ornithorynque {i}\n---\n\nUn ornithorynque numéro {i}.\n",
+                encoding="utf-8")
+        assert run(config, "build") == 0
+        age(site)
+        driver.get(url + "ornithorynque")
+        wait_for_results(driver)
+        assert driver.find_element(By.ID, "search-status").text.startswith("3 articles match")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1227,7 +1227,8 @@ def _count_facets(docnums, tables, labels: dict) -> dict:
 # posting key and per word, and what changed since the last export.
 
 STATIC_DIR = SEARCH_DIR
-STATIC_VERSION = 2  # bump when the static index's format or scoring changes
+STATIC_VERSION = 3  # bump when the static index's format or scoring changes
+# 3: meta.js names its export's key (the page asks for the other files under it)
 STATIC_CACHE = "broadsheet-static.sqlite"
 SHARD_BYTES = 12_000  # target size of one shard file; a larger posting list gets a file
 DOCS_PER_SHARD = 10  # a page of 10 results loads at most 10 small files
@@ -1741,7 +1742,7 @@ def _layout(db) -> dict:
             "groups": groups}
 
 
-def _meta(db, layout: dict, big: dict[str, str]) -> dict:
+def _meta(db, layout: dict, big: dict[str, str], key: str) -> dict:
     n = db.execute("SELECT COUNT(*) FROM docs WHERE hash IS NOT NULL").fetchone()[0]
     # summed in SQLite (its JSON functions): at 50,000 documents, a tenth of a second a build
     sums: dict[str, int] = dict(db.execute(
@@ -1754,7 +1755,9 @@ def _meta(db, layout: dict, big: dict[str, str]) -> dict:
     for (name,) in db.execute("SELECT name FROM names ORDER BY name"):
         kind, folded, key = name.split("\0")
         names.setdefault(kind, {})[folded] = key
-    return {"version": STATIC_VERSION, "docs": n, "docsPerShard": DOCS_PER_SHARD,
+    # key: the page asks for every other file as "?v=key", so that no browser cache (a
+    # static host's heuristic one) mixes this export's files with an earlier one's
+    return {"version": STATIC_VERSION, "key": key, "docs": n, "docsPerShard": DOCS_PER_SHARD,
             "shards": {k: layout[k] for k in ("p", "s", "d")}, "big": big, "groups": groups,
             "bm25": [BM25_B, BM25_K1], "names": names}
 
@@ -1869,7 +1872,7 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
     S, D = layout["s"], layout["d"]
     out.table("s", S, surface, lambda w: fnv1a(w) % S)
     out.table("d", D, docs, lambda k: int(k, 36) % D)
-    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big))
+    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big, key))
     out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
     db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
     return out.files
@@ -2017,7 +2020,7 @@ def _incremental_export(db, layout: dict, key: str,
     for n, content in dbuckets.items():
         new_files[f"{STATIC_DIR}/d/{n}.js"] = _script(f"d/{n}", content)
 
-    new_files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, big))
+    new_files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, big, key))
     new_files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
     db.executemany("UPDATE docs SET key=? WHERE id=?", [(keys[i], i) for i in sorted(recs)])
     return new_files, removed

@@ -28,7 +28,11 @@
       if (waiting[name]) { waiting[name].push(resolve); return; }
       waiting[name] = [resolve];
       var tag = document.createElement("script");
-      tag.src = root + "search/" + name + ".js";
+      // meta.js is asked for afresh each time (it is small), and every other file under
+      // the key of the export meta.js describes: a browser's cache (a static host sends
+      // no Cache-Control) can then never mix the files of two builds
+      tag.src = root + "search/" + name + ".js" + (name === "meta" ? "?t=" + Date.now()
+        : "?v=" + encodeURIComponent((loaded.meta || {}).key || ""));
       tag.onerror = function () { delete waiting[name]; reject(new Error("cannot load " + name)); };
       document.head.appendChild(tag);
     });
