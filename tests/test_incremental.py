@@ -77,6 +77,17 @@ def edit_template(config: Path, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def edit_in_place(path: Path, old: str, new: str) -> None:
+    """Same size, same mtime, other bytes: an edit within one clock tick, or `touch -r`."""
+    assert len(old.encode()) == len(new.encode())
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    with open(path, "r+", encoding="utf-8") as f:  # in place: the folder's mtime stays too
+        f.write(text.replace(old, new, 1))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 STEPS = {
     "edit a body": lambda c: put(c, article(4, body="Un texte entièrement nouveau sur Mombasa.")),
     "edit a title": lambda c: put(c, article(7, title="Un titre changé")),
@@ -98,6 +109,10 @@ STEPS = {
     "edit a static file": lambda c: override(c, "style.css", "static").write_text(
         override(c, "style.css", "static").read_text() + "\n/* changed */\n"),
     "touch without change": lambda c: (c.parent / "content" / "article-001.md").touch(),
+    "an edit keeping the size and the mtime": lambda c: edit_in_place(
+        c.parent / "content" / "article-003.md", "numéro 3", "numéro 8"),
+    "a static file edited so too": lambda c: edit_in_place(
+        override(c, "style.css", "static"), "/* changed */", "/* CHANGED */"),
     # most articles now spell it 'economie': every page naming the tag follows, those of
     # the article still spelling it 'Économie' too
     "a tag's commonest spelling changes": lambda c: [

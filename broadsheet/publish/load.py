@@ -27,7 +27,7 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
         st = st or os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             raise ContentError("not a regular file", path)
-        size_time = (st.st_size, st.st_mtime_ns)
+        size_time = stamp(st)
         if known is not None and known.stat == size_time:
             return known if known.article.path is path else Source(
                 size_time, known.sha, replace(known.article, path=path), known.row)
@@ -46,6 +46,13 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
     # what listings show of it, while its body is here: kept with the front matter
     return Source(size_time, sha, replace(article, body=None, words=word_count(article.body),
                                           excerpt=excerpt(article.body)))
+
+
+def stamp(st: os.stat_result) -> tuple[int, tuple[int, int]]:
+    """A content file's stat as the build state keeps it (as listing(ctime=True) gives it):
+    its size, mtime and ctime. An edit that keeps the size and the mtime (within one clock
+    tick, or `touch -r`) still moves the ctime, which no one can set back."""
+    return st.st_size, (st.st_mtime_ns, st.st_ctime_ns)
 
 
 def with_body(article: Article) -> Article:
@@ -118,7 +125,7 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
         except OSError as exc:
             read.append(ContentError(f"cannot read: {exc.strerror or exc}", path))
             continue
-        if source is not None and source.stat == (st.st_size, st.st_mtime_ns) \
+        if source is not None and source.stat == stamp(st) \
                 and stat.S_ISREG(st.st_mode):
             read.append(source if source.article.path is path else _read((path, source, st)))
         else:

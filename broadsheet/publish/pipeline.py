@@ -335,8 +335,9 @@ def build_inputs(config: Config, drafts: bool) -> tuple:
     """Everything a build reads, by stat: the config, content/, templates/, static/, and the
     commit checked out (git dates change with it, even when no file does); and whether
     drafts are published."""
-    return (str(config), listing(config.content_dir), listing(config.templates_dir),
-            listing(config.static_dir), listing(THEME), config.path.read_bytes()
+    return (str(config), listing(config.content_dir, ctime=True),
+            listing(config.templates_dir, ctime=True), listing(config.static_dir, ctime=True),
+            listing(THEME), config.path.read_bytes()
             if config.path.is_file() else b"",
             head(config.content_dir) if config.git_dates else "", drafts)
 

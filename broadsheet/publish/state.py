@@ -23,7 +23,7 @@ from broadsheet.publish.fingerprint import PageIndex
 HEAD_FILE = "head.pickle"  # small: all a no-op build reads
 SOURCES_DIR = "sources"  # the content files' front matter, read when something changed, in
 SOURCE_BUCKETS = 64  # files by a hash of the name: an edit rewrites one, not all 50,000 rows
-STATE_VERSION = 3  # bump when the layout below changes
+STATE_VERSION = 4  # bump when the layout below changes (4: sources' stat has the ctime)
 
 
 def digest(data: bytes) -> str:
@@ -221,8 +221,11 @@ def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source],
     atomic_write(state_dir / HEAD_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def listing(folder: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime) of every file under folder, sorted; [] when absent."""
+def listing(folder: Path, ctime: bool = False) -> list[tuple[str, int, object]]:
+    """(relative path, size, mtime) of every file under folder, sorted; [] when absent.
+    With ctime, (mtime, ctime) for the mtime: the inputs people edit, where a write that
+    keeps the size and the mtime (an edit within one clock tick, `touch -r`) still moves
+    the ctime. Not for the outputs: a hard link to a site file moves its ctime too."""
     out = []
     if not folder.is_dir():
         return out
@@ -240,7 +243,8 @@ def listing(folder: Path) -> list[tuple[str, int, int]]:
                         # a symlink to nothing (an editor's lock file, `.#name`) or a loop: the
                         # link's own stat stands for it; whoever reads the file reports it
                         st = e.stat(follow_symlinks=False)
-                    out.append((prefix + e.name, st.st_size, st.st_mtime_ns))
+                    out.append((prefix + e.name, st.st_size, (st.st_mtime_ns, st.st_ctime_ns)
+                                if ctime else st.st_mtime_ns))
     return sorted(out)
 
 
