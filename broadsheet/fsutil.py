@@ -13,6 +13,26 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _read_umask() -> int:
+    """The process's umask, without setting it (os.umask() sets it, for a moment, for every
+    thread): from /proc where Linux shows it."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # at import, before any thread
+    os.umask(mask)
+    return mask
+
+
+# mkstemp and mkdtemp make private files and folders (0600, 0700): the site, its files and
+# the content files are given the mode a plain open() or mkdir() would (0644, 0755 under
+# the usual umask), so a web server running as another user can read what is published
+_UMASK = _read_umask()
+
+
 def atomic_write(path: Path, text: str | bytes) -> None:
     """Write beside, then rename: a reader sees the old file or the new one, never half."""
     with atomic_file(path) as f:
@@ -26,6 +46,7 @@ def atomic_file(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as f:
             yield f
         os.replace(tmp, path)
@@ -37,7 +58,9 @@ def atomic_file(path: Path):
 def fresh_dir_beside(target: Path) -> Path:
     """An empty folder next to target (same file system, so the final rename is atomic)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    fresh.chmod(0o777 & ~_UMASK)  # it becomes site/ or the index: see _UMASK
+    return fresh
 
 
 def discard_tree(tree: Path, beside: Path) -> None:

@@ -313,3 +313,25 @@ def test_the_tag_index_is_in_alphabetical_order_of_letters_not_code_points(proje
     html = (site(project) / "tags" / "index.html").read_text(encoding="utf-8")
     shown = re.findall(r'<li class="size-\d+"><a href="[^"]*">([^<]*)</a>', html)
     assert shown == ["Berlin", "État islamique", "Łódź", "Москва", "Zurich"]
+
+
+def test_what_is_published_has_the_modes_the_umask_gives(tmp_path):
+    # the new site/ and index came from mkdtemp (0700) and content files from mkstemp (0600):
+    # a web server running as another user got 403 for every page
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    from conftest import REPO, make_project
+
+    for umask, folder, file in ((0o022, 0o755, 0o644), (0o027, 0o750, 0o640)):
+        config = make_project(tmp_path / f"p{umask:o}")
+        subprocess.run([sys.executable, "-m", "broadsheet", "all", "-q", "--config", str(config)],
+                       check=True, capture_output=True, cwd=REPO,
+                       preexec_fn=lambda u=umask: os.umask(u))
+        root = config.parent
+        for path, mode in ((root / "site", folder), (root / ".broadsheet" / "index", folder),
+                           (root / "site" / "index.html", file),
+                           (next((root / "content").glob("*.md")), file)):
+            assert stat.S_IMODE(path.stat().st_mode) == mode, (umask, path)
