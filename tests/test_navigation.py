@@ -308,3 +308,15 @@ def test_an_alias_that_is_the_articles_own_slug_says_so(site, capsys):
             "former one") in capsys.readouterr().err
     (site.parent / "content" / "zz-meme.md").unlink()
     assert run(site, "build") == 0
+
+
+@pytest.mark.parametrize("body, shown", [
+    ("Voir [le rapport](https://ex.org/r) et ![la carte](carte.png).", "Voir le rapport et la carte."),
+    ("Des [[crochets]] et [un lien](https://ex.org/a).", "Des [[crochets]] et un lien."),
+    # a first paragraph of megabytes: its excerpt comes from its first characters
+    ("Une phrase courte. " * 200_000, ("Une phrase courte. " * 14).strip()),
+    ("[" * 100_000, "[" * 280 + "…"),  # quadratic in the old link pattern: 27 s at this size
+])
+def test_excerpt_of_links_brackets_and_huge_paragraphs(body, shown):
+    from broadsheet.publish.summary import excerpt
+    assert excerpt(body) == shown
