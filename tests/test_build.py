@@ -335,3 +335,14 @@ def test_what_is_published_has_the_modes_the_umask_gives(tmp_path):
                            (root / "site" / "index.html", file),
                            (next((root / "content").glob("*.md")), file)):
             assert stat.S_IMODE(path.stat().st_mode) == mode, (umask, path)
+
+
+def test_an_article_with_thousands_of_tags_publishes_the_first_fifty(project, capsys):
+    tags = ", ".join(f"Sujet {i}" for i in range(3000))
+    write_article(project, "many", f"title: Beaucoup\ntags: [{tags}]")
+    capsys.readouterr()
+    assert run(project, "build") == 0  # a warning: the article is published
+    assert "many.md: 3000 tags: only the first 50 are published" in capsys.readouterr().err
+    out = site(project)
+    assert (out / "tags" / "sujet-49.html").is_file() and not (out / "tags" / "sujet-50.html").exists()
+    assert (out / "tags" / "sujet-0.xml").read_text(encoding="utf-8").count("<category ") == 50

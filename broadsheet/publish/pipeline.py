@@ -40,6 +40,9 @@ from broadsheet.publish.state import (BuildState, Output, cached_related, code_f
 from broadsheet.publish.write import Staging, write_file
 
 RENDER_CHUNK = 250  # pages per task when rendering on several processes
+# an article's tags: each tag's feed lists the article with all of them, so the site grows
+# with their square (5,000 tags on one article made 1.2 GB of feeds)
+MAX_TAGS = 50
 PARALLEL_PAGES = 1500  # fewer pages to render than this: one process is quicker
 
 
@@ -66,6 +69,11 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
         tags = applied.get(a.tags)
         if tags is None:
             tags = applied[a.tags] = config.tags.apply(a.tags)
+        if len(tags) > MAX_TAGS:
+            if warnings is not None:
+                warnings.append(ContentError(f"{len(tags)} tags: only the first {MAX_TAGS} "
+                                             "are published", a.path))
+            tags = tags[:MAX_TAGS]
         updated = dates.get(a.path.name) if a.path else None
         if tags != a.tags or updated != a.updated:
             a = replace(a, tags=tags, updated=updated)
