@@ -108,6 +108,19 @@ def test_short_line_inside_the_body_stays():
     assert d["What happens next"] is None and d["The talks resume on Monday."] is None
 
 
+def test_a_list_the_last_sentence_announces_stays():
+    items = ["- 12 people were injured, three of them seriously",
+             "- the line between Lyon and Grenoble is closed", "- an investigation has been opened"]
+    text = f"Train crash\n\n{PROSE}\n\nHere is what we know so far:\n\n" + "\n".join(items) + "\n"
+    d = drops(text)
+    assert d["Here is what we know so far:"] is None and all(d[i] is None for i in items)
+    # without a lead-in, or with one item only, a list after the body is still the page's
+    d = drops(f"Title\n\n{PROSE}\n\n" + "\n".join(items) + "\n")
+    assert all(d[i] == "tail" for i in items)
+    d = drops(f"Title\n\n{PROSE}\n\nHere is the one thing we know:\n\n{items[0]}\n")
+    assert d[items[0]] == "tail"
+
+
 def test_lines_repeated_across_a_source_are_boilerplate(tmp_path):
     files = []
     for i in range(3):

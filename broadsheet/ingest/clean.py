@@ -303,6 +303,8 @@ def structure(state: State) -> State:
     live = [i for i, ln in enumerate(state.lines)
             if ln.drop is None and not ln.banner and _is_prose(ln.text)]
     first, last = (live[0], live[-1]) if live else (len(state.lines), -1)
+    if live:
+        last = _listed_after(state.lines, last)
     lines, names = [], []
     for i, line in enumerate(state.lines):
         if line.drop is None and line.banner and (line.consent >= 3 or not first <= i <= last):
@@ -313,6 +315,25 @@ def structure(state: State) -> State:
                 names.append(m.group("name"))
         lines.append(line)
     return dataclasses.replace(state, lines=tuple(lines), tail_names=tuple(names))
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+\S")
+
+
+def _listed_after(lines, last: int) -> int:
+    """The body's last line, with the list its last sentence announces: a lead-in of four
+    words or more ending in ':' right after the prose ("Here is what we know so far:"),
+    then two list items or more. Items are not sentences, and were cut as the page's tail."""
+    following = [i for i in range(last + 1, len(lines)) if lines[i].drop is None]
+    if not following or _words(lines[following[0]].text) < 4 \
+            or not lines[following[0]].text.rstrip().endswith(":"):
+        return last
+    items = []
+    for i in following[1:]:
+        if lines[i].banner or not _LIST_ITEM.match(lines[i].text):
+            break
+        items.append(i)
+    return items[-1] if len(items) >= 2 else last
 
 
 # "Metro Wire — news that moves", "Bayside Bulletin: your community", "The Northern Ledger":
