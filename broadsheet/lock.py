@@ -46,9 +46,11 @@ def project_lock(state_dir: Path, what: str, wait: float = 0.0):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
+                    advice = (f"it was still writing after {wait:g} s of waiting" if wait
+                              else "wait for it to finish, or pass --wait SECONDS")
                     raise LockedError(
                         f"another broadsheet process is writing this project ({_holder(fd)}); "
-                        "wait for it to finish, or pass --wait SECONDS", path) from None
+                        f"{advice}", path) from None
                 time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}: {what}\n".encode("utf-8"), 0)

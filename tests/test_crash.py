@@ -141,6 +141,9 @@ def test_a_second_writer_exits_with_a_clear_message(corpus, capsys):
             assert len(err) == 1
             assert f"pid {holder.pid}: broadsheet build (test)" in err[0]
             assert "another broadsheet process is writing this project" in err[0]
+            assert err[0].endswith("pass --wait SECONDS")
+        assert run(config, "build", "--wait", "0.5") == 1  # waited, in vain: says so
+        assert capsys.readouterr().err.strip().endswith("still writing after 0.5 s of waiting")
         assert tree(config.parent / "site") == site
         # searching and serving read only: they do not wait for the lock
         assert answers(config)
