@@ -133,3 +133,41 @@ def test_html_without_an_article(project, capsys):
                                                        encoding="utf-8")
     assert run(project, "ingest") == 1
     assert "empty.html: no" in capsys.readouterr().err
+
+
+PARAS = ["The old bridge across the river reopened on Monday after two years of repairs, "
+         "the city said in a statement.",
+         "Traffic is expected to return to normal within a week, according to the office.",
+         "It was first proposed on 12 March 2009 by the council, which paid for the work."]
+
+
+def _page(middle: str = "", head: str = "", foot: str = "") -> bytes:
+    body = f"<p>{PARAS[0]}</p>{middle}<p>{PARAS[1]}</p><p>{PARAS[2]}</p>"
+    return (f"<html><head><title>Bridge reopened</title>{head}</head><body><article>"
+            f"<h1>Bridge reopened</h1>{body}</article>{foot}</body></html>").encode()
+
+
+@pytest.mark.parametrize("middle", [
+    "<div hidden>Unseen words here.</div>", "<template>Unseen words here.</template>",
+    '<p style="display: none">Unseen words here.</p>', '<embed src="clip.swf">',
+    "<object data='clip.swf'><p>Unseen words here.</p></object>",
+])
+def test_a_web_page_gives_what_a_reader_sees(tmp_path, middle):
+    # hidden text was published; an <embed> glued the paragraphs after it into one
+    from broadsheet.ingest.parse import parse_html
+
+    raw = parse_html(_page(middle), tmp_path / "p.html")[0]
+    assert "Unseen" not in raw.text
+    # the headline, then its <h1> again (the cleaner's repeated-title), then the paragraphs
+    assert raw.text.split("\n\n")[2:] == PARAS
+
+
+def test_a_web_page_date_is_the_one_it_states(tmp_path):
+    # never invented: not a footer's copyright year, nor a date in the text
+    from broadsheet.ingest.parse import parse_html
+
+    stated = '<meta property="article:published_time" content="2024-05-14T08:00:00+02:00">'
+    assert parse_html(_page(head=stated, foot="<footer>© 2018 City News</footer>"),
+                      tmp_path / "p.html")[0].meta["date"].isoformat() == "2024-05-14"
+    assert "date" not in parse_html(_page(foot="<footer>© 2018 City News</footer>"),
+                                    tmp_path / "p.html")[0].meta

@@ -233,6 +233,13 @@ def parse_jsonl(path: Path, on_error: Callable[[InputError], None]) -> list[RawA
     return out
 
 
+_EMBED = re.compile(rb"</?embed\b[^>]*>", re.IGNORECASE)
+_UNSEEN = ["//*[@hidden]", "//template", "//object", "//noscript",
+           "//*[@aria-hidden='true']",
+           "//*[contains(translate(@style, ' ', ''), 'display:none')]",
+           "//*[contains(translate(@style, ' ', ''), 'visibility:hidden')]"]
+
+
 def parse_html(data: bytes, path: Path) -> list[RawArticle]:
     """trafilatura finds the article in the page (and its date, author, site name, URL);
     the cleaner then removes what it kept of the page's furniture."""
@@ -240,8 +247,17 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
 
     if b"\x00" in data:
         raise InputError("binary file (contains NUL bytes), not a web page", path)
-    doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False,
-                                      include_tables=False, include_images=False)
+    # <embed> is a void element that lxml's parser opens as a container: the paragraphs
+    # after it became its children, glued into one line (or pruned with it). The tag goes.
+    data = _EMBED.sub(b"", data)
+    doc = trafilatura.bare_extraction(
+        data, with_metadata=True, include_comments=False, include_tables=False,
+        include_images=False,
+        # a date only where the page states it (its metadata, <time>, its URL): htmldate's
+        # extensive search takes a footer's "© 2018" or a date in the text for it
+        date_extraction_params={"extensive_search": False, "original_date": True},
+        # what a reader never sees is not the article
+        prune_xpath=_UNSEEN)
     if doc is None:
         raise InputError("no article found in this page", path)
     found = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
