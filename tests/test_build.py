@@ -346,3 +346,23 @@ def test_an_article_with_thousands_of_tags_publishes_the_first_fifty(project, ca
     out = site(project)
     assert (out / "tags" / "sujet-49.html").is_file() and not (out / "tags" / "sujet-50.html").exists()
     assert (out / "tags" / "sujet-0.xml").read_text(encoding="utf-8").count("<category ") == 50
+
+
+def test_relative_links_in_a_feed_resolve_as_on_the_page(project):
+    # the body's links are relative to its page (articles/): each entry's content says so
+    # (xml:base), or a reader resolved 'two.html' against the feed, outside articles/
+    import feedparser
+
+    config = project.read_text(encoding="utf-8")
+    project.write_text(config.replace("base_url:", "base_url: https://example.org/news/\n#", 1),
+                       encoding="utf-8")
+    write_article(project, "one", "title: One\ndate: 2024-01-01",
+                  body="See [the other story](two.html) and [the tags](../tags/index.html).")
+    write_article(project, "two", "title: Two\ndate: 2024-01-02")
+    assert run(project, "build") == 0
+    feed = feedparser.parse((site(project) / "feed.xml").read_bytes(),
+                            response_headers={"content-location": "https://example.org/news/feed.xml"})
+    entry = next(e for e in feed.entries if e.title == "One")
+    html = entry.content[0].value
+    assert 'href="https://example.org/news/articles/two.html"' in html
+    assert 'href="https://example.org/news/tags/index.html"' in html
