@@ -366,3 +366,14 @@ def test_relative_links_in_a_feed_resolve_as_on_the_page(project):
     html = entry.content[0].value
     assert 'href="https://example.org/news/articles/two.html"' in html
     assert 'href="https://example.org/news/tags/index.html"' in html
+
+
+def test_a_tag_with_no_letter_or_digit_is_said_and_left_out(project, capsys):
+    write_article(project, "odd", "title: Odd\ntags: ['?#', Paris]")
+    capsys.readouterr()
+    assert run(project, "build") == 0
+    assert ("odd.md: tag '?#' has no letter or digit to name its page: not published"
+            in capsys.readouterr().err)
+    out = site(project)
+    assert '"keywords":["Paris"]' in (out / "articles" / "odd.html").read_text(encoding="utf-8")
+    assert 'term=""' not in (out / "feed.xml").read_text(encoding="utf-8")

@@ -38,6 +38,7 @@ from broadsheet.publish.state import (BuildState, Output, cached_related, code_f
                                       inputs_fingerprint, listing, load_page_index, load_sources,
                                       load_state, save_page_index, save_state)
 from broadsheet.publish.write import Staging, write_file
+from broadsheet.tags import tag_key
 
 RENDER_CHUNK = 250  # pages per task when rendering on several processes
 # an article's tags: each tag's feed lists the article with all of them, so the site grows
@@ -64,11 +65,17 @@ def load(config: Config, strict: bool = False, known=None, jobs: int = 1,
             warnings.append(warning)
     out = []
     applied: dict[tuple, tuple] = {}  # a corpus has far fewer tag lists than articles
+    nameless: dict[tuple, list[str]] = {}
     shown: dict[tuple, tuple[Tag, ...]] = {}
     for a in articles:
         tags = applied.get(a.tags)
         if tags is None:
             tags = applied[a.tags] = config.tags.apply(a.tags)
+            nameless[a.tags] = [t for t in a.tags if not tag_key(t)]  # "?#": dropped by it
+        if nameless[a.tags] and warnings is not None:
+            warnings.append(ContentError(
+                f"tag {', '.join(map(repr, nameless[a.tags]))} has no letter or digit to name "
+                "its page: not published", a.path))
         if len(tags) > MAX_TAGS:
             if warnings is not None:
                 warnings.append(ContentError(f"{len(tags)} tags: only the first {MAX_TAGS} "
