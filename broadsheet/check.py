@@ -167,6 +167,8 @@ def _broken_links(config: Config, site: Path, rel: str, files: set[str]
     for link in _links((site / rel).read_bytes(), rel.endswith(".xml")):
         target = urljoin(here, link.strip())
         parts = urlsplit(target)
+        if target + "/" == base:  # the site's root written without its final slash
+            target = base
         if not target.startswith(base):
             # the same host, above the site's folder: a body written for a site at the root
             # ('/articles/x.html'), or climbing out ('../../x'); nothing this build publishes

@@ -129,7 +129,8 @@ def test_links_that_leave_a_site_under_a_sub_path(built, capsys):
     path = content_file(built)
     path.write_text(path.read_text(encoding="utf-8") + "\n[racine](/articles/x.html), "
                     "[dehors](../../../etc/passwd), [ici](../index.html), "
-                    "[ailleurs](https://other.example/news/a.html).\n", encoding="utf-8")
+                    "[ailleurs](https://other.example/news/a.html), "
+                    "[accueil](https://example.org/news).\n", encoding="utf-8")
     assert run(built, "build") == 0
     code, lines = check(built, capsys)
     assert code == 1

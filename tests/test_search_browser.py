@@ -59,7 +59,8 @@ def test_static_index_agrees_with_whoosh(driver, corpus):
 
 OPERATORS = ["ferry OR tramway", "cookie NOT banner", "cookies -banner", "port OR porto lang:it",
              "maison OR tramway blanche", "police AND mayor", "council NOT vote OR strike",
-             "the OR harbour"]
+             "the OR harbour", "maison OR cookies-banner", "police NOT maison-blanche",
+             "cookie -consent-banner"]
 
 
 def test_static_operators_match_what_the_server_matches(driver, corpus):

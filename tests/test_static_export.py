@@ -372,9 +372,12 @@ def test_names_the_page_cannot_slug_are_in_meta(tmp_path):
     meta = search._parse_script((site / "search" / "meta.js").read_bytes())
     assert meta["names"] == {"tag": {"łodz": "lodz", "москва": "moskva"},
                              "source": {"gazeta łodzka": "gazeta-lodzka"}}
+    # the export's key, under which the page asks for every other file (not a name's key)
+    assert meta["key"] == (site / "search" / "key.txt").read_text(encoding="utf-8").strip()
     del docs["a0003"]
     index(docs, index_dir)
     apply(site, search.export_static(index_dir, site / "search"))
     meta = search._parse_script((site / "search" / "meta.js").read_bytes())
     assert meta["names"] == {"tag": {"łodz": "lodz"}}
+    assert meta["key"] == (site / "search" / "key.txt").read_text(encoding="utf-8").strip()
     assert folder(site) == fresh_full(docs, tmp_path)

@@ -1753,8 +1753,8 @@ def _meta(db, layout: dict, big: dict[str, str], key: str) -> dict:
                   for f in _group_fields(g)] for g in layout["groups"]}
     names: dict[str, dict[str, str]] = {}
     for (name,) in db.execute("SELECT name FROM names ORDER BY name"):
-        kind, folded, key = name.split("\0")
-        names.setdefault(kind, {})[folded] = key
+        kind, folded, slug = name.split("\0")
+        names.setdefault(kind, {})[folded] = slug
     # key: the page asks for every other file as "?v=key", so that no browser cache (a
     # static host's heuristic one) mixes this export's files with an earlier one's
     return {"version": STATIC_VERSION, "key": key, "docs": n, "docsPerShard": DOCS_PER_SHARD,

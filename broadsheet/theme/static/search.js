@@ -120,8 +120,9 @@
   function parse(q) {
     var filters = {}, rest = q.replace(/(^|\s)(tag|source|lang|year):(?:"([^"]*)"|(\S+))/gi,
       function (m, pre, name, quoted, bare) { filters[name.toLowerCase()] = quoted !== undefined ? quoted : bare; return " "; });
-    // as the server's parser reads it: words are ANDed; "a OR b" is one clause matching
-    // either (OR binds closer than the AND between words); "NOT a" and "-a" exclude; the
+    // as the server's parser reads it: tokens are ANDed, the words of one ("zebra-story",
+    // a quoted phrase) a group that must all be there; "a OR b" is one clause matching
+    // either (OR binds closer than the AND between tokens); "NOT a" and "-a" exclude; the
     // operators count in capitals only ("or" is a word, and a stop word in English)
     var clauses = [], exclude = [], next = null;
     rest.replace(/(^|\s)(-?)("[^"]*"|\S+)/g, function (m, pre, minus, token) {
@@ -129,23 +130,41 @@
         next = token === "AND" ? null : token;
         return m;
       }
-      (token.replace(/"/g, "").match(WORD) || []).forEach(function (w) {
-        if (minus || next === "NOT") exclude.push(w);
-        else if (next === "OR" && clauses.length) clauses[clauses.length - 1].push(w);
-        else clauses.push([w]);
-        next = null;
-      });
+      var group = token.replace(/"/g, "").match(WORD) || [];
+      if (group.length) {
+        if (minus || next === "NOT") exclude.push(group);
+        else if (next === "OR" && clauses.length) clauses[clauses.length - 1].push(group);
+        else clauses.push([group]);
+      }
+      next = null;
       return m;
     });
     return {clauses: clauses, exclude: exclude, filters: filters};
   }
-  function clauseMatches(meta, words) {  // doc -> score summed over the words it has
+  function groupMatches(meta, words) {  // docs with every word (stop words aside), summed
     return Promise.all(words.map(function (w) { return wordMatches(meta, w); })).then(function (found) {
-      found = found.filter(Boolean);  // stop words drop out
+      found = found.filter(Boolean);
       if (!found.length) return null;
-      var out = new Map();
-      found.forEach(function (w) { w.docs.forEach(function (s, d) { out.set(d, (out.get(d) || 0) + s); }); });
+      var out = null;
+      found.forEach(function (w) {
+        if (out === null) { out = new Map(w.docs); return; }
+        var both = new Map();
+        out.forEach(function (s, d) { if (w.docs.has(d)) both.set(d, s + w.docs.get(d)); });
+        out = both;
+      });
       return {entries: found.map(function (w) { return w.entry; }), docs: out};
+    });
+  }
+  function clauseMatches(meta, alternatives) {  // docs with any of the groups, summed
+    return Promise.all(alternatives.map(function (g) { return groupMatches(meta, g); })).then(function (found) {
+      found = found.filter(Boolean);
+      if (!found.length) return null;
+      var out = new Map(), entries = [];
+      found.forEach(function (g) {
+        entries.push.apply(entries, g.entries);
+        g.docs.forEach(function (s, d) { out.set(d, (out.get(d) || 0) + s); });
+      });
+      return {entries: entries, docs: out};
     });
   }
   S.query = function (q, opts) {
@@ -165,7 +184,7 @@
         });
       return Promise.all([
         Promise.all(parsed.clauses.map(function (c) { return clauseMatches(meta, c); })),
-        Promise.all(parsed.exclude.map(function (w) { return wordMatches(meta, w); })),
+        Promise.all(parsed.exclude.map(function (g) { return groupMatches(meta, g); })),
         Promise.all(filterKeys.map(function (k) { return postings(meta, k); }))
       ]).then(function (parts) {
         var words = parts[0].filter(Boolean), scores = null, highlight = [];
