@@ -150,6 +150,7 @@ def _page(middle: str = "", head: str = "", foot: str = "") -> bytes:
 @pytest.mark.parametrize("middle", [
     "<div hidden>Unseen words here.</div>", "<template>Unseen words here.</template>",
     '<p style="display: none">Unseen words here.</p>', '<embed src="clip.swf">',
+    '<div style="Visibility : Hidden">Unseen words here.</div>',
     "<object data='clip.swf'><p>Unseen words here.</p></object>",
 ])
 def test_a_web_page_gives_what_a_reader_sees(tmp_path, middle):

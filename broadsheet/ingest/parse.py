@@ -233,11 +233,13 @@ def parse_jsonl(path: Path, on_error: Callable[[InputError], None]) -> list[RawA
     return out
 
 
-_EMBED = re.compile(rb"</?embed\b[^>]*>", re.IGNORECASE)
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # XPath 1.0 has no lower-case(): translate() does it
+_EMBED = re.compile(rb"</?embed(?=[\s/>])[^>]*>", re.IGNORECASE)  # not <embed-video>
 _UNSEEN = ["//*[@hidden]", "//template", "//object", "//noscript",
            "//*[@aria-hidden='true']",
-           "//*[contains(translate(@style, ' ', ''), 'display:none')]",
-           "//*[contains(translate(@style, ' ', ''), 'visibility:hidden')]"]
+           # capitals to lower case, spaces out (no counterpart in the third argument)
+           *(f"//*[contains(translate(@style, '{_UPPER} ', '{_UPPER.lower()}'), '{rule}')]"
+             for rule in ("display:none", "visibility:hidden"))]
 
 
 def parse_html(data: bytes, path: Path) -> list[RawArticle]:
