@@ -167,10 +167,8 @@ def _check_outputs(config_path: Path, values: dict) -> None:
                                 if inp == out or inp.is_relative_to(out)
                                 else f"'{key}' must not be inside site_dir")
                 break
-    for key in ("site_dir", "index_dir", "state_dir"):
-        out = Path(values[key]).resolve()
-        for name in ("raw_dir", "content_dir", "templates_dir", "static_dir"):
-            inp = Path(values[name]).resolve()
+        for name, inp in list(inputs.items())[1:]:  # the folders
+            inp = Path(inp).resolve()
             if out != inp and out.is_relative_to(inp):
                 problems.append(f"'{key}' ({out}) must not be inside '{name}' ({inp})")
     state, index = Path(values["state_dir"]).resolve(), Path(values["index_dir"]).resolve()

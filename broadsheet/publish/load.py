@@ -16,7 +16,7 @@ from broadsheet import frontmatter
 from broadsheet.errors import BroadsheetError, ContentError
 from broadsheet.model import Article
 from broadsheet.parallel import parallel_map
-from broadsheet.publish.state import Source, digest
+from broadsheet.publish.state import Source, digest, stamp
 from broadsheet.publish.summary import excerpt, word_count
 
 
@@ -46,13 +46,6 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
     # what listings show of it, while its body is here: kept with the front matter
     return Source(size_time, sha, replace(article, body=None, words=word_count(article.body),
                                           excerpt=excerpt(article.body)))
-
-
-def stamp(st: os.stat_result) -> tuple[int, tuple[int, int]]:
-    """A content file's stat as the build state keeps it (as listing(ctime=True) gives it):
-    its size, mtime and ctime. An edit that keeps the size and the mtime (within one clock
-    tick, or `touch -r`) still moves the ctime, which no one can set back."""
-    return st.st_size, (st.st_mtime_ns, st.st_ctime_ns)
 
 
 def with_body(article: Article) -> Article:

@@ -515,8 +515,7 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
     entries = sorted(entries, key=lambda e: e.id)
     stored = _read_json(index_dir / HASHES_FILE)
     usable = (not full and isinstance(stored, dict) and _exists(index_dir)
-              and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint()
-              and _opens(index_dir))
+              and _read_json(index_dir / FINGERPRINT_FILE) == fingerprint())
     report = None
     if usable:
         made: dict[str, Document] = {}
@@ -749,10 +748,12 @@ def _update(entries: list[Entry], stored: dict, index_dir: Path, document) -> In
     changed = [e for e in entries if stored.get(e.id) != e.hash]
     gone = sorted(set(stored) - {e.id for e in entries})
     report.unchanged = len(entries) - len(changed)
-    if not changed and not gone:
-        return report
+    # opened even when no document changed: an index that does not open (a segment or its
+    # table of contents cut short) raises here, and write_index rebuilds it
     ix = _open(index_dir, mmap=False)  # mapped, a segment is copied: 400 MB at 50k
     try:
+        if not changed and not gone:
+            return report
         writer = ix.writer(limitmb=256)
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
@@ -952,15 +953,6 @@ def _open(index_dir: Path, mmap: bool = True):
         raise SearchError(f"cannot open the search index: {type(exc).__name__}: {exc}",
                           index_dir) from None
     return ix
-
-
-def _opens(index_dir: Path) -> bool:
-    """Whether the index opens: one that does not is rebuilt, even when no document changed."""
-    try:
-        _open(index_dir, mmap=False).close()
-    except SearchError:
-        return False
-    return True
 
 
 def open_index(index_dir: Path):

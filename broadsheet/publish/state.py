@@ -30,6 +30,13 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def stamp(st: os.stat_result) -> tuple[int, tuple[int, int]]:
+    """An input file's stat as the build state keeps it: its size, mtime and ctime. An edit
+    that keeps the size and the mtime (within one clock tick, or `touch -r`) still moves
+    the ctime, which no one can set back."""
+    return st.st_size, (st.st_mtime_ns, st.st_ctime_ns)
+
+
 def stat_of(path: Path | str) -> tuple[int, int]:
     """(size, mtime in ns): equal stats mean an unchanged file, as git's index assumes."""
     st = os.stat(path)
@@ -223,9 +230,8 @@ def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source],
 
 def listing(folder: Path, ctime: bool = False) -> list[tuple[str, int, object]]:
     """(relative path, size, mtime) of every file under folder, sorted; [] when absent.
-    With ctime, (mtime, ctime) for the mtime: the inputs people edit, where a write that
-    keeps the size and the mtime (an edit within one clock tick, `touch -r`) still moves
-    the ctime. Not for the outputs: a hard link to a site file moves its ctime too."""
+    With ctime, (relative path, *stamp()): for the inputs people edit. Not for the outputs:
+    a hard link to a site file moves its ctime too."""
     out = []
     if not folder.is_dir():
         return out
@@ -243,8 +249,8 @@ def listing(folder: Path, ctime: bool = False) -> list[tuple[str, int, object]]:
                         # a symlink to nothing (an editor's lock file, `.#name`) or a loop: the
                         # link's own stat stands for it; whoever reads the file reports it
                         st = e.stat(follow_symlinks=False)
-                    out.append((prefix + e.name, st.st_size, (st.st_mtime_ns, st.st_ctime_ns)
-                                if ctime else st.st_mtime_ns))
+                    out.append((prefix + e.name, *stamp(st)) if ctime
+                               else (prefix + e.name, st.st_size, st.st_mtime_ns))
     return sorted(out)
 
 
