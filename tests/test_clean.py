@@ -116,9 +116,9 @@ def test_a_list_the_last_sentence_announces_stays():
     assert d["Here is what we know so far:"] is None and all(d[i] is None for i in items)
     # without a lead-in, or with one item only, a list after the body is still the page's
     d = drops(f"Title\n\n{PROSE}\n\n" + "\n".join(items) + "\n")
-    assert all(d[i] == "tail" for i in items)
+    assert all(d[i] in ("tail", "furniture") for i in items)
     d = drops(f"Title\n\n{PROSE}\n\nHere is the one thing we know:\n\n{items[0]}\n")
-    assert d[items[0]] == "tail"
+    assert d[items[0]] in ("tail", "furniture")
 
 
 def test_lines_repeated_across_a_source_are_boilerplate(tmp_path):
@@ -132,9 +132,10 @@ def test_lines_repeated_across_a_source_are_boilerplate(tmp_path):
     slogan = "Harbour Gazette proudly local since 1901."
     for state in clean_corpus(files):
         assert {ln.text: ln.drop for ln in state.lines}[slogan] == "repeated-in-source"
-    # the slogan reads like a sentence: alone, one article gives no evidence against it
+    # alone, one article gives no corpus evidence: the line model judges the slogan by its
+    # shape and place (a short line naming the outlet after the last paragraph)
     (single,) = clean_corpus(files[:1])
-    assert slogan in body_paragraphs(single)
+    assert {ln.text: ln.drop for ln in single.lines}[slogan] in ("tail", "furniture")
 
 
 @pytest.mark.parametrize("text, iso", [

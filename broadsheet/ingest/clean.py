@@ -16,7 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
+from broadsheet.ingest.features import INDEX, MASTHEAD, line_features
 from broadsheet.ingest.lexicon import lexicon, norm, tidy
+from broadsheet.ingest.linemodel import decide, line_model, probabilities
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…»\"”)\]]\s*$")
@@ -31,6 +35,7 @@ class Line:
     drop: str | None = None  # the rule that removed it; None = still body
     consent: int = 0  # how many consent-banner phrases it holds
     banner: bool = False  # consent text in the site's voice; `structure` decides by position
+    score: float | None = None  # the line model's probability that it is body
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class State:
     owners: tuple[str, ...] = ()  # copyright holders: often the publishing group, weakest
     source: str | None = None  # decided with the corpus in view (pipeline.clean_corpus)
     dates: tuple[dt.date, ...] = ()
+    extracted: bool = False  # the text is what trafilatura kept of a web page, not all of it
 
 
 def _words(text: str) -> int:
@@ -297,24 +303,78 @@ def corpus_boilerplate(state: State) -> State:
                  lambda ln: state.boilerplate and line_key(ln.text) in state.boilerplate)
 
 
+def page_features(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """The model's evidence for every line, and which lines no rule has dropped."""
+    ruled = [ln.drop is not None for ln in state.lines]
+    x = line_features([ln.text for ln in state.lines], state.title, ruled)
+    return x, ~np.array(ruled, dtype=bool)
+
+
+def region_weight(x: np.ndarray) -> np.ndarray:
+    """How much a line counts towards the article region: more words, more weight, but a
+    long line should not outweigh many: the square root of its word count."""
+    return np.sqrt(np.expm1(x[:, INDEX["log_words"]]))
+
+
 def structure(state: State) -> State:
-    """The body is one region: from the first to the last line of prose. What is left around
-    it (captions, slogans, stray names) is page furniture."""
-    live = [i for i, ln in enumerate(state.lines)
-            if ln.drop is None and not ln.banner and _is_prose(ln.text)]
-    first, last = (live[0], live[-1]) if live else (len(state.lines), -1)
-    if live:
-        last = _listed_after(state.lines, last)
+    """The model decides every line no rule has decided: the article is one region (the run
+    of lines it finds most likely body); around it is page furniture ('head', 'tail'), and
+    inside it the lines the model rejects ('furniture': captions, ad markers, stray links)."""
+    if not state.lines:
+        return state
+    x, live = page_features(state)
+    model = line_model()
+    weight = region_weight(x)
+    p = probabilities(model, x, weight)
+    banner = np.array([ln.banner for ln in state.lines], dtype=bool)
+    keep, (first, last) = decide(model, p, live & ~banner, weight,
+                                 "html" if state.extracted else "text")
+    if first < 0:
+        first, last = len(state.lines), -1
+    keep = _prose_edges(state.lines, keep, p)
     lines, names = [], []
+    end = int(np.flatnonzero(keep)[-1]) if keep.any() else len(keep)
     for i, line in enumerate(state.lines):
-        if line.drop is None and line.banner and (line.consent >= 3 or not first <= i <= last):
+        line = dataclasses.replace(line, score=round(float(p[i]), 3))
+        inside = first <= i <= last
+        if line.drop is None and line.banner and (line.consent >= 3 or not inside):
             line = dataclasses.replace(line, drop="consent")
-        elif line.drop is None and not first <= i <= last:
-            line = dataclasses.replace(line, drop="head" if i < first else "tail")
-            if i > last and (m := _MASTHEAD.match(unicodedata.normalize("NFC", line.text))):
+        elif line.drop is None and not line.banner and not keep[i]:
+            line = dataclasses.replace(line, drop="furniture" if inside
+                                       else "head" if i < first else "tail")
+            # a name standing alone after the body: the outlet's masthead or slogan
+            if i > end and (m := MASTHEAD.match(unicodedata.normalize("NFC", line.text))):
                 names.append(m.group("name"))
         lines.append(line)
     return dataclasses.replace(state, lines=tuple(lines), tail_names=tuple(names))
+
+
+def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """An article opens and closes on a sentence: kept lines before its first prose line (a
+    caption above it, a kicker) and after its last (a slogan, a stray name) are furniture.
+    It closes with the list its last sentence announces, and with the short sentences right
+    after its last paragraph that the model doubted ('The vote is on Thursday.')."""
+    prose = [i for i in np.flatnonzero(keep) if _is_prose(lines[i].text)]
+    if not prose:
+        return keep
+    last = prose[-1]
+    for i in range(last + 1, len(lines)):
+        if lines[i].drop is not None or lines[i].banner:
+            continue
+        if not (_is_prose(lines[i].text) and _words(lines[i].text) < 15 and p[i] >= CLOSING):
+            break
+        last = i
+    end = _listed_after(lines, last)
+    keep = keep.copy()
+    keep[:prose[0]] = False
+    keep[end + 1:] = False
+    keep[last + 1:end + 1] = [lines[i].drop is None for i in range(last + 1, end + 1)]
+    keep[prose[-1] + 1:last + 1] = [lines[i].drop is None and not lines[i].banner
+                                    for i in range(prose[-1] + 1, last + 1)]
+    return keep
+
+
+CLOSING = 0.1  # the least probability of a short closing sentence kept after the body
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+\S")
@@ -336,12 +396,7 @@ def _listed_after(lines, last: int) -> int:
     return items[-1] if len(items) >= 2 else last
 
 
-# "Metro Wire — news that moves", "Bayside Bulletin: your community", "The Northern Ledger":
-# an outlet's name, alone or before its slogan, among the leftovers after the body.
-_CAPWORD = r"[A-ZÀ-Ý][\w'’\-]*"
-_PARTICLE = r"(?:de|du|des|del|de la|di|of|the|la|le|l'|l’|y|and|et|&)"
-_MASTHEAD = re.compile(rf"^(?P<name>{_CAPWORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAPWORD}){{0,4}})"
-                       r"\s*(?:$|[,:|]\s|\s[—–-]\s)")
+
 
 
 CLEANERS: list[tuple[str, Callable[[State], State]]] = [
@@ -359,7 +414,6 @@ CLEANERS: list[tuple[str, Callable[[State], State]]] = [
     ("prompt", prompts),
     ("byline", byline),
     ("repeated-in-source", corpus_boilerplate),
-    ("structure", structure),
 ]
 
 
@@ -378,15 +432,22 @@ def split_lines(text: str) -> tuple[str, tuple[Line, ...]]:
     return title, tuple(lines)
 
 
-def clean(text: str, boilerplate: frozenset[str] = frozenset()) -> State:
+def apply_rules(text: str, boilerplate: frozenset[str] = frozenset(),
+                extracted: bool = False) -> State:
+    """The rules alone: what they drop and collect, before the model decides the rest."""
     title, lines = split_lines(text)
-    state = State(title=title, lines=lines, boilerplate=boilerplate)
+    state = State(title=title, lines=lines, boilerplate=boilerplate, extracted=extracted)
     for _, rule in CLEANERS:
         state = rule(state)
     return state
 
 
-_STRUCTURAL = {"head", "tail", "consent"}  # the drops `structure` makes, and only it
+def clean(text: str, boilerplate: frozenset[str] = frozenset(), extracted: bool = False
+          ) -> State:
+    return structure(apply_rules(text, boilerplate, extracted))
+
+
+_STRUCTURAL = {"head", "tail", "consent", "furniture"}  # the drops `structure` makes, and only it
 
 
 def with_boilerplate(state: State, boilerplate: frozenset[str]) -> State:

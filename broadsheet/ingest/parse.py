@@ -268,7 +268,7 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
     if not title:
         raise InputError("no title found in this page", path)
     _need_body(f"{title}\n\n{body}", path)
-    meta = {"title": title}
+    meta = {"title": title, "extracted": True}  # the cleaner reads it as trafilatura's output
     for ours, theirs in (("author", "author"), ("source", "sitename"), ("source_url", "url"),
                          ("date", "date")):
         value = found.get(theirs)

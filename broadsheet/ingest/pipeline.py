@@ -120,7 +120,7 @@ _NAMING = {"follow-us", "copyright", "head", "tail", "prompt", "most-read", "pho
 
 
 def _clean_text(raw: RawArticle) -> State:
-    return clean(raw.text)
+    return clean(raw.text, extracted=bool(raw.meta.get("extracted")))
 
 
 def _article(pair: tuple[RawArticle, State], default_language, tag_policy) -> Article:

@@ -1,0 +1,208 @@
+"""What a line looks like and where it stands: the evidence the line model weighs.
+
+Shallow text features in the manner of boilerpipe (Kohlschütter et al., 2010: word counts,
+sentence ends, capitalised words of a line and its neighbours) and jusText (the share of
+function words), read from plain text instead of HTML, plus the page's own shape: where the
+headline is repeated, where the densest run of prose lies, which lines the page repeats,
+which lines a rule (lexicon, corpus evidence) has already named. Pure: lines in, a matrix
+out. The names in FEATURES are the columns, in order; the model file is keyed by them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_SENTENCE_END = re.compile(r"[.!?…:;»\"”“)\]]\s*$")
+_INNER_SENTENCE = re.compile(r"[.!?…][\"”»)]?\s+[\"“«(]?[^\W\d_]")
+_SEPARATORS = re.compile(r"[|•»›·▸►▶→/]|\s[-–—]\s")
+_LIST_MARK = re.compile(r"^\s*(?:[-*•–·▪►▸]|\d{1,2}[.)])\s")
+_LINKISH = re.compile(r"https?://|www\.|\.(?:com|de|fr|org|net|pl|es|it)\b|@\w")
+_DIGIT = re.compile(r"\d")
+_TIME = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
+
+# "Le Courrier du Soir, l'info qui vous ressemble", "Metro Wire — news that moves": an
+# outlet's name, alone or before its slogan
+_CAPWORD = r"[A-ZÀ-Ý][\w'’\-]*"
+_PARTICLE = r"(?:de|du|des|del|de la|di|of|the|la|le|l'|l’|y|and|et|&)"
+MASTHEAD = re.compile(rf"^(?P<name>{_CAPWORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAPWORD}){{0,4}})"
+                       r"\s*(?:$|[,:|]\s|\s[—–-]\s)")
+
+PROSE_WORDS = 10  # a line of this many words that ends like a sentence is prose
+
+FEATURES = (
+    "bias",
+    "log_words", "log_chars", "ends_sentence", "inner_sentences", "cap_share", "digit_share",
+    "function_share", "comma_rate", "separators", "list_mark", "all_caps", "linkish",
+    "time_or_date", "title_overlap", "repeated_on_page", "avg_word_len",
+    "ruled", "prev_ruled", "next_ruled",
+    "prev_log_words", "next_log_words", "prev_ends", "next_ends",
+    "window_prose", "window_words", "short_run",
+    "rel_position", "after_headline", "before_headline", "in_dense", "dist_dense",
+    "prose_before", "prose_after",
+    "long_and_ends", "short_no_end",
+    "gap_prev_prose", "gap_next_prose", "between_prose", "ends_after_prose", "masthead_like",
+)
+INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+
+def _function_words(texts: Sequence[str], stop: frozenset[str]) -> frozenset[str]:
+    """The language's stop words when its list is known, else the page's own commonest short
+    words on its longer lines: in every language, function words are the short frequent ones."""
+    if stop:
+        return stop
+    counts: Counter[str] = Counter()
+    for text in texts:
+        words = _LETTERS.findall(text.casefold())
+        if len(words) >= 8:
+            counts.update(w for w in words if len(w) <= 4)
+    return frozenset(w for w, _ in counts.most_common(40))
+
+
+def _dense_region(prose: np.ndarray) -> tuple[int, int]:
+    """The run of lines with the largest sum of (prose words - a toll per line): the article's
+    densest stretch (Kadane's maximum subarray). (-1, -1) when the page has no prose."""
+    gain = prose - 3.0
+    best, best_span, run, start = 0.0, (-1, -1), 0.0, 0
+    for i, g in enumerate(gain):
+        if run <= 0:
+            run, start = g, i
+        else:
+            run += g
+        if run > best:
+            best, best_span = run, (start, i)
+    return best_span
+
+
+def line_features(texts: Sequence[str], title: str, ruled: Sequence[bool],
+                  stop: frozenset[str] = frozenset()) -> np.ndarray:
+    """One row per line (FEATURES), from the lines' texts, the page's headline, which lines
+    a rule has already dropped, and the language's stop words (empty when unknown)."""
+    n = len(texts)
+    x = np.zeros((n, len(FEATURES)), dtype=np.float64)
+    if not n:
+        return x
+    function = _function_words(texts, stop)
+    title_words = {w for w in _LETTERS.findall(title.casefold()) if len(w) > 3}
+    folded = [t.casefold().strip() for t in texts]
+    repeats = Counter(folded)
+    words = np.zeros(n)
+    ends = np.zeros(n)
+    for i, text in enumerate(texts):
+        toks = _WORD.findall(text)
+        letters = [t for t in toks if not t.isdigit()]
+        nw = len(toks)
+        words[i] = nw
+        ends[i] = bool(_SENTENCE_END.search(text))
+        row = x[i]
+        row[INDEX["log_words"]] = math.log1p(nw)
+        row[INDEX["log_chars"]] = math.log1p(len(text))
+        row[INDEX["ends_sentence"]] = ends[i]
+        row[INDEX["inner_sentences"]] = math.log1p(len(_INNER_SENTENCE.findall(text)))
+        if letters:
+            row[INDEX["cap_share"]] = sum(t[0].isupper() for t in letters) / len(letters)
+            lower = [t.casefold() for t in letters]
+            row[INDEX["function_share"]] = sum(t in function for t in lower) / len(lower)
+            row[INDEX["avg_word_len"]] = min(sum(map(len, letters)) / len(letters), 15) / 10
+            row[INDEX["all_caps"]] = float(text.upper() == text and len(text) > 3)
+            if title_words:
+                row[INDEX["title_overlap"]] = (sum(t in title_words for t in lower) / len(lower))
+        row[INDEX["digit_share"]] = len(_DIGIT.findall(text)) / max(len(text), 1)
+        row[INDEX["comma_rate"]] = min(text.count(",") / max(nw, 1) * 5, 2)
+        row[INDEX["separators"]] = min(len(_SEPARATORS.findall(text)), 3) / 3
+        row[INDEX["list_mark"]] = bool(_LIST_MARK.match(text))
+        row[INDEX["linkish"]] = bool(_LINKISH.search(text))
+        row[INDEX["time_or_date"]] = bool(_TIME.search(text))
+        row[INDEX["repeated_on_page"]] = repeats[folded[i]] > 1
+    ruled_a = np.asarray(ruled, dtype=np.float64)
+    x[:, INDEX["ruled"]] = ruled_a
+    x[1:, INDEX["prev_ruled"]] = ruled_a[:-1]
+    x[:-1, INDEX["next_ruled"]] = ruled_a[1:]
+    logw = np.log1p(words)
+    x[1:, INDEX["prev_log_words"]] = logw[:-1]
+    x[:-1, INDEX["next_log_words"]] = logw[1:]
+    x[1:, INDEX["prev_ends"]] = ends[:-1]
+    x[:-1, INDEX["next_ends"]] = ends[1:]
+    prose = np.where((words >= PROSE_WORDS) & (ends > 0) & (ruled_a == 0), words, 0.0)
+    x[:, INDEX["window_prose"]] = np.log1p(_window(prose, 3))
+    x[:, INDEX["window_words"]] = np.log1p(_window(words, 3) / 7)
+    x[:, INDEX["short_run"]] = _window((words <= 3).astype(np.float64), 2) / 5
+    x[:, INDEX["rel_position"]] = np.arange(n) / max(n - 1, 1)
+    _place(x, texts, title, prose)
+    _gaps(x, prose > 0, ends > 0)
+    x[:, INDEX["masthead_like"]] = [bool(MASTHEAD.match(t)) for t in texts]
+    x[:, INDEX["long_and_ends"]] = (words >= PROSE_WORDS) & (ends > 0)
+    x[:, INDEX["short_no_end"]] = (words <= 4) & (ends == 0)
+    x[:, INDEX["bias"]] = 1.0
+    return x
+
+
+def _gaps(x: np.ndarray, prose: np.ndarray, ends: np.ndarray) -> None:
+    """Lines to the nearest prose line above and below: a short sentence or a subheading
+    between two paragraphs belongs to the article; the same line far from any does not."""
+    n = len(prose)
+    prev = np.full(n, 99.0)
+    nxt = np.full(n, 99.0)
+    last = None
+    for i in range(n):
+        if last is not None:
+            prev[i] = i - last
+        if prose[i]:
+            last = i
+    last = None
+    for i in range(n - 1, -1, -1):
+        if last is not None:
+            nxt[i] = last - i
+        if prose[i]:
+            last = i
+    x[:, INDEX["gap_prev_prose"]] = np.log1p(np.minimum(prev, 99))
+    x[:, INDEX["gap_next_prose"]] = np.log1p(np.minimum(nxt, 99))
+    x[:, INDEX["between_prose"]] = (prev <= 2) & (nxt <= 2)
+    x[:, INDEX["ends_after_prose"]] = ends & (prev == 1)
+
+
+def _window(a: np.ndarray, half: int) -> np.ndarray:
+    """Sum of a over each line's neighbourhood of `half` lines each side (clipped at the ends)."""
+    c = np.concatenate(([0.0], np.cumsum(a)))
+    idx = np.arange(len(a))
+    return c[np.minimum(idx + half + 1, len(a))] - c[np.maximum(idx - half, 0)]
+
+
+def _place(x: np.ndarray, texts: Sequence[str], title: str, prose: np.ndarray) -> None:
+    """Where each line stands: against the headline's repetition in the text (what comes
+    before it on a page is its navigation) and against the densest run of prose."""
+    n = len(texts)
+    head = _headline_line(texts, title)
+    if head is not None:
+        x[head + 1:, INDEX["after_headline"]] = 1.0
+        x[:head, INDEX["before_headline"]] = 1.0
+    start, end = _dense_region(prose)
+    if start >= 0:
+        idx = np.arange(n)
+        x[start:end + 1, INDEX["in_dense"]] = 1.0
+        gap = np.where(idx < start, start - idx, np.where(idx > end, idx - end, 0))
+        x[:, INDEX["dist_dense"]] = np.log1p(gap)
+    total = prose.sum() or 1.0
+    before = np.concatenate(([0.0], np.cumsum(prose)[:-1]))
+    x[:, INDEX["prose_before"]] = before / total
+    x[:, INDEX["prose_after"]] = (total - before - prose) / total
+
+
+def _headline_line(texts: Sequence[str], title: str) -> int | None:
+    """The line that repeats the headline (or the longest part of a headline that carries a
+    site name: 'Headline – Site'), the first such line that is followed by more text."""
+    parts = {p.strip().casefold() for p in re.split(r"\s[|–—-]\s|\s::\s", title) if
+             len(p.strip()) >= 12}
+    parts.add(title.strip().casefold())
+    for i, text in enumerate(texts[:-1]):
+        t = text.strip().casefold()
+        if t in parts or (len(t) >= 20 and any(p.startswith(t) or t.startswith(p)
+                                                for p in parts)):
+            return i
+    return None
