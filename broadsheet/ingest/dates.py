@@ -122,7 +122,7 @@ def dates_in(text: str) -> list[tuple[int, dt.date]]:
 # is the page's; an "updated" one only when nothing else is stated; an event ("bis",
 # "seit", "ab dem") is never the page's.
 _PUBLISHED = (r"ver[öo]ffentlicht|publi[ée]|published|posted|publicad[oa]|pubblicat[oa]|"
-              r"erschienen|erstellt|gepostet|geschrieben|opublikowan[oy]|gepubliceerd|"
+              r"erschienen|erstellt|gepostet|geschrieben|written|opublikowan[oy]|gepubliceerd|"
               r"publicerad|udgivet|publisert")
 _UPDATED = (r"aktualisiert|updated?|mis\s+[àa]\s+jour|modifi[ée]|actualizad[oa]|aggiornat[oa]|"
             r"atualizad[oa]|ge[äa]ndert|editiert|letzte\s+[äa]nderung|last\s+modified|"
@@ -173,18 +173,30 @@ def _key(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.casefold()))
 
 
+# the parts of a page's title: headline, kicker, site name ("Wahl: Eva X gewählt | Caritas")
+_TITLE_PARTS = re.compile(r"\s[|–—•»-]\s|:\s")
+
+
 def headline_lines(texts: Sequence[str], title: str) -> list[int]:
-    """Where the page repeats its headline: the title without its site-name part."""
-    parts = [_key(p) for p in re.split(r"\s[|–—-]\s|\s[|»]\s?", title)]
-    head = max(parts, key=len, default="")
-    if len(head) < 8:
+    """Where the page repeats its headline: a line that starts with the title or a long part
+    of it, or is made of the title's words (a headline edited since: "O que Pacheco pretende
+    ao fazer acenos ao STF" for "O que Pacheco pretende com acenos ao STF")."""
+    heads = [k for k in map(_key, _TITLE_PARTS.split(title)) if len(k) >= 12] + [_key(title)]
+    words = set(_key(title).split())
+    if len(heads[-1]) < 8:
         return []
-    found, first = [], head.split()[0]
+    cues = sorted(words, key=len)[-2:]  # most lines hold neither: no need to take them apart
+    found = []
     for index, text in enumerate(texts):
-        if first not in text.casefold():  # most lines: no need to take them apart
+        folded = text.casefold()
+        if not any(cue in folded for cue in cues):
             continue
         line = _key(text)
-        if line.startswith(head[:40]) or (len(line) >= 0.6 * len(head) and head.startswith(line)):
+        mine = line.split()
+        if (any(line.startswith(h[:40]) or (len(line) >= 0.6 * len(h) and h.startswith(line))
+                for h in heads)
+                or (len(mine) >= 4 and sum(w in words for w in mine) >= 0.7 * len(mine)
+                    and len(mine) >= 0.6 * len(words))):
             found.append(index)
     return found
 
@@ -207,8 +219,10 @@ def page_date(lines: Sequence[tuple[int, str]], title: str) -> dt.date | None:
         near = [s for s in found if anchor - _ABOVE <= s.index <= anchor + _AFTER]
         if near:
             return min(near, key=lambda s: _distance(s.index, anchor) + _PENALTY[s.kind]).date
+    named = [s for s in found if s.kind == "published"] or [s for s in found
+                                                             if s.kind == "updated"]
     top = [s for s in found if _MASTHEAD <= s.index < max(40, len(texts) // 2)]
-    best = [s for s in top if s.kind == "published"] or top
+    best = named or top
     return best[0].date if best else None
 
 
