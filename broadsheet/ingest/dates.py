@@ -94,8 +94,8 @@ def _numeric(a: int, b: int, year: int, sep: str) -> dt.date | None:
 _MAYBE = re.compile(r"(?:19|20)\d\d|\.[1-3]\d|年")
 
 
-def dates_in(text: str) -> list[tuple[int, dt.date]]:
-    """The calendar dates written in text, with their offsets, in reading order."""
+def dates_in(text: str) -> list[tuple[int, int, dt.date]]:
+    """The calendar dates written in text, with where each starts and ends, in reading order."""
     if not _MAYBE.search(text):
         return []
     names = month_names()
@@ -112,7 +112,7 @@ def dates_in(text: str) -> list[tuple[int, dt.date]]:
             else:
                 date = _make(y, int(g["m"]), int(g["d"]))
             if date:
-                found.append((m.start(), date))
+                found.append((m.start(), m.end(), date))
     return sorted(found)
 
 
@@ -129,11 +129,15 @@ _UPDATED = (r"aktualisiert|updated?|mis\s+[àa]\s+jour|modifi[ée]|actualizad[oa
             r"zaktualizowan[oy]|bijgewerkt|stand")
 _EVENT = r"bis|seit|ab|until|since|from|jusqu|depuis|hasta|desde|fino|dal|termin|release"
 _BEFORE = re.compile(rf"\b(?:(?P<pub>{_PUBLISHED})|(?P<upd>{_UPDATED})|(?P<evt>{_EVENT}))"
-                     r"\b[^\d]{0,25}$", re.I)
-# furniture whose dates are not the page's: the copyright year line, embedded tweets and
-# posts, links, comments ("Jane March 26, 2018 at 1:09 pm Reply")
-_NOT_STATED = re.compile(r"©|\(c\)|copyright|\(@\w+\)|\bhttps?://|\b(?:reply|antworten|"
+                     r"\b[^\d]{0,40}$", re.I)
+# "Der Beitrag wurde am 27. November 2019 um 15:21 Uhr veröffentlicht" (WordPress)
+_AFTER_DATE = re.compile(rf"[^.]{{0,30}}\b(?:{_PUBLISHED})\b", re.I)
+# furniture whose dates are not the page's: embedded tweets and posts, links, comments
+# ("Jane March 26, 2018 at 1:09 pm Reply")
+_NOT_STATED = re.compile(r"\(@\w+\)|\bhttps?://|\b(?:reply|antworten|"
                          r"répondre|responder|rispondi|odpowiedz|beantwoorden)\b", re.I)
+# what follows a copyright mark is its year ("Veröffentlicht am 5. Mai 2023 / ©5min.at")
+_COPYRIGHT = re.compile(r"©|\(c\)|copyright", re.I)
 _WORD = re.compile(r"[^\W\d_]+")
 # how far after the headline's repetition a page states its date (lines), and before it
 _AFTER, _ABOVE = 20, 5
@@ -152,21 +156,31 @@ class Stated:
 
 
 def stated_dates(texts: Sequence[str]) -> list[Stated]:
-    """Every date the lines state for themselves, with what the words before it say of it:
+    """Every date the lines state for themselves, with what the words around it say of it:
     dates inside sentences are what the text talks about, unless a prefix names them."""
     found = []
     for index, text in enumerate(texts):
         dates = dates_in(text)
         if not dates or _NOT_STATED.search(text):
             continue
+        if mark := _COPYRIGHT.search(text):
+            dates = [d for d in dates if d[0] < mark.start()]
         prose = len(_WORD.findall(text)) > _PROSE_WORDS
-        for offset, date in dates:
-            m = _BEFORE.search(text[max(0, offset - 40):offset])
-            kind = ("published" if m and m["pub"] else "updated" if m and m["upd"]
-                    else "event" if m and m["evt"] else "plain")
+        # "Erschienen am:" on its own line, the date on the next
+        label = texts[index - 1] if index and len(texts[index - 1]) <= 30 else ""
+        for offset, end, date in dates:
+            before = text[max(0, offset - 60):offset].strip() or label
+            kind = _kind(_BEFORE.search(before), _AFTER_DATE.match(text, end))
             if kind != "event" and (not prose or kind != "plain" or offset <= _OPENING):
                 found.append(Stated(index, date, kind))
     return found
+
+
+def _kind(before: re.Match | None, after: re.Match | None) -> str:
+    if before and before["pub"] or after:
+        return "published"
+    return ("updated" if before and before["upd"] else "event" if before and before["evt"]
+            else "plain")
 
 
 def _key(text: str) -> str:
@@ -186,19 +200,20 @@ def headline_lines(texts: Sequence[str], title: str) -> list[int]:
     if len(heads[-1]) < 8:
         return []
     cues = sorted(words, key=len)[-2:]  # most lines hold neither: no need to take them apart
-    found = []
+    exact, loose = [], []
     for index, text in enumerate(texts):
         folded = text.casefold()
         if not any(cue in folded for cue in cues):
             continue
         line = _key(text)
         mine = line.split()
-        if (any(line.startswith(h[:40]) or (len(line) >= 0.6 * len(h) and h.startswith(line))
-                for h in heads)
-                or (len(mine) >= 4 and sum(w in words for w in mine) >= 0.7 * len(mine)
-                    and len(mine) >= 0.6 * len(words))):
-            found.append(index)
-    return found
+        if any(line.startswith(h[:40]) or (len(line) >= 0.6 * len(h) and h.startswith(line))
+               for h in heads):
+            exact.append(index)
+        elif (len(mine) >= 4 and sum(w in words for w in mine) >= 0.7 * len(mine)
+              and len(mine) >= 0.6 * len(words)):
+            loose.append(index)
+    return exact or loose
 
 
 # how much farther than the nearest date (in half-lines) a date of each kind may be and
@@ -212,7 +227,9 @@ def page_date(lines: Sequence[tuple[int, str]], title: str) -> dt.date | None:
     "published" date, else the first date in the top part of the page."""
     texts = [text for _, text in lines]
     anchors = headline_lines(texts, title)
-    in_title = {d for _, d in dates_in(title)}  # "Protokoll der Sitzung vom 10. Oktober"
+    # "Protokoll der Sitzung vom 10. Oktober 2019": the headline's date is its subject, unless
+    # the headline opens with it ("23.01.2022 - Wierer darf jubeln")
+    in_title = {d for offset, _, d in dates_in(title) if offset > 0}
     found = [s for s in stated_dates(texts)
              if not (s.index in anchors and s.date in in_title)]
     for anchor in anchors:
