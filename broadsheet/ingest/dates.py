@@ -143,9 +143,6 @@ _WORD = re.compile(r"[^\W\d_]+")
 _AFTER, _ABOVE = 20, 5
 # a line of prose states its own date only at its start ("31. Oktober 2023. Die ...")
 _PROSE_WORDS, _OPENING = 12, 25
-# a page's first lines, above its navigation, carry the day it was saved ("Mittwoch,
-# 8. Juli 2020"): a masthead's date, not the article's
-_MASTHEAD = 3
 
 
 @dataclass(frozen=True)
@@ -238,7 +235,7 @@ def page_date(lines: Sequence[tuple[int, str]], title: str) -> dt.date | None:
             return min(near, key=lambda s: _distance(s.index, anchor) + _PENALTY[s.kind]).date
     named = [s for s in found if s.kind == "published"] or [s for s in found
                                                              if s.kind == "updated"]
-    top = [s for s in found if _MASTHEAD <= s.index < max(40, len(texts) // 2)]
+    top = [s for s in found if s.index < max(40, len(texts) // 2)]
     best = named or top
     return best[0].date if best else None
 
@@ -246,3 +243,9 @@ def page_date(lines: Sequence[tuple[int, str]], title: str) -> dt.date | None:
 def _distance(index: int, anchor: int) -> int:
     """Half-lines from the headline: a date under it is nearer than one as far above."""
     return 2 * (index - anchor) if index >= anchor else 2 * (anchor - index) + 1
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first calendar date written in text."""
+    found = dates_in(text)
+    return found[0][2] if found else None
