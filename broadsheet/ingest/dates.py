@@ -142,7 +142,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 # how far after the headline's repetition a page states its date (lines), and before it
 _AFTER, _ABOVE = 20, 5
 # a line of prose states its own date only at its start ("31. Oktober 2023. Die ...")
-_PROSE_WORDS, _OPENING = 12, 25
+_PROSE_WORDS, _OPENING = 12, 15
 
 
 @dataclass(frozen=True)
