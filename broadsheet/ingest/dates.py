@@ -6,10 +6,12 @@ common forms and languages ("Nov 18, 2019 at 9:24 pm ET", "18.11.2019, 21:24 Uhr
 the page's own date among them: near the headline's repetition, on a line that says
 "published" rather than "updated", and never in the comments or the footer below the article.
 
-Month names come from babel's CLDR data (format and stand-alone, wide and abbreviated), made
-into one regular expression once: a search over a page costs well under a millisecond, where
+Month names come from babel's CLDR data (format and stand-alone, wide and abbreviated), read
+once into a dict; the patterns are compiled once, and lines without a year are skipped
+before any of them runs: about a millisecond for a scraped page of 180 lines, where
 dateparser's search takes tens. Relative dates ("vor 2 Stunden", "yesterday") are not
-matched at all, so a page's date never depends on the day it was ingested.
+matched at all, so a page's date never depends on the day it was ingested; a date is only
+ever one the page writes out.
 """
 
 from __future__ import annotations
