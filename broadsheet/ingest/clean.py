@@ -14,10 +14,10 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
+from broadsheet.ingest.dates import page_date, parse_date
 from broadsheet.ingest.features import INDEX, MASTHEAD, line_features
 from broadsheet.ingest.lexicon import lexicon, norm, tidy
 from broadsheet.ingest.linemodel import decide, line_model, probabilities
@@ -49,7 +49,8 @@ class State:
     tail_names: tuple[str, ...] = ()  # names standing alone after the body: weaker candidates
     owners: tuple[str, ...] = ()  # copyright holders: often the publishing group, weakest
     source: str | None = None  # decided with the corpus in view (pipeline.clean_corpus)
-    dates: tuple[dt.date, ...] = ()
+    dates: tuple[dt.date, ...] = ()  # the dates of the date lines the cleaner dropped
+    date: dt.date | None = None  # the page's own date, from any line (dates.page_date)
     extracted: bool = False  # the text is what trafilatura kept of a web page, not all of it
 
 
@@ -268,7 +269,8 @@ def prompts(state: State) -> State:
 
 
 def date_line(state: State) -> State:
-    """'Publié le 12 mars 2019 à 14h05', 'Published 3 June 2021': the publication date."""
+    """'Publié le 12 mars 2019 à 14h05', 'Published 3 June 2021': a line that only dates the
+    page goes. Which date is the page's is dates.page_date's call, over every line."""
     lex = lexicon()
 
     def test(line: Line):
@@ -284,7 +286,9 @@ def date_line(state: State) -> State:
             return date
         return None
 
-    return _mark(state, "date", test, dates=lambda date, ln: [date])
+    state = _mark(state, "date", test, dates=lambda date, ln: [date])
+    return dataclasses.replace(
+        state, date=page_date([(ln.number, ln.text) for ln in state.lines], state.title))
 
 
 def byline(state: State) -> State:
@@ -461,37 +465,3 @@ def with_boilerplate(state: State, boilerplate: frozenset[str]) -> State:
 
 def body_paragraphs(state: State) -> list[str]:
     return [ln.text for ln in state.lines if ln.drop is None]
-
-
-# --- dates ---------------------------------------------------------------------------------
-
-_NUMERIC_DATES = (
-    (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b"), ("y", "m", "d")),
-    (re.compile(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b"), ("d", "m", "y")),
-)
-
-
-@cache
-def _date_patterns() -> tuple:
-    months = lexicon().months
-    month = "|".join(sorted((re.escape(m) for m in months), key=len, reverse=True))
-    return (
-        (re.compile(rf"\b(\d{{1,2}})(?:er|st|nd|rd|th|º)?\.?\s+(?:de\s+)?({month})\.?,?\s+(?:de\s+)?(\d{{4}})\b",
-                    re.I), ("d", "M", "y")),
-        (re.compile(rf"\b({month})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I),
-         ("M", "d", "y")),
-    ) + _NUMERIC_DATES
-
-
-def parse_date(text: str) -> dt.date | None:
-    """The first calendar date written in text, in the usual fr/en/de/es/it forms."""
-    months = lexicon().months
-    for pattern, order in _date_patterns():
-        if m := pattern.search(text):
-            parts = dict(zip(order, m.groups()))
-            mon = months[norm(parts["M"])] if "M" in parts else int(parts["m"])
-            try:
-                return dt.date(int(parts["y"]), mon, int(parts["d"]))
-            except ValueError:
-                continue
-    return None

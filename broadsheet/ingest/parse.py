@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from broadsheet.errors import InputError, InputWarning
+from broadsheet.ingest.dates import page_date
 from broadsheet.model import RawArticle, has_utc, is_web_url
 
 MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB (max_input_mb)
@@ -242,6 +243,29 @@ _UNSEEN = ["//*[@hidden]", "//template", "//object", "//noscript",
              for rule in ("display:none", "visibility:hidden"))]
 
 
+# elements a browser's innerText ends a line after: where a page's date line ends
+_BLOCKS = frozenset("p div li ul ol h1 h2 h3 h4 h5 h6 br tr td th table section article header "
+                    "footer nav aside main time figure figcaption blockquote pre dl dt dd form "
+                    "address hr".split())
+
+
+def visible_lines(data: bytes) -> list[str]:
+    """The page's text as a reader sees it, a line per block (as a browser's innerText):
+    where the page states its date, which trafilatura's body leaves out (the byline, the
+    line under the headline)."""
+    from trafilatura.utils import load_html
+
+    tree = load_html(data)
+    if tree is None:
+        return []
+    for hidden in tree.xpath("|".join(["//script", "//style", "//head", *_UNSEEN])):
+        hidden.drop_tree()
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in _BLOCKS:
+            el.text, el.tail = "\n" + (el.text or ""), "\n" + (el.tail or "")
+    return [" ".join(ln.split()) for ln in "".join(tree.itertext()).split("\n") if ln.strip()]
+
+
 def parse_html(data: bytes, path: Path) -> list[RawArticle]:
     """trafilatura finds the article in the page (and its date, author, site name, URL);
     the cleaner then removes what it kept of the page's furniture."""
@@ -281,6 +305,10 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
             meta["date"] = dt.date.fromisoformat(meta["date"][:10])
         except ValueError:
             del meta["date"]
+    # the date the page shows its reader before its metadata's, often the time it was
+    # modified, or in another time zone (on the labelled real pages: 90 % right, not 87 %)
+    if stated := page_date(list(enumerate(visible_lines(data), start=1)), title):
+        meta["date"] = stated
     # trafilatura writes paragraphs one per line; a blank line between keeps the raw shape
     text = title + "\n\n" + "\n\n".join(ln for ln in body.split("\n") if ln.strip())
     return [RawArticle(origin=path.name, text=text, id=_hash(data), meta=meta)]
