@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from broadsheet.ingest import titles
 from broadsheet.ingest.lexicon import lexicon, norm, tidy
 
 _WORD = re.compile(r"\w+")
@@ -45,6 +46,8 @@ class State:
     owners: tuple[str, ...] = ()  # copyright holders: often the publishing group, weakest
     source: str | None = None  # decided with the corpus in view (pipeline.clean_corpus)
     dates: tuple[dt.date, ...] = ()
+    sites: frozenset[str] = frozenset()  # names other pages of the ingest glue to their titles
+    site: str | None = None  # the site's name cut from the declared title (a source candidate)
 
 
 def _words(text: str) -> int:
@@ -81,6 +84,12 @@ def agencies_of(state: State) -> tuple[str, ...]:
 
 
 # --- rules ---------------------------------------------------------------------------------
+
+def headline(state: State) -> State:
+    """The declared title without the site's name glued to it (see titles.py)."""
+    found = titles.headline(state.title, [ln.text for ln in state.lines], state.sites)
+    return dataclasses.replace(state, title=found.title, site=found.site)
+
 
 def repeated_title(state: State) -> State:
     """The headline repeated above the photo, often with the photo's credit glued on."""
@@ -345,6 +354,7 @@ _MASTHEAD = re.compile(rf"^(?P<name>{_CAPWORD}(?:\s+(?:{_PARTICLE}\s+)?{_CAPWORD
 
 
 CLEANERS: list[tuple[str, Callable[[State], State]]] = [
+    ("headline", headline),
     ("repeated-title", repeated_title),
     ("agency-credit", agency_credit),
     ("dateline", dateline),
@@ -378,9 +388,10 @@ def split_lines(text: str) -> tuple[str, tuple[Line, ...]]:
     return title, tuple(lines)
 
 
-def clean(text: str, boilerplate: frozenset[str] = frozenset()) -> State:
+def clean(text: str, boilerplate: frozenset[str] = frozenset(),
+          sites: frozenset[str] = frozenset()) -> State:
     title, lines = split_lines(text)
-    state = State(title=title, lines=lines, boilerplate=boilerplate)
+    state = State(title=title, lines=lines, boilerplate=boilerplate, sites=sites)
     for _, rule in CLEANERS:
         state = rule(state)
     return state

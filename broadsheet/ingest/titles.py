@@ -22,7 +22,7 @@ from broadsheet.ingest.lexicon import norm
 _STRONG = r"\s+[|│ǀ·•»›~/\\]\s+|\s+[-–—]+\s+|\s*[|│ǀ]\s*|\s+::?\s+"
 _WEAK = r":\s+"  # "Site: Headline", "Thema: Headline": only on the text's word
 _SPLIT = re.compile(rf"(?:{_STRONG}|{_WEAK})")
-_STRONG_RE = re.compile(_STRONG)
+_SITE_SEP = re.compile(r"\s+[|│ǀ·•»›~]\s+|\s+[-–—]+\s+|\s*[|│ǀ]\s*")
 _WORD = re.compile(r"\w+")
 _LETTER = re.compile(r"[^\W\d_]")  # a piece without one ("08.11.2021") is a date or a number
 
@@ -60,7 +60,7 @@ def _key(text: str) -> str:
 def headline(title: str, lines: Sequence[str], sites: Iterable[str] = ()) -> Headline:
     """The headline in title, with the site name cut from it (see the module's doc).
     lines: the page's text after its title; sites: names known to be the site's."""
-    title = " ".join(title.split())
+    title = title.strip()
     pieces = [(a, b) for a, b in parts(title) if _LETTER.search(title[a:b])]
     if not pieces:
         return Headline(title)
@@ -81,10 +81,11 @@ def headline(title: str, lines: Sequence[str], sites: Iterable[str] = ()) -> Hea
 
 PROSE_WORDS = 15  # a line this long is text, not a heading, a menu or a name
 MAX_WORDS = 40
-SIMILAR = 0.5
+SIMILAR = 0.6
 FAR = 20  # lines: what heads the menu is further, what signs the footer further still
 NEAR = 6  # a headline stands at most this many lines above the text it heads
-FUZZY_NEAR = 6  # a line only like the title must stand right above the text
+FUZZY_NEAR = 6
+TEXT_WORDS = 40  # words: a paragraph this long is the text itself  # a line only like the title must stand right above the text
 
 
 def _to_prose(keys: list[str]) -> list[int]:
@@ -135,26 +136,59 @@ def _equal(title, pieces, runs, lines, keys, gaps):
         i, j = by_key[k]
         lone_end = i == j and (i == 0 or j == len(pieces) - 1) and len(pieces) > 1 and \
             2 * len(k.split()) < len(_key(title).split())
+        if _kicker(title, pieces, i, j):
+            continue
         if _distance(gaps[n]) < 2 or not lone_end:
             found.append((_distance(gaps[n]), -len(k), n))
     if not found:
         return None
     n = min(found)[2]
-    return (*by_key[keys[n]], lines[n].strip())
+    i, j = by_key[keys[n]]
+    if _split_in_two(title, pieces, i, j, keys, n):
+        return 0, len(pieces) - 1, title
+    return i, j, lines[n].strip()
+
+
+def _split_in_two(title, pieces, i, j, keys, n) -> bool:
+    """Whether the page shows the rest of the title as the line next to the run's line: a
+    kicker above its headline ("Hohenweiler" over "Gemeinderat stoppt Windpark"), a
+    subtitle under it. The title is then the page's whole headline."""
+    before = _key(title[pieces[0][0]:pieces[i - 1][1]]) if i > 0 else None
+    after = _key(title[pieces[j + 1][0]:pieces[-1][1]]) if j < len(pieces) - 1 else None
+    if (before is None) == (after is None):
+        return False  # the run is the whole title, or in its middle
+    if before is not None:
+        return n > 0 and keys[n - 1] == before
+    return n + 1 < len(keys) and keys[n + 1] == after
+
+
+def _kicker(title: str, pieces, i: int, j: int) -> bool:
+    """Whether the run is what opens "Kicker: Headline" ("Brêmes : Gisèle Arnaud, la mémoire
+    du moulin…"): before a colon, and shorter than what follows it."""
+    if j == len(pieces) - 1 or title[pieces[j][1]:pieces[j + 1][0]].strip() != ":":
+        return False
+    return len(_key(title[pieces[i][0]:pieces[j][1]]).split()) <= len(
+        _key(title[pieces[j + 1][0]:]).split())
+
+
+def _text_starts(keys: list[str]) -> int:
+    """The first long paragraph: the text has begun, and its headline stood above it."""
+    return next((n for n, k in enumerate(keys) if len(k.split()) >= TEXT_WORDS), len(keys))
 
 
 def _alike(title, pieces, runs, lines, keys, gaps):
-    """A line just above the text much like a run of a few words ("Hingucker beim
+    """A line just above the text much like a run of a few words that opens the title (where
+    a headline stands; a site's name glued first stands as itself) ("Hingucker beim
     Flugplatzfest in Dessau: ..." for the title's "Hingucker beim Flugplatzfest: ..."). When
     that line glues the run to something else ("Kicker : Headline", "Headline | SITE.NET"),
     the run."""
     found = []
-    for n, k in enumerate(keys):
+    for n, k in enumerate(keys[:_text_starts(keys)]):
         if not k or gaps[n] > FUZZY_NEAR or len(k.split()) > MAX_WORDS:
             continue
         words = set(k.split())
         for i, j, rk in runs:
-            if len(rk.split()) >= 3 and (sim := _similar(set(rk.split()), words)) >= SIMILAR:
+            if i == 0 and len(rk.split()) >= 3 and (sim := _similar(set(rk.split()), words)) >= SIMILAR:
                 found.append((-sim, gaps[n], i, j, n))
     if not found:
         return None
@@ -162,7 +196,8 @@ def _alike(title, pieces, runs, lines, keys, gaps):
     line = lines[n].strip()
     run = title[pieces[i][0]:pieces[j][1]].strip()
     shown = {_key(t) for *_, t in _runs(line, parts(line))}
-    return i, j, run if _key(run) in shown else line
+    glued = _key(line).startswith(_key(run))  # "Headline Photo: Jane Roe / AFP"
+    return i, j, run if glued or _key(run) in shown else line
 
 
 def _rest(title: str, pieces, i: int, j: int) -> str | None:
@@ -184,3 +219,17 @@ def _is_domain(text: str) -> bool:
     text = text.strip()
     return bool(_DOMAIN.match(text)) and get_tld(text, fix_protocol=True,
                                                 fail_silently=True) is not None
+
+
+def end_pieces(title: str) -> tuple[str, ...]:
+    """Where a site's name would stand in a title: its last piece after a separator
+    ("… – Le Courrier du Soir", "… | Nordpost"), its first before a bar ("Diario HOY | …").
+    Not a piece cut by a colon: "Valbourg : le tramway…" opens with a place."""
+    title = title.strip()
+    cuts = list(_SITE_SEP.finditer(title))
+    if not cuts:
+        return ()
+    found = [title[cuts[-1].end():].strip()]
+    if re.search(r"[|│ǀ]", cuts[0].group(0)):
+        found.append(title[:cuts[0].start()].strip())
+    return tuple(p for p in found if _LETTER.search(p))
