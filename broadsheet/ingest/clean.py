@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from broadsheet.ingest import titles
+from broadsheet.ingest import authors, titles
 from broadsheet.ingest.lexicon import lexicon, norm, tidy
 
 _WORD = re.compile(r"\w+")
@@ -48,6 +48,7 @@ class State:
     dates: tuple[dt.date, ...] = ()
     sites: frozenset[str] = frozenset()  # names other pages of the ingest glue to their titles
     site: str | None = None  # the site's name cut from the declared title (a source candidate)
+    authors: tuple[str, ...] = ()  # named by the page's first byline
 
 
 def _words(text: str) -> int:
@@ -295,8 +296,9 @@ def byline(state: State) -> State:
     the author's note 'Jane Roe is our energy correspondent.'"""
     lex = lexicon()
     half = state.lines[len(state.lines) // 2].number if state.lines else 0
-    return _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy) or (
+    state = _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy) or (
         ln.number > half and _words(ln.text) <= 25 and lex.bio_re.match(ln.tidy)))
+    return dataclasses.replace(state, authors=authors.of_page([ln.tidy for ln in state.lines]))
 
 
 def corpus_boilerplate(state: State) -> State:

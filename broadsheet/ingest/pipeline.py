@@ -88,6 +88,11 @@ def _without_outlet(title: str, source: str | None) -> str:
     return title
 
 
+def _one_or_all(names: tuple[str, ...]) -> str | tuple[str, ...] | None:
+    """An author as text, several as a list (front matter's `author`)."""
+    return names[0] if len(names) == 1 else names or None
+
+
 def make_article(raw: RawArticle, state: State, default_language: str | None,
                  tag_policy: TagPolicy = TagPolicy(),
                  source_policy: SourcePolicy = SourcePolicy()) -> Article:
@@ -106,7 +111,7 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
         date=meta.get("date") or (state.dates[0] if state.dates else None),
         language=language,
         source=src,
-        author=meta.get("author"),
+        author=meta.get("author") or _one_or_all(state.authors),
         source_url=meta.get("source_url"),
         agencies=agencies_of(state),
         related=tuple(dict.fromkeys(state.related)),
