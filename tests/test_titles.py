@@ -68,6 +68,12 @@ def test_known_site_names_and_domains_are_cut_without_lines():
                                                                      "The Harbour Times")
 
 
+def test_a_title_that_is_only_a_site_name_stays():
+    assert titles.headline("harbourtimes.com", [PROSE], {"harbourtimes.com"}).title == \
+        "harbourtimes.com"
+    assert titles.headline("", []).title == ""
+
+
 def test_a_name_several_titles_end_with_is_the_site():
     found = outlets.shared_ends(["Ferry fares rise - Harbour Times",
                                  "School budget cut - Harbour Times",

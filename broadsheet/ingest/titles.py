@@ -71,7 +71,7 @@ def headline(title: str, lines: Sequence[str], sites: Iterable[str] = ()) -> Hea
         if line.endswith(".") and not line.endswith("..") and not title.endswith("."):
             line = line[:-1]  # "Headline." as a sentence in the page, not in its title
         return Headline(line, _rest(title, pieces, i, j))
-    for end in (-1, 0):
+    for end in (-1, 0) if len(pieces) > 1 else ():  # a title that is only a name stays
         a, b = pieces[end]
         if _key(title[a:b]) in site_keys or _is_domain(title[a:b]):
             rest = pieces[:-1] if end == -1 else pieces[1:]
