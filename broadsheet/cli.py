@@ -69,7 +69,8 @@ def cmd_ingest(args, config: Config) -> int:
 
     paths = [Path(p) for p in args.paths] or [config.raw_dir]
     report = ingest(paths, config.content_dir, force=args.force, default_language=config.language,
-                    tag_policy=config.tags, progress=_progress_factory(args.quiet),
+                    tag_policy=config.tags, source_policy=config.sources,
+                    progress=_progress_factory(args.quiet),
                     jobs=args.jobs or default_jobs(), max_bytes=config.max_input_bytes)
     for path in report.added:
         _say(f"added   {_rel(path)}")

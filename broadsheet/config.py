@@ -17,6 +17,8 @@ import yaml
 
 from broadsheet.errors import ConfigError
 from broadsheet.model import is_web_url
+from broadsheet.ingest.outlets import SourcePolicy
+from broadsheet.ingest.outlets import policy_from_config as source_policy_from_config
 from broadsheet.tags import TagPolicy, policy_from_config
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # as front matter's `language`
@@ -43,6 +45,7 @@ class Config:
     max_input_mb: float = 10  # a raw input file larger than this is refused unread
     git_dates: bool = True  # `updated` from the last commit to each content file, when in git
     tags: TagPolicy = field(default_factory=TagPolicy)
+    sources: SourcePolicy = field(default_factory=SourcePolicy)  # outlets' other spellings
 
     @property
     def base_path(self) -> str:
@@ -63,6 +66,9 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
     """Return (normalised value, problem or None) for one key."""
     if key == "tags":
         policy, problems = policy_from_config(value)
+        return policy, "; ".join(problems) or None
+    if key == "sources":
+        policy, problems = source_policy_from_config(value)
         return policy, "; ".join(problems) or None
     if key in _PATH_KEYS:
         if not isinstance(value, str) or not value.strip():

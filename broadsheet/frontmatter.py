@@ -163,7 +163,11 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
                                path, line)
         if value is None:
             continue
-        if key in _TEXT_KEYS:
+        if key == "author" and isinstance(value, list):  # several authors
+            if not value or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ContentError("'author' must be text or a list of text items", path, line)
+            value = tuple(_CONTROL.sub("", v).strip() for v in value)
+        elif key in _TEXT_KEYS:
             if not isinstance(value, str):
                 raise ContentError(f"'{key}' must be text, not {type(value).__name__}", path, line)
             value = _CONTROL.sub("", value).strip()

@@ -80,7 +80,7 @@ class Article:
     date: dt.date | dt.datetime | None = None
     language: str | None = None
     source: str | None = None
-    author: str | None = None
+    author: str | tuple[str, ...] | None = None  # several authors: a list in front matter
     source_url: str | None = None  # where the article was published (not its URL here)
     agencies: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
@@ -109,6 +109,13 @@ class Article:
         if d is None:
             return ""
         return (d.date() if isinstance(d, dt.datetime) else d).isoformat()
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        """Who wrote it, one or several, as a tuple either way (for templates)."""
+        if isinstance(self.author, tuple):
+            return self.author
+        return (self.author,) if self.author else ()
 
     @cached_property  # planning asks for it several times per article
     def tag_objects(self) -> tuple[Tag, ...]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from broadsheet.ingest import authors, titles
 from broadsheet.ingest.dates import page_date, parse_date
 from broadsheet.ingest.features import INDEX, MASTHEAD, line_features
 from broadsheet.ingest.lexicon import lexicon, norm, tidy
@@ -52,6 +53,9 @@ class State:
     dates: tuple[dt.date, ...] = ()  # the dates of the date lines the cleaner dropped
     date: dt.date | None = None  # the page's own date, from any line (dates.page_date)
     extracted: bool = False  # the text is what trafilatura kept of a web page, not all of it
+    sites: frozenset[str] = frozenset()  # names other pages of the ingest glue to their titles
+    site: str | None = None  # the site's name cut from the declared title (a source candidate)
+    authors: tuple[str, ...] = ()  # named by the page's first byline
 
 
 def _words(text: str) -> int:
@@ -88,6 +92,12 @@ def agencies_of(state: State) -> tuple[str, ...]:
 
 
 # --- rules ---------------------------------------------------------------------------------
+
+def headline(state: State) -> State:
+    """The declared title without the site's name glued to it (see titles.py)."""
+    found = titles.headline(state.title, [ln.text for ln in state.lines], state.sites)
+    return dataclasses.replace(state, title=found.title, site=found.site)
+
 
 def repeated_title(state: State) -> State:
     """The headline repeated above the photo, often with the photo's credit glued on."""
@@ -296,8 +306,9 @@ def byline(state: State) -> State:
     the author's note 'Jane Roe is our energy correspondent.'"""
     lex = lexicon()
     half = state.lines[len(state.lines) // 2].number if state.lines else 0
-    return _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy) or (
+    state = _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy) or (
         ln.number > half and _words(ln.text) <= 25 and lex.bio_re.match(ln.tidy)))
+    return dataclasses.replace(state, authors=authors.of_page([ln.tidy for ln in state.lines]))
 
 
 def corpus_boilerplate(state: State) -> State:
@@ -404,6 +415,7 @@ def _listed_after(lines, last: int) -> int:
 
 
 CLEANERS: list[tuple[str, Callable[[State], State]]] = [
+    ("headline", headline),
     ("repeated-title", repeated_title),
     ("agency-credit", agency_credit),
     ("dateline", dateline),
@@ -437,18 +449,19 @@ def split_lines(text: str) -> tuple[str, tuple[Line, ...]]:
 
 
 def apply_rules(text: str, boilerplate: frozenset[str] = frozenset(),
-                extracted: bool = False) -> State:
+                extracted: bool = False, sites: frozenset[str] = frozenset()) -> State:
     """The rules alone: what they drop and collect, before the model decides the rest."""
     title, lines = split_lines(text)
-    state = State(title=title, lines=lines, boilerplate=boilerplate, extracted=extracted)
+    state = State(title=title, lines=lines, boilerplate=boilerplate, extracted=extracted,
+                  sites=sites)
     for _, rule in CLEANERS:
         state = rule(state)
     return state
 
 
-def clean(text: str, boilerplate: frozenset[str] = frozenset(), extracted: bool = False
-          ) -> State:
-    return structure(apply_rules(text, boilerplate, extracted))
+def clean(text: str, boilerplate: frozenset[str] = frozenset(), extracted: bool = False,
+          sites: frozenset[str] = frozenset()) -> State:
+    return structure(apply_rules(text, boilerplate, extracted, sites))
 
 
 _STRUCTURAL = {"head", "tail", "consent", "furniture"}  # the drops `structure` makes, and only it

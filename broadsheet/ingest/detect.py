@@ -11,6 +11,7 @@ from importlib import resources
 import yaml
 
 from broadsheet.ingest.lexicon import lexicon, norm
+from broadsheet.ingest.outlets import looks_like_name
 from broadsheet.tags import TagPolicy, display_rank, tag_key
 
 LANGID_CHARS = 2000  # enough text to tell a language; the model's cost grows with length
@@ -50,7 +51,7 @@ def source(candidates: tuple[str, ...]) -> str | None:
     lex = lexicon()
     names = [clean_name(c) for c in candidates]
     names = [n for n in names if re.search(r"[^\W\d_]", n) and norm(n) not in lex.agencies
-             and norm(n) not in lex.not_names]
+             and norm(n) not in lex.not_names and looks_like_name(n)]
     if not names:
         return None
     counts = Counter(names)

@@ -19,6 +19,7 @@ from broadsheet.ingest.clean import (State, agencies_of, body_paragraphs, clean,
                                      with_boilerplate)
 from broadsheet.ingest.duplicates import Candidate, find_duplicates
 from broadsheet.ingest.lexicon import norm
+from broadsheet.ingest.outlets import SourcePolicy, shared_ends, url_names
 from broadsheet.ingest.parse import MAX_BYTES, find_inputs, read_inputs
 from broadsheet.model import Article, RawArticle, slugify
 from broadsheet.parallel import Progress, no_progress, parallel_map
@@ -60,7 +61,8 @@ def named_source(state: State) -> tuple[str | None, int]:
     """What an article says of its outlet, and how surely: 3 named by its furniture
     (follow-us, cookie text), 2 by a name standing alone after the body (a masthead or slogan
     line), 1 by the copyright holder (often the publishing group), 0 not at all."""
-    for strength, names in ((3, state.sources), (2, state.tail_names), (1, state.owners)):
+    own = state.sources + ((state.site,) if state.site else ())  # "Headline – Site"
+    for strength, names in ((3, own), (2, state.tail_names), (1, state.owners)):
         if name := detect.source(names):
             return name, strength
     return None, 0
@@ -86,13 +88,19 @@ def _without_outlet(title: str, source: str | None) -> str:
     return title
 
 
+def _one_or_all(names: tuple[str, ...]) -> str | tuple[str, ...] | None:
+    """An author as text, several as a list (front matter's `author`)."""
+    return names[0] if len(names) == 1 else names or None
+
+
 def make_article(raw: RawArticle, state: State, default_language: str | None,
-                 tag_policy: TagPolicy = TagPolicy()) -> Article:
+                 tag_policy: TagPolicy = TagPolicy(),
+                 source_policy: SourcePolicy = SourcePolicy()) -> Article:
     """The article's front matter and body. What the input stated (JSON Lines fields, a web
     page's metadata) wins over what detection finds."""
     paragraphs = body_paragraphs(state)
     meta = raw.meta
-    src = meta.get("source") or source_of(state)
+    src = source_policy.apply(meta.get("source") or source_of(state))
     language = meta.get("language") or detect.language(" ".join([state.title, *paragraphs]),
                                                        default_language)
     title = _without_outlet(state.title, src)
@@ -103,7 +111,7 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
         date=meta.get("date") or state.date,
         language=language,
         source=src,
-        author=meta.get("author"),
+        author=meta.get("author") or _one_or_all(state.authors),
         source_url=meta.get("source_url"),
         agencies=agencies_of(state),
         related=tuple(dict.fromkeys(state.related)),
@@ -119,12 +127,16 @@ _NAMING = {"follow-us", "copyright", "head", "tail", "prompt", "most-read", "pho
            "consent"}
 
 
-def _clean_text(raw: RawArticle) -> State:
-    return clean(raw.text, extracted=bool(raw.meta.get("extracted")))
+def _clean_text(raw: RawArticle, sites: frozenset[str] = frozenset()) -> State:
+    """Cleaned, knowing the names the ingest's titles share and those the input states."""
+    stated = (raw.meta.get("source") or "",) + url_names(raw.meta.get("source_url"))
+    return clean(raw.text, extracted=bool(raw.meta.get("extracted")),
+                 sites=sites | {s for s in stated if s})
 
 
-def _article(pair: tuple[RawArticle, State], default_language, tag_policy) -> Article:
-    return make_article(pair[0], pair[1], default_language, tag_policy)
+def _article(pair: tuple[RawArticle, State], default_language, tag_policy,
+             source_policy) -> Article:
+    return make_article(pair[0], pair[1], default_language, tag_policy, source_policy)
 
 
 def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
@@ -132,7 +144,8 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
     """Clean every article twice: once to learn each one's source (named by its own furniture,
     or by furniture shared with a named article), then again knowing which lines recur across
     that source's articles."""
-    first = parallel_map(_clean_text, raws, jobs, progress, "clean")
+    sites = shared_ends(raw.text.lstrip().split("\n", 1)[0] for raw in raws)
+    first = parallel_map(partial(_clean_text, sites=sites), raws, jobs, progress, "clean")
     lines = [[ln.text for ln in state.lines] for state in first]
     furniture = [[(ln.drop, ln.text) for ln in state.lines if ln.drop in _NAMING]
                  for state in first]
@@ -245,7 +258,7 @@ def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
 
 def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
            default_language: str | None = None, tag_policy: TagPolicy = TagPolicy(),
-           progress: Progress = no_progress, jobs: int = 1,
+           source_policy: SourcePolicy = SourcePolicy(), progress: Progress = no_progress, jobs: int = 1,
            max_bytes: int = MAX_BYTES) -> IngestReport:
     """Each content file is written whole (a temporary file renamed over it), so an
     interrupted ingest leaves complete files only, and running it again finishes the job."""
@@ -288,7 +301,8 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
         else:
             todo.append((raw, state))
     fresh = parallel_map(partial(_article, default_language=default_language,
-                                 tag_policy=tag_policy), todo, jobs, progress, "detect")
+                                 tag_policy=tag_policy, source_policy=source_policy),
+                         todo, jobs, progress, "detect")
     fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
              for a in fresh]
     fresh = merge_duplicates(fresh, existing, report)

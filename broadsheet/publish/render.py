@@ -263,8 +263,9 @@ def news_article(article, site: dict, absolute) -> dict:
         data["keywords"] = list(article.tags)
     if article.summary or article.excerpt:
         data["description"] = article.summary or article.excerpt
-    if article.author:
-        data["author"] = {"@type": "Person", "name": article.author}
+    if article.authors:
+        people = [{"@type": "Person", "name": name} for name in article.authors]
+        data["author"] = people[0] if len(people) == 1 else people
     elif article.source:
         data["author"] = {"@type": "Organization", "name": article.source}
     if article.source_url and safe_url(article.source_url):

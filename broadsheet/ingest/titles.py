@@ -1,0 +1,235 @@
+"""The headline a page declares, without the site name glued to it.
+
+A page's declared title (og:title, <title>) is often "Headline – Site", "Site | Headline" or
+"Headline - Section - Site". The page's own text tells which part is the headline: the
+headline (its H1) usually stands again as a line of its own, and the site's name does not
+read as one. When the text says nothing, a part that names the site (a domain, a name other
+pages of the same ingest end with, the outlet the page names) is cut; else the title stays
+whole: a headline may hold " - " or ":" of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from broadsheet.ingest.lexicon import norm
+
+# Separators between a headline and a site or section name, spaced: " | ", " – ", " » ".
+# A hyphen inside a word ("Corona-Leugnern") or a colon without a space before it is not one
+# unless the text proves it (see _WEAK).
+_STRONG = r"\s+[|│ǀ·•»›~/\\]\s+|\s+[-–—]+\s+|\s*[|│ǀ]\s*|\s+::?\s+"
+_WEAK = r":\s+"  # "Site: Headline", "Thema: Headline": only on the text's word
+_SPLIT = re.compile(rf"(?:{_STRONG}|{_WEAK})")
+_SITE_SEP = re.compile(r"\s+[|│ǀ·•»›~]\s+|\s+[-–—]+\s+|\s*[|│ǀ]\s*")
+_WORD = re.compile(r"\w+")
+_LETTER = re.compile(r"[^\W\d_]")  # a piece without one ("08.11.2021") is a date or a number
+
+
+@dataclass(frozen=True)
+class Headline:
+    title: str  # the headline
+    site: str | None = None  # the part cut as the site's name, if one was
+
+
+def parts(title: str) -> list[tuple[int, int]]:
+    """The (start, end) spans of the pieces of title between separators."""
+    spans, start = [], 0
+    for m in _SPLIT.finditer(title):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(title):
+        spans.append((start, len(title)))
+    return spans
+
+
+def _runs(title: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """Every run of consecutive pieces (i, j inclusive) and its text, longest first."""
+    runs = [(i, j, title[pieces[i][0]:pieces[j][1]].strip())
+            for i in range(len(pieces)) for j in range(i, len(pieces))]
+    return sorted(runs, key=lambda r: (-len(r[2]), r[0]))
+
+
+def _key(text: str) -> str:
+    """Lines compared as a reader sees them: case, spacing and quotes aside."""
+    return " ".join(_WORD.findall(norm(text)))
+
+
+def headline(title: str, lines: Sequence[str], sites: Iterable[str] = ()) -> Headline:
+    """The headline in title, with the site name cut from it (see the module's doc).
+    lines: the page's text after its title; sites: names known to be the site's."""
+    title = title.strip()
+    pieces = [(a, b) for a, b in parts(title) if _LETTER.search(title[a:b])]
+    if not pieces:
+        return Headline(title)
+    site_keys = {_key(s) for s in sites if _key(s)}
+    found = _shown(title, pieces, lines, site_keys)
+    if found:
+        i, j, line = found
+        if line.endswith(".") and not line.endswith("..") and not title.endswith("."):
+            line = line[:-1]  # "Headline." as a sentence in the page, not in its title
+        return Headline(line, _rest(title, pieces, i, j))
+    for end in (-1, 0) if len(pieces) > 1 else ():  # a title that is only a name stays
+        a, b = pieces[end]
+        if _key(title[a:b]) in site_keys or _is_domain(title[a:b]):
+            rest = pieces[:-1] if end == -1 else pieces[1:]
+            return Headline(title[rest[0][0]:rest[-1][1]].strip(" :"), title[a:b].strip())
+    return Headline(title)
+
+
+PROSE_WORDS = 15  # a line this long is text, not a heading, a menu or a name
+MAX_WORDS = 40
+SIMILAR = 0.6
+FAR = 20  # lines: what heads the menu is further, what signs the footer further still
+NEAR = 6  # a headline stands at most this many lines above the text it heads
+FUZZY_NEAR = 6
+TEXT_WORDS = 40  # words: a paragraph this long is the text itself  # a line only like the title must stand right above the text
+
+
+def _to_prose(keys: list[str]) -> list[int]:
+    """For each line, how many lines down the next line of prose is (a large number if none)."""
+    out, next_prose = [0] * len(keys), 10 ** 6
+    for n in range(len(keys) - 1, -1, -1):
+        out[n] = next_prose - n
+        if len(keys[n].split()) >= PROSE_WORDS:
+            next_prose = n
+    return out
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(norm(text)))
+
+
+def _similar(a: set[str], b: set[str]) -> float:
+    """Dice's coefficient of two sets of words."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 0.0
+
+
+def _distance(gap: int) -> int:
+    """Near (0), a little further (1) or far (2) above the text."""
+    return 0 if gap <= NEAR else 1 if gap <= FAR else 2
+
+
+def _shown(title: str, pieces, lines: Sequence[str], sites: set[str]) -> tuple[int, int, str] | None:
+    """The line of the page that shows the headline, as the page writes it, and the run of
+    pieces of the title it shows (i, j): a line equal to a run, else a line much like one."""
+    keys = [_key(ln) for ln in lines]
+    gaps = _to_prose(keys)
+    runs = [(i, j, _key(text)) for i, j, text in _runs(title, pieces)
+            if _WORD.search(text) and not _is_domain(text) and _key(text) not in sites]
+    return _equal(title, pieces, runs, lines, keys, gaps) or _alike(title, pieces, runs, lines,
+                                                                     keys, gaps)
+
+
+def _equal(title, pieces, runs, lines, keys, gaps):
+    """Of the lines equal to a run, the one nearest above the text (a headline heads the
+    article; the site's name heads the menu or signs the footer), then the longer. A lone
+    piece at one end of the title, shorter than the rest, is the site's name in the footer
+    ("Headline | Site" and "Site" in the last lines) unless it heads some text."""
+    by_key = {rk: (i, j) for i, j, rk in reversed(runs)}  # the longest run of a key
+    found = []
+    for n, k in enumerate(keys):
+        if k not in by_key:
+            continue
+        i, j = by_key[k]
+        lone_end = i == j and (i == 0 or j == len(pieces) - 1) and len(pieces) > 1 and \
+            2 * len(k.split()) < len(_key(title).split())
+        if _kicker(title, pieces, i, j):
+            continue
+        if _distance(gaps[n]) < 2 or not lone_end:
+            found.append((_distance(gaps[n]), -len(k), n))
+    if not found:
+        return None
+    n = min(found)[2]
+    i, j = by_key[keys[n]]
+    if _split_in_two(title, pieces, i, j, keys, n):
+        return 0, len(pieces) - 1, title
+    return i, j, lines[n].strip()
+
+
+def _split_in_two(title, pieces, i, j, keys, n) -> bool:
+    """Whether the page shows the rest of the title as the line next to the run's line: a
+    kicker above its headline ("Hohenweiler" over "Gemeinderat stoppt Windpark"), a
+    subtitle under it. The title is then the page's whole headline."""
+    before = _key(title[pieces[0][0]:pieces[i - 1][1]]) if i > 0 else None
+    after = _key(title[pieces[j + 1][0]:pieces[-1][1]]) if j < len(pieces) - 1 else None
+    if (before is None) == (after is None):
+        return False  # the run is the whole title, or in its middle
+    if before is not None:
+        return n > 0 and keys[n - 1] == before
+    return n + 1 < len(keys) and keys[n + 1] == after
+
+
+def _kicker(title: str, pieces, i: int, j: int) -> bool:
+    """Whether the run is what opens "Kicker: Headline" ("Brêmes : Gisèle Arnaud, la mémoire
+    du moulin…"): before a colon, and shorter than what follows it."""
+    if j == len(pieces) - 1 or title[pieces[j][1]:pieces[j + 1][0]].strip() != ":":
+        return False
+    return len(_key(title[pieces[i][0]:pieces[j][1]]).split()) <= len(
+        _key(title[pieces[j + 1][0]:]).split())
+
+
+def _text_starts(keys: list[str]) -> int:
+    """The first long paragraph: the text has begun, and its headline stood above it."""
+    return next((n for n, k in enumerate(keys) if len(k.split()) >= TEXT_WORDS), len(keys))
+
+
+def _alike(title, pieces, runs, lines, keys, gaps):
+    """A line just above the text much like a run of a few words that opens the title (where
+    a headline stands; a site's name glued first stands as itself) ("Hingucker beim
+    Flugplatzfest in Dessau: ..." for the title's "Hingucker beim Flugplatzfest: ..."). When
+    that line glues the run to something else ("Kicker : Headline", "Headline | SITE.NET"),
+    the run."""
+    found = []
+    for n, k in enumerate(keys[:_text_starts(keys)]):
+        if not k or gaps[n] > FUZZY_NEAR or len(k.split()) > MAX_WORDS:
+            continue
+        words = set(k.split())
+        for i, j, rk in runs:
+            if i == 0 and len(rk.split()) >= 3 and (sim := _similar(set(rk.split()), words)) >= SIMILAR:
+                found.append((-sim, gaps[n], i, j, n))
+    if not found:
+        return None
+    *_, i, j, n = min(found)
+    line = lines[n].strip()
+    run = title[pieces[i][0]:pieces[j][1]].strip()
+    shown = {_key(t) for *_, t in _runs(line, parts(line))}
+    glued = _key(line).startswith(_key(run))  # "Headline Photo: Jane Roe / AFP"
+    return i, j, run if glued or _key(run) in shown else line
+
+
+def _rest(title: str, pieces, i: int, j: int) -> str | None:
+    """What the headline leaves of the title, when it is one end: the site's name."""
+    if i == 0 and j == len(pieces) - 1:
+        return None
+    if i == 0:
+        return title[pieces[j + 1][0]:].strip() if j + 1 == len(pieces) - 1 else None
+    if j == len(pieces) - 1:
+        return title[:pieces[i - 1][1]].strip() if i == 1 else None
+    return None
+
+
+_DOMAIN = re.compile(r"^(?:www\.)?[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}$", re.I)
+
+
+def _is_domain(text: str) -> bool:
+    from tld import get_tld
+    text = text.strip()
+    return bool(_DOMAIN.match(text)) and get_tld(text, fix_protocol=True,
+                                                fail_silently=True) is not None
+
+
+def end_pieces(title: str) -> tuple[str, ...]:
+    """Where a site's name would stand in a title: its last piece after a separator
+    ("… – Le Courrier du Soir", "… | Nordpost"), its first before a bar ("Diario HOY | …").
+    Not a piece cut by a colon: "Valbourg : le tramway…" opens with a place."""
+    title = title.strip()
+    cuts = list(_SITE_SEP.finditer(title))
+    if not cuts:
+        return ()
+    found = [title[cuts[-1].end():].strip()]
+    if re.search(r"[|│ǀ]", cuts[0].group(0)):
+        found.append(title[:cuts[0].start()].strip())
+    return tuple(p for p in found if _LETTER.search(p))

@@ -1,0 +1,154 @@
+"""Metadata a reader can trust: the headline without the site's name, a source that is an
+outlet's name (never a button, a heading or a consent line), the authors a byline names.
+Every page here is invented, in the shape scrapers save real ones."""
+
+import pytest
+
+from broadsheet.config import load_config
+from broadsheet.ingest import authors, outlets, titles
+from broadsheet.ingest.parse import read_raw
+from broadsheet.ingest.pipeline import clean_corpus, make_article
+
+PROSE = ("Der Gemeinderat hat am Dienstagabend nach langer Debatte beschlossen, die alte "
+         "Markthalle bis zum Sommer zu sanieren und danach wieder für Händler zu öffnen.")
+
+
+def page(title, *lines):
+    return title, [*lines, PROSE, PROSE + " Weiter."]
+
+
+@pytest.mark.parametrize("title, lines, headline, site", [
+    # the headline stands again as its own line above the text; the site's name in the menu
+    page("Markthalle wird saniert – Elbtal Anzeiger", "Elbtal Anzeiger", "Politik",
+         "Markthalle wird saniert") + ("Markthalle wird saniert", "Elbtal Anzeiger"),
+    page("Bayside Courier | Ferry fares rise again", "Bayside Courier", "News",
+         "Ferry fares rise again") + ("Ferry fares rise again", "Bayside Courier"),
+    page("Nouveau pont sur la Brême - Actualités - La Gazette du Val", "Actualités",
+         "Nouveau pont sur la Brême") + ("Nouveau pont sur la Brême", None),
+    # the page writes the headline with its own quotes: the page's spelling wins
+    page('Anwohner: "Wir wollen Ruhe" | Stadtblatt', "„Wir wollen Ruhe“",
+         "Anwohner: „Wir wollen Ruhe“") + ("Anwohner: „Wir wollen Ruhe“", "Stadtblatt"),
+])
+def test_the_headline_the_page_shows(title, lines, headline, site):
+    found = titles.headline(title, lines)
+    assert (found.title, found.site) == (headline, site)
+
+
+def test_a_title_with_its_own_dash_or_colon_stays_whole():
+    # no line shows a part alone: nothing says a part is a site's name
+    for title in ("Bundesliga: Dortmund - Gladbach endet torlos",
+                  "Rugby (Fédérale 2) : le FC Vallon arrache la victoire",
+                  "Wind farm approved – with conditions"):
+        assert titles.headline(title, page(title, "Menu", "Sport")[1]).title == title
+
+
+def test_a_kicker_shown_above_its_headline_stays():
+    title, lines = page("Hohenweiler: Gemeinderat stoppt Windpark", "Startseite › Region",
+                        "Hohenweiler", "Gemeinderat stoppt Windpark")
+    assert titles.headline(title, lines).title == title
+
+
+def test_a_place_before_a_colon_is_not_the_headline():
+    title, lines = page("Brêmes : le moulin retrouve sa roue à aubes", "Accueil > Brêmes",
+                        "Brêmes")
+    assert titles.headline(title, lines).title == title
+
+
+def test_the_site_name_in_the_footer_is_not_the_headline():
+    title, lines = page("Die besten Herbstrezepte mit Kürbis | Kochwelt")
+    lines += ["Impressum", "Kochwelt"]
+    assert titles.headline(title, lines).title == title  # no evidence either way: whole
+
+
+def test_known_site_names_and_domains_are_cut_without_lines():
+    assert titles.headline("Ferry fares rise | harbourtimes.com", [PROSE]).title == \
+        "Ferry fares rise"
+    assert titles.headline("Ferry fares rise - The Harbour Times", [PROSE],
+                           {"The Harbour Times"}) == titles.Headline("Ferry fares rise",
+                                                                     "The Harbour Times")
+
+
+def test_a_title_that_is_only_a_site_name_stays():
+    assert titles.headline("harbourtimes.com", [PROSE], {"harbourtimes.com"}).title == \
+        "harbourtimes.com"
+    assert titles.headline("", []).title == ""
+
+
+def test_a_name_several_titles_end_with_is_the_site():
+    found = outlets.shared_ends(["Ferry fares rise - Harbour Times",
+                                 "School budget cut - Harbour Times",
+                                 "Valbourg : le tramway paralysé",
+                                 "Valbourg : une panne géante"])
+    assert found == {"Harbour Times"}  # a place before a colon opens a headline
+
+
+@pytest.mark.parametrize("name", ["AcceptRead More", "Topics", "Privacy & Cookies: This site",
+                                  "Read More", "We use cookies to improve your experience",
+                                  "ShareTweet", "Home", "Datenschutz", "Newsletter"])
+def test_furniture_is_never_a_source(name):
+    assert not outlets.looks_like_name(name)
+
+
+@pytest.mark.parametrize("name", ["RT en français", "Le Courrier du Soir", "Daily Mail",
+                                  "mobilsicher.de", "La Gazzetta di Val Serena", "Sky News"])
+def test_outlets_look_like_names(name):
+    assert outlets.looks_like_name(name)
+
+
+def test_url_names():
+    assert outlets.url_names("https://www.chefkoch.de/rezepte/1") == ("chefkoch.de", "chefkoch")
+    assert outlets.url_names("https://news.bbc.co.uk/x") == ("bbc.co.uk", "bbc")
+    assert outlets.url_names(None) == ()
+
+
+def ingest(tmp_path, files, **policies):
+    raws = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        raws.append(read_raw(tmp_path / name))
+    return [make_article(r, s, None, **policies) for r, s in zip(raws, clean_corpus(raws))]
+
+
+def test_the_title_site_names_the_source_and_furniture_does_not(tmp_path):
+    (a,) = ingest(tmp_path, {"a.txt": "Ferry fares rise - Harbour Times\n\nTopics\n"
+                                      "Ferry fares rise\n" f"{PROSE}\n{PROSE}\nAcceptRead More\n"})
+    assert (a.title, a.source) == ("Ferry fares rise", "Harbour Times")
+
+
+def test_sources_synonyms_from_site_yaml(tmp_path):
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text("sources:\n  synonyms:\n    The Harbour Times: [harbourtimes.com, "
+                   "Harbour Times]\n", encoding="utf-8")
+    policy = load_config(cfg).sources
+    (a,) = ingest(tmp_path, {"a.txt": "Ferry fares rise - Harbour Times\n\nFerry fares rise\n"
+                                      f"{PROSE}\n{PROSE}\n"}, source_policy=policy)
+    assert a.source == "The Harbour Times"
+    assert policy.apply("HarbourTimes.com") == "The Harbour Times"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sources:\n  synonyms: [x]\n", encoding="utf-8")
+    with pytest.raises(Exception, match="sources.synonyms"):
+        load_config(bad)
+
+
+@pytest.mark.parametrize("line, names", [
+    ("Par Jean Dupont", ("Jean Dupont",)),
+    ("By Jane Smith and John Doe", ("Jane Smith", "John Doe")),
+    ("Von Heike Buchter", ("Heike Buchter",)),
+    ("Von: Heike Buchter", ("Heike Buchter",)),
+    ("Veröffentlicht am 3. Mai 2020 von Tom Roe", ("Tom Roe",)),
+    ("By Ana Ruiz | Published: 4 May 2021 | 3 comments", ("Ana Ruiz",)),
+    ("Par Jean-Pierre de la Tour et Marie Roe", ("Jean-Pierre de la Tour", "Marie Roe")),
+    ("Der Bericht von meinem Garten ist schön", ()),
+    ("DIGITAL SEEDS", ()),
+])
+def test_bylines(line, names):
+    assert authors.names(line) == names
+
+
+def test_authors_reach_front_matter(tmp_path):
+    one, two = ingest(tmp_path, {
+        "a.txt": f"Markthalle wird saniert\n\nVon Heike Buchter\n{PROSE}\n{PROSE}\n",
+        "b.txt": f"Ferry fares rise\n\nBy Jane Smith and John Doe\n{PROSE}\n{PROSE} Two.\n"})
+    assert one.author == "Heike Buchter" and one.authors == ("Heike Buchter",)
+    assert two.author == ("Jane Smith", "John Doe")
+    assert two.front_matter()["author"] == ["Jane Smith", "John Doe"]
