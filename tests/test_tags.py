@@ -2,8 +2,11 @@
 at ingest and again at build."""
 
 
+import pytest
+
 from broadsheet import frontmatter
 from broadsheet.config import load_config
+from broadsheet.ingest import detect
 from broadsheet.tags import TagPolicy, policy_from_config
 from conftest import run
 
@@ -58,3 +61,26 @@ def test_site_yaml_tags_apply_at_ingest(project):
     article = frontmatter.load(path.read_text(encoding="utf-8"), path)
     assert "Syrie" not in article.tags and "Irak" in article.tags
     assert load_config(project).tags != TagPolicy()
+
+
+@pytest.mark.parametrize("language, sentence, name", [
+    ("fr", "À Rennes, la grève continue.", "Rennes"),
+    ("fr", "Au Mali, l'armée avance.", "Mali"),
+    ("fr", "Aux Pays-Bas, on vote.", "Pays-Bas"),
+    ("fr", "Dans Paris, la nuit tombe.", "Paris"),
+    ("en", "In Berlin, talks resumed.", "Berlin"),
+    ("en", "Across Europe, prices rose.", "Europe"),
+    ("de", "Nach Paris fährt der Zug.", "Paris"),
+    ("de", "Aus Bad Homburg kam die Meldung.", "Bad Homburg"),
+    ("es", "En España llueve.", "España"),
+    ("es", "Desde Sevilla llegan noticias.", "Sevilla"),
+    ("it", "Dalla Sicilia arrivano notizie.", "Sicilia"),
+    ("it", "A Roma piove.", "Roma"),
+])
+def test_the_preposition_opening_a_sentence_is_not_part_of_the_name(language, sentence, name):
+    assert detect.tags("", [sentence, sentence], language) == [name]
+
+
+def test_a_german_common_noun_after_a_preposition_is_still_no_tag():
+    text = "Nach Angaben der Polizei kam es in Hamburg zu Staus."
+    assert "Angaben" not in detect.tags("", [text, text], "de")

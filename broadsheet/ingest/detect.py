@@ -72,9 +72,13 @@ def _within(part: str, whole: str) -> bool:
     return f"-{part}-" in f"-{whole}-"
 
 
-def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
+def _names(text: str, skip: frozenset[str], language: str | None,
+           prefixes: frozenset[str] = frozenset(), known=frozenset()) -> list[str]:
     """Runs of capitalised words that are names: "La Maison Blanche" -> "Maison Blanche",
-    "Fire Chief Ray Donnelly" -> "Ray Donnelly", "PORT ALDER" -> "Port Alder"."""
+    "Fire Chief Ray Donnelly" -> "Ray Donnelly", "PORT ALDER" -> "Port Alder", "À Rennes"
+    -> "Rennes". skip: words that are no name's first or last; prefixes: more words that are
+    no name's first (a sentence's opening preposition); known: keys of names that are names
+    even where German would make them common nouns ("Nach Paris")."""
     lex = lexicon()
     text = _ELISION.sub(" ", text)  # "d’Ashton Carter" -> " Ashton Carter"
     found = []
@@ -101,7 +105,7 @@ def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
         for n, part in enumerate(parts):
             first = n == 0
             stripped = False
-            while part and norm(part[0]) in skip:
+            while part and (norm(part[0]) in skip or norm(part[0]) in prefixes):
                 part = part[1:]
                 first, stripped = False, True  # "La Maison Blanche": past the sentence's start
             while part and (norm(part[-1]) in skip or len(part[-1]) == 1):
@@ -112,8 +116,9 @@ def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
                 word = part[0]
                 if (first and at_start) or norm(word) in lex.generic_nouns:
                     continue  # a lone capitalised word opening a sentence tells nothing
-                if language == "de" and ((first and after_determiner) or stripped
-                                         or lex.german_noun_re.search(word.lower())):
+                if language == "de" and tag_key(word) not in known and (
+                        (first and after_determiner) or stripped
+                        or lex.german_noun_re.search(word.lower())):
                     continue  # German capitalises nouns: "die Räder", "Werbung"
             name = " ".join(part)
             if len(name) >= 2 and not name.isdigit():
@@ -177,7 +182,7 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
             for m in gaz.phrases.finditer(text):
                 counts[gaz.name(gaz.by_key[tag_key(m.group(0))], language)] += weight
             text = gaz.phrases.sub(" ", text)
-        for name in _names(text, skip, language):
+        for name in _names(text, skip, language, lex.name_prefixes, gaz.by_key):
             key = tag_key(name)
             if key in owner:
                 name = owner[key]
