@@ -2,6 +2,8 @@
 at ingest and again at build."""
 
 
+import json
+
 import pytest
 
 from broadsheet import frontmatter
@@ -84,3 +86,38 @@ def test_the_preposition_opening_a_sentence_is_not_part_of_the_name(language, se
 def test_a_german_common_noun_after_a_preposition_is_still_no_tag():
     text = "Nach Angaben der Polizei kam es in Hamburg zu Staus."
     assert "Angaben" not in detect.tags("", [text, text], "de")
+
+
+def test_no_tag_names_an_outlet_of_the_corpus_with_or_without_its_article():
+    paragraphs = ["The Daily Meridian says Rennes is calm, and Rennes agrees.",
+                  "El Faro del Sur, quoted by the Daily Meridian, saw Nantes and Nantes again."]
+    found = detect.tags("Rennes - El Faro del Sur", paragraphs, "en",
+                        {"The Daily Meridian", "El Faro del Sur"})
+    assert found == ["Nantes", "Rennes"]  # not "Daily Meridian", nor "Faro" of El Faro del Sur
+    assert "Faro" in detect.tags("Rennes", paragraphs, "en")  # what the outlets excluded
+
+
+def test_a_name_made_like_an_outlet_s_is_no_tag_but_times_square_is():
+    text = "Westfalen Kurier and the Harbour Gazette were at Times Square, by Times Square."
+    assert detect.tags("", [text, text], "en") == ["Times Square"]
+
+
+def test_ingest_tags_no_outlet_of_the_corpus(project):
+    """The pipeline knows every outlet once the corpus is read: an article quoting another
+    outlet of the corpus does not get it as a tag, nor a stated tag naming its own."""
+    raw = project.parent / "raw"
+    lines = [{"title": "Grève à Rennes", "source": "Le Courrier du Matin", "tags": [
+                 "Rennes", "Le Courrier du Matin"],
+              "text": "Les grévistes de Rennes sont dans la rue. Rennes est calme."},
+             {"title": "Le port de Brest", "source": "La Voix du Plateau",
+              "text": "Selon Le Courrier du Matin, le port de Brest ferme. Le Courrier du Matin "
+                      "cite Brest et Quimper. Brest attend, Quimper aussi."}]
+    (raw / "corpus.jsonl").write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines),
+                                      encoding="utf-8")
+    assert run(project, "ingest") == 0
+    content = project.parent / "content"
+    tags = {a.title: a.tags for a in (frontmatter.load(p.read_text(encoding="utf-8"), p)
+                                      for p in content.glob("*.md"))}
+    assert tags["Grève à Rennes"] == ("Rennes",)
+    assert "Courrier" not in " ".join(tags["Le port de Brest"]), tags
+    assert {"Brest", "Quimper"} <= set(tags["Le port de Brest"])

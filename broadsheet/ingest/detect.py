@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -161,11 +162,52 @@ def gazetteer() -> Gazetteer:
 
 
 _LOWER_WORD = re.compile(r"\w+")
+_OPENING_WORD = re.compile(r"^(\w+)(?:['’]\s*|\s+)(?=\w)")
+
+
+def outlet_names(names: Iterable[str | None]) -> frozenset[str]:
+    """Outlets' names as written and without their article ("The Daily Meridian", "Daily
+    Meridian"; "L'Écho des Deux Rives", "Écho des Deux Rives"): the way the text and the
+    tagger name them."""
+    prefixes = lexicon().name_prefixes
+    out = set()
+    for name in filter(None, names):
+        out.add(name)
+        m = _OPENING_WORD.match(name)
+        if m and norm(m.group(1)) in prefixes:
+            out.add(name[m.end():])
+    return frozenset(out)
+
+
+@cache
+def _mentions(outlets: frozenset[str]) -> re.Pattern | None:
+    """Any of these outlet names in a text, as written (any apostrophe, any spaces)."""
+    if not outlets:
+        return None
+    parts = sorted(outlets, key=lambda n: (-len(n), n))  # longest first: the whole name wins
+    body = "|".join(re.escape(p).replace("'", "['’]").replace(r"\ ", r"\s+") for p in parts)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+
+
+def outlet_like(name: str) -> bool:
+    """Is this name an outlet's by its words, known to the corpus or not ("Westfalen Kurier",
+    "Daily Mail", "Radio Horizon Info")? Only names of two words or more: a word alone
+    ("Post", "Times") is too often something else."""
+    lex = lexicon()
+    words = norm(name).split()
+    return len(words) > 1 and (words[0] in lex.outlet_first or words[-1] in lex.outlet_last)
+
+
+def not_outlets(names: Iterable[str], outlets: frozenset[str]) -> list[str]:
+    """names without any that names an outlet (of outlet_names()), or looks like one."""
+    keys = {tag_key(o) for o in outlets}
+    return [n for n in names if tag_key(n) not in keys and not outlet_like(n)]
 
 
 def tags(title: str, paragraphs: list[str], language: str | None = None,
-         exclude: set[str] = frozenset(), policy: TagPolicy = TagPolicy()) -> list[str]:
-    """3 to 8 names the article is about: people, places, organisations. A name counts twice
+         exclude: Iterable[str] = frozenset(), policy: TagPolicy = TagPolicy()) -> list[str]:
+    """3 to 8 names the article is about: people, places, organisations, never an outlet
+    (exclude: the outlets' names, the article's own and the corpus's). A name counts twice
     in the title; adjectives count for their place ("avions russes" -> Russie); spellings of
     one place or organisation are one tag under its display form in the article's language
     (data/entities.yaml), and the site's own synonyms (site.yaml tags:) join them. A lone
@@ -176,8 +218,12 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     counts: Counter[str] = Counter()
     adjectives = gaz.adjectives.get(language or "", {})
     owner = policy.canonical  # every spelling the site owner named -> its display form
+    outlets = outlet_names(exclude)
+    mentions = _mentions(outlets)
 
     def count(text: str, weight: int) -> None:
+        if mentions is not None:  # "El Faro del Sur" gone whole, so "Faro" is not a name
+            text = mentions.sub(" ", text)
         if gaz.phrases is not None:  # "Etat islamique" first, so that "Etat" is not a name too
             for m in gaz.phrases.finditer(text):
                 counts[gaz.name(gaz.by_key[tag_key(m.group(0))], language)] += weight
@@ -198,13 +244,13 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     count(title, 2)
     for para in paragraphs:
         count(para, 1)
-    excluded = {tag_key(e) for e in exclude} | {tag_key(a) for a in lex.agencies}
+    excluded = {tag_key(e) for e in outlets} | {tag_key(a) for a in lex.agencies}
     merged: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     gaz_names = {gaz.name(i, language) for i in range(len(gaz.display))}
     for name, n in counts.items():  # one tag per slug: "Etats-Unis" and "États-Unis" are one
         key = tag_key(name)
-        if not key or key in excluded or policy.apply([name]) == ():
+        if not key or key in excluded or outlet_like(name) or policy.apply([name]) == ():
             continue
         merged[key] += n
         spelling[key] = max(spelling.get(key, name), name, key=display_rank)

@@ -87,15 +87,18 @@ def _without_outlet(title: str, source: str | None) -> str:
 
 
 def make_article(raw: RawArticle, state: State, default_language: str | None,
-                 tag_policy: TagPolicy = TagPolicy()) -> Article:
+                 tag_policy: TagPolicy = TagPolicy(), outlets: frozenset[str] = frozenset()
+                 ) -> Article:
     """The article's front matter and body. What the input stated (JSON Lines fields, a web
-    page's metadata) wins over what detection finds."""
+    page's metadata) wins over what detection finds; no tag names an outlet (outlets: the
+    corpus's, besides the article's own)."""
     paragraphs = body_paragraphs(state)
     meta = raw.meta
     src = meta.get("source") or source_of(state)
     language = meta.get("language") or detect.language(" ".join([state.title, *paragraphs]),
                                                        default_language)
     title = _without_outlet(state.title, src)
+    named = detect.outlet_names({src, *outlets})
     return Article(
         title=title,
         slug=slugify(title) or f"article-{id_suffix(raw.id)}",
@@ -107,8 +110,8 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
         source_url=meta.get("source_url"),
         agencies=agencies_of(state),
         related=tuple(dict.fromkeys(state.related)),
-        tags=tag_policy.apply(meta.get("tags") or detect.tags(
-            state.title, paragraphs, language, {src} if src else set(), tag_policy)),
+        tags=tag_policy.apply(detect.not_outlets(meta.get("tags") or detect.tags(
+            state.title, paragraphs, language, named, tag_policy), named)),
         origin=raw.origin,
         id=raw.id,
     )
@@ -123,8 +126,8 @@ def _clean_text(raw: RawArticle) -> State:
     return clean(raw.text)
 
 
-def _article(pair: tuple[RawArticle, State], default_language, tag_policy) -> Article:
-    return make_article(pair[0], pair[1], default_language, tag_policy)
+def _article(pair: tuple[RawArticle, State], default_language, tag_policy, outlets) -> Article:
+    return make_article(pair[0], pair[1], default_language, tag_policy, outlets)
 
 
 def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
@@ -287,8 +290,12 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
             report.skipped.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
         else:
             todo.append((raw, state))
+    # every outlet the corpus knows, this run's and content/'s: none of their names is a tag
+    outlets = frozenset(filter(None, [s.source for s in states] + [a.source for _, a in existing]
+                               + [r.meta.get("source") for r in raws]))
     fresh = parallel_map(partial(_article, default_language=default_language,
-                                 tag_policy=tag_policy), todo, jobs, progress, "detect")
+                                 tag_policy=tag_policy, outlets=outlets),
+                         todo, jobs, progress, "detect")
     fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
              for a in fresh]
     fresh = merge_duplicates(fresh, existing, report)
