@@ -179,6 +179,17 @@ def outlet_names(names: Iterable[str | None]) -> frozenset[str]:
     return frozenset(out)
 
 
+def corpus_outlets(sources: Iterable[str | None]) -> frozenset[str]:
+    """The sources of a corpus (one per article) whose names no article may have as a tag:
+    those of two articles or more (a source read once may be a misreading: "DEUTSCHLAND", from
+    one page's copyright line, would take Deutschland from every article), and not a place or
+    organisation of the gazetteer (a country stays a tag, whatever an article's source read)."""
+    keys = Counter(tag_key(s) for s in sources if s)
+    known = gazetteer().by_key
+    return frozenset(s for s in sources if s and keys[tag_key(s)] >= 2
+                     and tag_key(s) not in known)
+
+
 @cache
 def _mentions(outlets: frozenset[str]) -> re.Pattern | None:
     """Any of these outlet names in a text, as written (any apostrophe, any spaces)."""

@@ -290,9 +290,11 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
             report.skipped.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
         else:
             todo.append((raw, state))
-    # every outlet the corpus knows, this run's and content/'s: none of their names is a tag
-    outlets = frozenset(filter(None, [s.source for s in states] + [a.source for _, a in existing]
-                               + [r.meta.get("source") for r in raws]))
+    # the outlets the corpus knows, content/'s and this run's, one source per article (by id,
+    # as an article ingested again is in both): none of their names is a tag
+    sources = {a.id or str(p): a.source for p, a in existing}
+    sources.update((r.id, r.meta.get("source") or s.source) for r, s in zip(raws, states))
+    outlets = detect.corpus_outlets(list(sources.values()))
     fresh = parallel_map(partial(_article, default_language=default_language,
                                  tag_policy=tag_policy, outlets=outlets),
                          todo, jobs, progress, "detect")
