@@ -41,7 +41,7 @@ class Config:
     per_page: int = 10
     feed_size: int = 20
     group_feed_size: int = 10  # entries in each tag's and source's feed
-    tag_min_count: int = 1  # the tag index lists tags on at least this many articles
+    tag_min_count: int = 2  # a tag gets a page (and a link, a feed) from this many articles
     max_input_mb: float = 10  # a raw input file larger than this is refused unread
     git_dates: bool = True  # `updated` from the last commit to each content file, when in git
     tags: TagPolicy = field(default_factory=TagPolicy)

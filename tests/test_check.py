@@ -25,6 +25,21 @@ def test_a_fresh_build_checks_clean(built, capsys):
     assert lines == ["check: 1 articles, 0 problems"]
 
 
+def test_tags_of_one_article_have_no_page_and_no_link(project, capsys):
+    """With the default tag_min_count (2) the lone seed's tags get no page: no page links
+    one, the article keeps them as keywords, and the site checks clean."""
+    project.write_text(project.read_text(encoding="utf-8").replace("tag_min_count: 1\n", ""),
+                       encoding="utf-8")
+    assert run(project, "all") == 0
+    site = project.parent / "site"
+    assert [p.name for p in (site / "tags").iterdir()] == ["index.html"]
+    page = (site / "articles" / f"{SLUG}.html").read_text(encoding="utf-8")
+    assert "tags/irak" not in page
+    assert 'property="article:tag" content="Irak"' in page and '"keywords":["Irak"' in page
+    code, lines = check(project, capsys)
+    assert code == 0 and lines == ["check: 1 articles, 0 problems"]
+
+
 def content_file(config: Path) -> Path:
     return config.parent / "content" / f"{SLUG}.md"
 

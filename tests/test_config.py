@@ -41,6 +41,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 
 def test_missing_default_config_means_defaults_but_a_named_one_is_required(tmp_path):
     assert load_config(tmp_path / "site.yaml").per_page == 10
+    assert load_config(tmp_path / "site.yaml").tag_min_count == 2  # one article: no tag page
     with pytest.raises(ConfigError):
         load_config(tmp_path / "other.yaml", required=True)
 

@@ -59,10 +59,11 @@ def cold(config: Path, tmp: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
-    """A project of 30 articles, 3 to a listing page, so pages shift when articles do."""
+    """A project of 30 articles, 3 to a listing page, so pages shift when articles do; a tag
+    gets a page from two articles (the default)."""
     config = make_project(tmp_path / "proj", raw_files=[])
     text = config.read_text().replace("per_page: 10", "per_page: 3").replace(
-        "feed_size: 20", "feed_size: 5")
+        "feed_size: 20", "feed_size: 5").replace("tag_min_count: 1\n", "")
     config.write_text(text)
     for i in range(30):
         put(config, article(i))
@@ -94,6 +95,8 @@ STEPS = {
     "add articles": lambda c: [put(c, article(i)) for i in range(30, 40)],
     "delete an article": lambda c: (c.parent / "content" / "article-012.md").unlink(),
     "change tags": lambda c: put(c, article(5, tags=("Zanzibar", "Syrie"))),
+    "a second article with a tag": lambda c: put(c, article(50, tags=("Zanzibar",))),
+    "and without it again": lambda c: (c.parent / "content" / "article-050.md").unlink(),
     "drop a tag everywhere": lambda c: [put(c, article(i, tags=())) for i in range(40)
                                          if i != 12 and "Santé" in article(i).tags],
     "move in time": lambda c: put(c, article(9, date=dt.date(2031, 5, 1))),
@@ -132,6 +135,31 @@ def test_incremental_builds_equal_cold_builds_step_by_step(small, tmp_path):
         step(small)
         assert run(small, "build") == 0, name
         assert tree(small.parent / "site") == cold(small, tmp_path), name
+
+
+def test_a_tag_has_a_page_while_two_articles_use_it(small, tmp_path):
+    """Below tag_min_count (2) a tag has no page, and nothing links to one: a second article
+    makes its page, its feed and the links to it; the second one gone, they go."""
+    site = small.parent / "site"
+    made = ("tags/zanzibar.html", "tags/zanzibar.xml")
+
+    def links(slug: str) -> bool:
+        return 'href="../tags/zanzibar.html"' in (site / f"articles/{slug}.html").read_text()
+
+    put(small, article(50, tags=("Zanzibar", "Syrie")))
+    assert run(small, "build") == 0
+    assert not any((site / rel).exists() for rel in made) and not links("article-050")
+    put(small, article(51, tags=("Zanzibar",)))
+    assert run(small, "build") == 0
+    assert all((site / rel).is_file() for rel in made) and links("article-050")
+    assert "tags/zanzibar.html" in (site / "sitemap.xml").read_text()
+    assert tree(site) == cold(small, tmp_path)
+    (small.parent / "content" / "article-051.md").unlink()
+    assert run(small, "build") == 0
+    assert not any((site / rel).exists() for rel in made) and not links("article-050")
+    assert "zanzibar" not in (site / "sitemap.xml").read_text() + (site / "tags/index.html").read_text()
+    assert tree(site) == cold(small, tmp_path)
+    assert run(small, "check") == 0
 
 
 def test_an_edit_rewrites_only_the_pages_it_shows_on(small, tmp_path):

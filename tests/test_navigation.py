@@ -63,7 +63,8 @@ def site(tmp_path_factory) -> Path:
     config = make_project(tmp_path_factory.mktemp("nav") / "proj", raw_files=[])
     config.write_text(config.read_text().replace("per_page: 10", "per_page: 2")
                       .replace("feed_size: 20", "feed_size: 3")
-                      + "tag_min_count: 3\ngroup_feed_size: 2\n")
+                      .replace("tag_min_count: 1", "tag_min_count: 3")
+                      + "group_feed_size: 2\n")
     for a in PUBLISHED:
         put(config, a)
     put(config, art(20, title="Un brouillon", slug="brouillon", draft=True, id="d"))
@@ -128,12 +129,19 @@ def test_tag_index_alphabetical_with_counts_and_a_minimum(site):
     sizes = sorted((int(n), int(size)) for size, _, _, n in listed)
     assert sizes[-1][1] == 5 and [sz for _, sz in sizes] == sorted(sz for _, sz in sizes)
     config = load_config(site)
-    for i in (1,):  # a tag below tag_min_count: not in the index, but its page is there
-        put(site, art(30, slug="rare", tags=("Rarissime",), id="r"))
+    # a tag below tag_min_count: in no list, with no page, and no link to the page it lacks
+    put(site, art(30, slug="rare", tags=("Rarissime", "Mer"), id="r"))
+    try:
         assert run(site, "build") == 0
         assert "rarissime" not in page(site, "tags/index.html")
-        assert "1 tags used on fewer than 3 articles are not listed here" in page(site, "tags/index.html")
-        assert (config.site_dir / "tags" / "rarissime.html").is_file()
+        assert ("1 tags used on fewer than 3 articles have no page yet: a tag gets one when 3 "
+                "articles use it") in page(site, "tags/index.html")
+        assert not (config.site_dir / "tags" / "rarissime.html").exists()
+        assert not (config.site_dir / "tags" / "rarissime.xml").exists()
+        html = page(site, "articles/rare.html")
+        assert 'href="../tags/mer.html"' in html and "tags/rarissime" not in html
+        assert "tags/rarissime" not in page(site, "sitemap.xml")
+    finally:
         (site.parent / "content" / "rare.md").unlink()
         assert run(site, "build") == 0
 

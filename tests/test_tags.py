@@ -2,8 +2,13 @@
 at ingest and again at build."""
 
 
+import json
+
+import pytest
+
 from broadsheet import frontmatter
 from broadsheet.config import load_config
+from broadsheet.ingest import detect
 from broadsheet.tags import TagPolicy, policy_from_config
 from conftest import run
 
@@ -58,3 +63,71 @@ def test_site_yaml_tags_apply_at_ingest(project):
     article = frontmatter.load(path.read_text(encoding="utf-8"), path)
     assert "Syrie" not in article.tags and "Irak" in article.tags
     assert load_config(project).tags != TagPolicy()
+
+
+@pytest.mark.parametrize("language, sentence, name", [
+    ("fr", "À Rennes, la grève continue.", "Rennes"),
+    ("fr", "Au Mali, l'armée avance.", "Mali"),
+    ("fr", "Aux Pays-Bas, on vote.", "Pays-Bas"),
+    ("fr", "Dans Paris, la nuit tombe.", "Paris"),
+    ("en", "In Berlin, talks resumed.", "Berlin"),
+    ("en", "Across Europe, prices rose.", "Europe"),
+    ("de", "Nach Paris fährt der Zug.", "Paris"),
+    ("de", "Aus Bad Homburg kam die Meldung.", "Bad Homburg"),
+    ("es", "En España llueve.", "España"),
+    ("es", "Desde Sevilla llegan noticias.", "Sevilla"),
+    ("it", "Dalla Sicilia arrivano notizie.", "Sicilia"),
+    ("it", "A Roma piove.", "Roma"),
+])
+def test_the_preposition_opening_a_sentence_is_not_part_of_the_name(language, sentence, name):
+    assert detect.tags("", [sentence, sentence], language) == [name]
+
+
+def test_a_german_common_noun_after_a_preposition_is_still_no_tag():
+    text = "Nach Angaben der Polizei kam es in Hamburg zu Staus."
+    assert "Angaben" not in detect.tags("", [text, text], "de")
+
+
+def test_no_tag_names_an_outlet_of_the_corpus_with_or_without_its_article():
+    paragraphs = ["The Daily Meridian says Rennes is calm, and Rennes agrees.",
+                  "El Faro del Sur, quoted by the Daily Meridian, saw Nantes and Nantes again."]
+    found = detect.tags("Rennes - El Faro del Sur", paragraphs, "en",
+                        {"The Daily Meridian", "El Faro del Sur"})
+    assert found == ["Nantes", "Rennes"]  # not "Daily Meridian", nor "Faro" of El Faro del Sur
+    assert "Faro" in detect.tags("Rennes", paragraphs, "en")  # what the outlets excluded
+
+
+def test_a_name_made_like_an_outlet_s_is_no_tag_but_times_square_is():
+    text = "Westfalen Kurier and the Harbour Gazette were at Times Square, by Times Square."
+    assert detect.tags("", [text, text], "en") == ["Times Square"]
+
+
+def test_ingest_tags_no_outlet_of_the_corpus(project):
+    """The pipeline knows every outlet once the corpus is read: an article quoting another
+    outlet of the corpus does not get it as a tag, nor a stated tag naming its own. A source
+    read once (perhaps misread) or naming a place stays other articles' tag."""
+    def line(title, source, text, **more):
+        return json.dumps({"title": title, "source": source, "text": text, **more},
+                          ensure_ascii=False)
+    (project.parent / "raw" / "corpus.jsonl").write_text("\n".join([
+        line("Grève à Rennes", "Le Courrier du Matin", "Les grévistes de Rennes défilent.",
+             tags=["Rennes", "Le Courrier du Matin"]),
+        line("Pluie sur Lorient", "Le Courrier du Matin", "La ville de Lorient est sous l'eau."),
+        line("Brest et Quimper", "Nantes", "La ville de Nantes suit Brest. Et Nantes attend."),
+        line("Le port de Brest", "La Voix du Plateau",
+             "Selon Le Courrier du Matin, le port de Brest ferme. Le Courrier du Matin cite "
+             "Brest, Nantes et Quimper. Brest attend, Quimper aussi, et Nantes aussi."),
+    ]), encoding="utf-8")
+    assert run(project, "ingest") == 0
+    content = project.parent / "content"
+    tags = {a.title: a.tags for a in (frontmatter.load(p.read_text(encoding="utf-8"), p)
+                                      for p in content.glob("*.md"))}
+    assert tags["Grève à Rennes"] == ("Rennes",)
+    assert "Courrier" not in " ".join(tags["Le port de Brest"]), tags
+    assert {"Brest", "Quimper", "Nantes"} <= set(tags["Le port de Brest"])
+    assert "Nantes" not in tags["Brest et Quimper"]  # its own source, all the same
+
+
+def test_corpus_outlets_are_sources_of_two_articles_that_name_no_known_place():
+    assert detect.corpus_outlets(["Daily News", "DEUTSCHLAND", "Daily News", None, "France",
+                                  "France", "daily news"]) == {"Daily News", "daily news"}

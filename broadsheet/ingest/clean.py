@@ -344,6 +344,8 @@ def structure(state: State) -> State:
     banner = np.array([ln.banner for ln in state.lines], dtype=bool)
     keep, (first, last) = decide(model, p, live & ~banner, weight,
                                  "html" if state.extracted else "text")
+    if not keep.any():
+        keep, (first, last) = _sentences(state.lines, live & ~banner)
     if first < 0:
         first, last = len(state.lines), -1
     keep = _prose_edges(state.lines, keep, p)
@@ -362,6 +364,17 @@ def structure(state: State) -> State:
                 names.append(m.group("name"))
         lines.append(line)
     return dataclasses.replace(state, lines=tuple(lines), tail_names=tuple(names))
+
+
+def _sentences(lines: tuple[Line, ...], live: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """When the model finds no article (a text of a line or two: too little for the page's
+    shape to tell anything), the body is every live line from the first sentence to the last."""
+    prose = [i for i, ln in enumerate(lines) if live[i] and _is_prose(ln.text)]
+    keep = np.zeros(len(lines), dtype=bool)
+    if not prose:
+        return keep, (-1, -1)
+    keep[prose[0]:prose[-1] + 1] = live[prose[0]:prose[-1] + 1]
+    return keep, (prose[0], prose[-1])
 
 
 def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -73,9 +74,13 @@ def _within(part: str, whole: str) -> bool:
     return f"-{part}-" in f"-{whole}-"
 
 
-def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
+def _names(text: str, skip: frozenset[str], language: str | None,
+           prefixes: frozenset[str] = frozenset(), known=frozenset()) -> list[str]:
     """Runs of capitalised words that are names: "La Maison Blanche" -> "Maison Blanche",
-    "Fire Chief Ray Donnelly" -> "Ray Donnelly", "PORT ALDER" -> "Port Alder"."""
+    "Fire Chief Ray Donnelly" -> "Ray Donnelly", "PORT ALDER" -> "Port Alder", "À Rennes"
+    -> "Rennes". skip: words that are no name's first or last; prefixes: more words that are
+    no name's first (a sentence's opening preposition); known: keys of names that are names
+    even where German would make them common nouns ("Nach Paris")."""
     lex = lexicon()
     text = _ELISION.sub(" ", text)  # "d’Ashton Carter" -> " Ashton Carter"
     found = []
@@ -102,7 +107,7 @@ def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
         for n, part in enumerate(parts):
             first = n == 0
             stripped = False
-            while part and norm(part[0]) in skip:
+            while part and (norm(part[0]) in skip or norm(part[0]) in prefixes):
                 part = part[1:]
                 first, stripped = False, True  # "La Maison Blanche": past the sentence's start
             while part and (norm(part[-1]) in skip or len(part[-1]) == 1):
@@ -113,8 +118,9 @@ def _names(text: str, skip: frozenset[str], language: str | None) -> list[str]:
                 word = part[0]
                 if (first and at_start) or norm(word) in lex.generic_nouns:
                     continue  # a lone capitalised word opening a sentence tells nothing
-                if language == "de" and ((first and after_determiner) or stripped
-                                         or lex.german_noun_re.search(word.lower())):
+                if language == "de" and tag_key(word) not in known and (
+                        (first and after_determiner) or stripped
+                        or lex.german_noun_re.search(word.lower())):
                     continue  # German capitalises nouns: "die Räder", "Werbung"
             name = " ".join(part)
             if len(name) >= 2 and not name.isdigit():
@@ -157,11 +163,63 @@ def gazetteer() -> Gazetteer:
 
 
 _LOWER_WORD = re.compile(r"\w+")
+_OPENING_WORD = re.compile(r"^(\w+)(?:['’]\s*|\s+)(?=\w)")
+
+
+def outlet_names(names: Iterable[str | None]) -> frozenset[str]:
+    """Outlets' names as written and without their article ("The Daily Meridian", "Daily
+    Meridian"; "L'Écho des Deux Rives", "Écho des Deux Rives"): the way the text and the
+    tagger name them."""
+    prefixes = lexicon().name_prefixes
+    out = set()
+    for name in filter(None, names):
+        out.add(name)
+        m = _OPENING_WORD.match(name)
+        if m and norm(m.group(1)) in prefixes:
+            out.add(name[m.end():])
+    return frozenset(out)
+
+
+def corpus_outlets(sources: Iterable[str | None]) -> frozenset[str]:
+    """The sources of a corpus (one per article) whose names no article may have as a tag:
+    those of two articles or more (a source read once may be a misreading: "DEUTSCHLAND", from
+    one page's copyright line, would take Deutschland from every article), and not a place or
+    organisation of the gazetteer (a country stays a tag, whatever an article's source read)."""
+    keys = Counter(tag_key(s) for s in sources if s)
+    known = gazetteer().by_key
+    return frozenset(s for s in sources if s and keys[tag_key(s)] >= 2
+                     and tag_key(s) not in known)
+
+
+@cache
+def _mentions(outlets: frozenset[str]) -> re.Pattern | None:
+    """Any of these outlet names in a text, as written (any apostrophe, any spaces)."""
+    if not outlets:
+        return None
+    parts = sorted(outlets, key=lambda n: (-len(n), n))  # longest first: the whole name wins
+    body = "|".join(re.escape(p).replace("'", "['’]").replace(r"\ ", r"\s+") for p in parts)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+
+
+def outlet_like(name: str) -> bool:
+    """Is this name an outlet's by its words, known to the corpus or not ("Westfalen Kurier",
+    "Daily Mail", "Radio Horizon Info")? Only names of two words or more: a word alone
+    ("Post", "Times") is too often something else."""
+    lex = lexicon()
+    words = norm(name).split()
+    return len(words) > 1 and (words[0] in lex.outlet_first or words[-1] in lex.outlet_last)
+
+
+def not_outlets(names: Iterable[str], outlets: frozenset[str]) -> list[str]:
+    """names without any that names an outlet (of outlet_names()), or looks like one."""
+    keys = {tag_key(o) for o in outlets}
+    return [n for n in names if tag_key(n) not in keys and not outlet_like(n)]
 
 
 def tags(title: str, paragraphs: list[str], language: str | None = None,
-         exclude: set[str] = frozenset(), policy: TagPolicy = TagPolicy()) -> list[str]:
-    """3 to 8 names the article is about: people, places, organisations. A name counts twice
+         exclude: Iterable[str] = frozenset(), policy: TagPolicy = TagPolicy()) -> list[str]:
+    """3 to 8 names the article is about: people, places, organisations, never an outlet
+    (exclude: the outlets' names, the article's own and the corpus's). A name counts twice
     in the title; adjectives count for their place ("avions russes" -> Russie); spellings of
     one place or organisation are one tag under its display form in the article's language
     (data/entities.yaml), and the site's own synonyms (site.yaml tags:) join them. A lone
@@ -172,13 +230,17 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     counts: Counter[str] = Counter()
     adjectives = gaz.adjectives.get(language or "", {})
     owner = policy.canonical  # every spelling the site owner named -> its display form
+    outlets = outlet_names(exclude)
+    mentions = _mentions(outlets)
 
     def count(text: str, weight: int) -> None:
+        if mentions is not None:  # "El Faro del Sur" gone whole, so "Faro" is not a name
+            text = mentions.sub(" ", text)
         if gaz.phrases is not None:  # "Etat islamique" first, so that "Etat" is not a name too
             for m in gaz.phrases.finditer(text):
                 counts[gaz.name(gaz.by_key[tag_key(m.group(0))], language)] += weight
             text = gaz.phrases.sub(" ", text)
-        for name in _names(text, skip, language):
+        for name in _names(text, skip, language, lex.name_prefixes, gaz.by_key):
             key = tag_key(name)
             if key in owner:
                 name = owner[key]
@@ -194,13 +256,13 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     count(title, 2)
     for para in paragraphs:
         count(para, 1)
-    excluded = {tag_key(e) for e in exclude} | {tag_key(a) for a in lex.agencies}
+    excluded = {tag_key(e) for e in outlets} | {tag_key(a) for a in lex.agencies}
     merged: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     gaz_names = {gaz.name(i, language) for i in range(len(gaz.display))}
     for name, n in counts.items():  # one tag per slug: "Etats-Unis" and "États-Unis" are one
         key = tag_key(name)
-        if not key or key in excluded or policy.apply([name]) == ():
+        if not key or key in excluded or outlet_like(name) or policy.apply([name]) == ():
             continue
         merged[key] += n
         spelling[key] = max(spelling.get(key, name), name, key=display_rank)

@@ -60,6 +60,9 @@ class Lexicon:
     byline_re: re.Pattern
     months: dict
     not_names: frozenset
+    name_prefixes: frozenset  # words stripped from the front of a name only
+    outlet_first: frozenset  # a name opening with one is an outlet's: "Daily Meridian"
+    outlet_last: frozenset  # and closing with one: "Westfalen Kurier"
     generic_nouns: frozenset
     titles: frozenset
     german_determiners: frozenset
@@ -119,6 +122,9 @@ def lexicon() -> Lexicon:
             r"[A-ZÀ-Ý][\w'’.\-]+){0,5}$"),
         months={norm(k): v for k, v in data["months"].items()},
         not_names=frozenset(norm(w) for w in data["not_names"]),
+        name_prefixes=frozenset(norm(w) for w in data["name_prefixes"]),
+        outlet_first=frozenset(norm(w) for w in data["outlet_first"]),
+        outlet_last=frozenset(norm(w) for w in data["outlet_last"]),
         generic_nouns=frozenset(norm(w) for w in data["generic_nouns"]),
         titles=frozenset(norm(w) for w in data["titles"]),
         german_determiners=frozenset(norm(w) for w in data["german_determiners"]),

@@ -94,16 +94,18 @@ def _one_or_all(names: tuple[str, ...]) -> str | tuple[str, ...] | None:
 
 
 def make_article(raw: RawArticle, state: State, default_language: str | None,
-                 tag_policy: TagPolicy = TagPolicy(),
+                 tag_policy: TagPolicy = TagPolicy(), outlets: frozenset[str] = frozenset(),
                  source_policy: SourcePolicy = SourcePolicy()) -> Article:
     """The article's front matter and body. What the input stated (JSON Lines fields, a web
-    page's metadata) wins over what detection finds."""
+    page's metadata) wins over what detection finds; no tag names an outlet (outlets: the
+    corpus's, besides the article's own)."""
     paragraphs = body_paragraphs(state)
     meta = raw.meta
     src = source_policy.apply(meta.get("source") or source_of(state))
     language = meta.get("language") or detect.language(" ".join([state.title, *paragraphs]),
                                                        default_language)
     title = _without_outlet(state.title, src)
+    named = detect.outlet_names({src, *outlets})
     return Article(
         title=title,
         slug=slugify(title) or f"article-{id_suffix(raw.id)}",
@@ -115,8 +117,8 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
         source_url=meta.get("source_url"),
         agencies=agencies_of(state),
         related=tuple(dict.fromkeys(state.related)),
-        tags=tag_policy.apply(meta.get("tags") or detect.tags(
-            state.title, paragraphs, language, {src} if src else set(), tag_policy)),
+        tags=tag_policy.apply(detect.not_outlets(meta.get("tags") or detect.tags(
+            state.title, paragraphs, language, named, tag_policy), named)),
         origin=raw.origin,
         id=raw.id,
     )
@@ -134,9 +136,9 @@ def _clean_text(raw: RawArticle, sites: frozenset[str] = frozenset()) -> State:
                  sites=sites | {s for s in stated if s})
 
 
-def _article(pair: tuple[RawArticle, State], default_language, tag_policy,
+def _article(pair: tuple[RawArticle, State], default_language, tag_policy, outlets,
              source_policy) -> Article:
-    return make_article(pair[0], pair[1], default_language, tag_policy, source_policy)
+    return make_article(pair[0], pair[1], default_language, tag_policy, outlets, source_policy)
 
 
 def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
@@ -300,8 +302,14 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
             report.skipped.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
         else:
             todo.append((raw, state))
+    # the outlets the corpus knows, content/'s and this run's, one source per article (by id,
+    # as an article ingested again is in both): none of their names is a tag
+    sources = {a.id or str(p): a.source for p, a in existing}
+    sources.update((r.id, r.meta.get("source") or s.source) for r, s in zip(raws, states))
+    outlets = detect.corpus_outlets(list(sources.values()))
     fresh = parallel_map(partial(_article, default_language=default_language,
-                                 tag_policy=tag_policy, source_policy=source_policy),
+                                 tag_policy=tag_policy, outlets=outlets,
+                                 source_policy=source_policy),
                          todo, jobs, progress, "detect")
     fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
              for a in fresh]

@@ -143,9 +143,12 @@ def tag_size(count: int, most: int) -> int:
 
 
 def tag_pages(articles, config, tags, related) -> list[Page]:
+    """The tag index and a listing per tag. tags: those with a page (see plan()); the index
+    says how many others there are."""
     most = max((len(m) for _, m in tags), default=1)
-    shown = [(t, len(m), tag_size(len(m), most)) for t, m in tags if len(m) >= config.tag_min_count]
-    pages = [_page(TAGS_URL, "tags.html", tags=shown, hidden=len(tags) - len(shown),
+    shown = [(t, len(m), tag_size(len(m), most)) for t, m in tags]
+    used = {t.slug for a in articles for t in a.tag_objects if t.slug}
+    pages = [_page(TAGS_URL, "tags.html", tags=shown, hidden=len(used) - len(shown),
                    min_count=config.tag_min_count)]
     for tag, members in tags:
         pages += _listing_pages(members, config, lambda n, s=tag.slug: tag_url(s, n),
@@ -287,7 +290,9 @@ def plan(articles: Sequence[Article], config: Config, related_of=related_article
     """related_of(ordered articles) -> slug -> related articles: pure by default; a build
     passes one that reuses the last build's answer when no tag or date changed."""
     ordered = sorted(articles, key=sort_key)
-    tags = tag_groups(ordered)
+    # a tag on fewer than tag_min_count articles stays in their front matter but has no page,
+    # and so no feed, no sitemap entry, no link: the planners see only the tags with a page
+    tags = [(t, m) for t, m in tag_groups(ordered) if len(m) >= config.tag_min_count]
     related = related_of(ordered)
     pages = [page for planner in PLANNERS for page in planner(ordered, config, tags, related)]
     seen: dict[str, Page] = {}
