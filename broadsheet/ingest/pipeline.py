@@ -273,20 +273,22 @@ def _read(path: Path, report: IngestReport | None, max_bytes: int) -> _Input:
     by the next run."""
     try:
         before = path.stat()
-        sha = record.file_sha(path.read_bytes())
     except OSError:
-        before, sha = None, ""
+        before = None
     errors, warnings = [], []
     raws = read_inputs(path, errors.append, warnings.append, max_bytes)
     if report is not None:
         report.errors.extend(errors)
         report.warnings.extend(warnings)
-    try:
-        unmoved = before is not None and not errors and \
-            record.stamp_of(path.stat()) == record.stamp_of(before)
-    except OSError:
-        unmoved = False
-    return _Input(path, record.stamp_of(before) if unmoved else None, sha, raws,
+    sha = ""
+    if before is not None and not errors:  # a file refused unread (too large) stays unread
+        try:
+            sha = record.file_sha(path)
+            if record.stamp_of(path.stat()) != record.stamp_of(before):
+                sha = ""  # changed while read: taken again next time
+        except OSError:
+            sha = ""
+    return _Input(path, record.stamp_of(before) if sha else None, sha, raws,
                   [(w.message, w.line) for w in warnings], companion=report is None)
 
 

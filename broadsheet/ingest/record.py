@@ -61,8 +61,13 @@ def _key(path: Path) -> str:
     return os.path.abspath(path)  # not resolved: two links to one file are two inputs
 
 
-def file_sha(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+def file_sha(path: Path) -> str:
+    """Of the file's bytes, read a piece at a time (a JSON Lines corpus may be gigabytes)."""
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def key_hash(text: str) -> str:
@@ -116,7 +121,7 @@ def unchanged(entry: Entry, path: Path) -> Entry | None:
         now = stamp_of(st)
         if now == entry.stamp:
             return entry
-        if st.st_size != entry.stamp[0] or file_sha(path.read_bytes()) != entry.sha:
+        if st.st_size != entry.stamp[0] or file_sha(path) != entry.sha:
             return None
     except OSError:
         return None  # read as a new file: its error is reported as today
