@@ -223,6 +223,8 @@ def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
     origins in its `duplicates`. Content files are never changed or removed here: a new
     copy of a story already in content/ is skipped. `keepers`: filled with each left-out
     article's index in fresh -> the id of the copy kept."""
+    if not fresh:  # nothing new: content/ alone is never compared (seconds at 10,000 files)
+        return fresh
     fresh_ids = {a.id for a in fresh}
     candidates = [Candidate(f"new:{i}", a.body, _rank(a, False)) for i, a in enumerate(fresh)]
     candidates += [Candidate(f"old:{p.name}", a.body, _rank(a, True))
