@@ -71,18 +71,21 @@ def cmd_ingest(args, config: Config) -> int:
     report = ingest(paths, config.content_dir, force=args.force, default_language=config.language,
                     tag_policy=config.tags, source_policy=config.sources,
                     progress=_progress_factory(args.quiet),
-                    jobs=args.jobs or default_jobs(), max_bytes=config.max_input_bytes)
+                    jobs=args.jobs or default_jobs(), max_bytes=config.max_input_bytes,
+                    state_dir=config.state_dir)
     for path in report.added:
         _say(f"added   {_rel(path)}")
+    for origin, why in report.known if args.verbose else ():
+        _say(f"skipped {origin}: {why}")
     for origin, why in report.skipped:
         _say(f"skipped {origin}: {why}")
     for note in report.warnings:  # taken all the same: exit code 0
         _note(note)
     for err in report.errors:
         _warn(err)
-    _say(f"ingest: {len(report.added)} added, {len(report.skipped)} skipped "
-         f"({report.merged} duplicates merged), {len(report.errors)} failed "
-         f"-> {_rel(config.content_dir)}")
+    _say(f"ingest: {len(report.added):,} added, {len(report.known):,} already in content/, "
+         f"{len(report.skipped):,} skipped ({report.merged:,} duplicates merged), "
+         f"{len(report.errors):,} failed -> {_rel(config.content_dir)}")
     return 1 if report.errors else 0
 
 
@@ -151,7 +154,7 @@ def cmd_index(args, config: Config) -> int:
 
 
 def cmd_all(args, config: Config) -> int:
-    args.paths, args.force, args.jobs = [], False, 0
+    args.paths, args.force, args.jobs, args.verbose = [], False, 0, False
     code = cmd_ingest(args, config)
     code = max(code, cmd_build(args, config))
     site = config.site_dir / "index.html"
@@ -385,7 +388,10 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ingest", parents=[common, writer], help="raw articles (.txt, .jsonl, .html) -> content/*.md")
     s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of the config)")
     s.add_argument("--content", metavar="DIR", help="content folder to write (default: config)")
-    s.add_argument("--force", action="store_true", help="overwrite content files that exist")
+    s.add_argument("--force", action="store_true",
+                   help="overwrite content files that exist, and read every raw file again")
+    s.add_argument("--verbose", action="store_true",
+                   help="list each raw file skipped because its articles are in content/")
     s.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="processes for cleaning and detection (default: the CPUs, up to 4)")
     s.set_defaults(func=cmd_ingest)

@@ -31,7 +31,7 @@ def test_reingest_never_clobbers_an_edit(project, capsys):
     edited = path.read_text(encoding="utf-8").replace("- Irak\n", "- Irak\n- Relu par la rédaction\n")
     path.write_text(edited, encoding="utf-8")
     capsys.readouterr()
-    assert run(project, "ingest") == 0
+    assert run(project, "ingest", "--verbose") == 0
     assert path.read_text(encoding="utf-8") == edited
     assert "skipped 000_2858112e9b9562c5.txt: already ingested" in capsys.readouterr().out
     assert run(project, "ingest", "--force") == 0
@@ -47,7 +47,7 @@ def test_an_edit_with_a_front_matter_typo_still_counts_as_ingested(project, caps
     edited = edited.replace("Maison Blanche", "Maison Blanche (relu)", 1)
     path.write_text(edited, encoding="utf-8")
     capsys.readouterr()
-    assert run(project, "ingest") == 0
+    assert run(project, "ingest", "--verbose") == 0
     out, err = capsys.readouterr()
     assert "skipped 000_2858112e9b9562c5.txt: already ingested" in out
     assert f"warning: {path}:" in err and "this content file does not load" in err

@@ -72,7 +72,7 @@ def test_jsonl_dates_a_build_could_not_place_are_refused(project, capsys):
 def test_jsonl_reingest_skips_by_id(project, capsys):
     ingest_folder(project, INPUTS / "corpus.jsonl")
     capsys.readouterr()
-    run(project, "ingest")
+    run(project, "ingest", "--verbose")
     out = capsys.readouterr().out
     assert "skipped corpus.jsonl:1: already ingested" in out
 

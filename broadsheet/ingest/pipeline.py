@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from broadsheet import frontmatter
-from broadsheet.errors import BroadsheetError, ContentError, InputError
+from broadsheet.errors import BroadsheetError, ContentError, InputError, InputWarning
 from broadsheet.fsutil import atomic_write
-from broadsheet.ingest import detect
+from broadsheet.ingest import detect, record
 from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
 from broadsheet.ingest.clean import (State, agencies_of, body_paragraphs, clean,
                                      with_boilerplate)
@@ -31,7 +31,9 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (raw file, why)
     errors: list[BroadsheetError] = field(default_factory=list)
     warnings: list[BroadsheetError] = field(default_factory=list)  # ingested, with a remark
-    merged: int = 0  # duplicates left out
+    merged: int = 0  # duplicates left out in this run
+    known: list[tuple[str, str]] = field(default_factory=list)  # (raw file, why): already in
+    # content/, so left alone (listed by `ingest --verbose`)
 
 
 _BLOCK_START = re.compile(r"^(\s*)(?:([#>+\-*=|]|```|~~~|\[)|(\d+)([.)]))")
@@ -141,13 +143,19 @@ def _article(pair: tuple[RawArticle, State], default_language, tag_policy, outle
     return make_article(pair[0], pair[1], default_language, tag_policy, outlets, source_policy)
 
 
+def title_sites(raws: list[RawArticle]) -> frozenset[str]:
+    """Names several declared titles of this ingest end with: a site's name (titles.py)."""
+    return shared_ends(raw.text.lstrip().split("\n", 1)[0] for raw in raws)
+
+
 def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
-                 jobs: int = 1) -> list[State]:
+                 jobs: int = 1, first: list[State] | None = None) -> list[State]:
     """Clean every article twice: once to learn each one's source (named by its own furniture,
     or by furniture shared with a named article), then again knowing which lines recur across
-    that source's articles."""
-    sites = shared_ends(raw.text.lstrip().split("\n", 1)[0] for raw in raws)
-    first = parallel_map(partial(_clean_text, sites=sites), raws, jobs, progress, "clean")
+    that source's articles. `first`: the first cleaning, when the caller has done it."""
+    if first is None:
+        first = parallel_map(partial(_clean_text, sites=title_sites(raws)), raws, jobs,
+                             progress, "clean")
     lines = [[ln.text for ln in state.lines] for state in first]
     furniture = [[(ln.drop, ln.text) for ln in state.lines if ln.drop in _NAMING]
                  for state in first]
@@ -229,15 +237,20 @@ def _rank(article: Article, existing: bool) -> tuple:
 
 
 def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
-                     report: IngestReport) -> list[Article]:
+                     report: IngestReport, keepers: dict[int, str | None] | None = None
+                     ) -> list[Article]:
     """Keep one article of each group of (near-)identical bodies, recording the others'
     origins in its `duplicates`. Content files are never changed or removed here: a new
-    copy of a story already in content/ is skipped."""
+    copy of a story already in content/ is skipped. `keepers`: filled with each left-out
+    article's index in fresh -> the id of the copy kept."""
+    if not fresh:  # nothing new: content/ alone is never compared (seconds at 10,000 files)
+        return fresh
     fresh_ids = {a.id for a in fresh}
     candidates = [Candidate(f"new:{i}", a.body, _rank(a, False)) for i, a in enumerate(fresh)]
     candidates += [Candidate(f"old:{p.name}", a.body, _rank(a, True))
                    for p, a in existing if a.id not in fresh_ids]
     names = {f"old:{p.name}": p.name for p, _ in existing}
+    old_ids = {f"old:{p.name}": a.id for p, a in existing}
     dropped: dict[int, str] = {}
     kept = list(fresh)
     for group in find_duplicates(candidates):
@@ -247,74 +260,174 @@ def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
             others = [fresh[j].origin for j in news] + [names[k] for k in group.others
                                                          if k.startswith("old:")]
             kept[i] = replace(fresh[i], duplicates=tuple(sorted(set(fresh[i].duplicates) | set(others))))
-            keeper = fresh[i].origin
+            keeper, keeper_id = fresh[i].origin, fresh[i].id
         else:
-            keeper = names[group.keep]
+            keeper, keeper_id = names[group.keep], old_ids[group.keep]
         for j in news:
             dropped[j] = keeper
+            if keepers is not None:
+                keepers[j] = keeper_id
     for j, keeper in sorted(dropped.items()):
         report.skipped.append((fresh[j].origin, f"duplicate of {keeper}"))
         report.merged += 1
     return [a for i, a in enumerate(kept) if i not in dropped]
 
 
-def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
-           default_language: str | None = None, tag_policy: TagPolicy = TagPolicy(),
-           source_policy: SourcePolicy = SourcePolicy(), progress: Progress = no_progress, jobs: int = 1,
-           max_bytes: int = MAX_BYTES) -> IngestReport:
-    """Each content file is written whole (a temporary file renamed over it), so an
-    interrupted ingest leaves complete files only, and running it again finishes the job."""
-    report = IngestReport()
-    files, report.errors, report.warnings = find_inputs(paths)
-    raws: list[RawArticle] = []
-    for path in progress(files, "read", len(files)):
-        raws.extend(read_inputs(path, report.errors.append, report.warnings.append, max_bytes))
-    states = clean_corpus(raws, progress, jobs)
-    content_dir.mkdir(parents=True, exist_ok=True)
-    for stale in content_dir.glob(".*.md.*.tmp"):  # atomic_write's, from an ingest killed
-        stale.unlink(missing_ok=True)              # mid-write (the CLI holds the project lock)
-    existing, claimed = existing_content(content_dir, report.warnings)
+_OPEN = False  # an article's keeper when its file cannot be recorded (see _sort_out)
+
+
+@dataclass
+class _Input:
+    """A raw file read in this run: its articles, and what the record needs of it."""
+    path: Path
+    stamp: tuple[int, int, int] | None  # None: not to be recorded (a read error, a race)
+    sha: str
+    raws: list[RawArticle]
+    warnings: list[tuple[str, int | None]]
+    companion: bool = False  # read as evidence for new files only (see record.py)
+    states: list[State] = field(default_factory=list)  # its articles cleaned, in order
+    keepers: list = field(default_factory=list)  # per article: record.Taken.keeper, or _OPEN
+
+
+def _read(path: Path, report: IngestReport | None, max_bytes: int) -> _Input:
+    """One input file, its errors and warnings told to report (None: a companion's, kept
+    quiet: it was taken before); stamped before it is read, so an edit meanwhile is seen
+    by the next run."""
+    try:
+        before = path.stat()
+    except OSError:
+        before = None
+    errors, warnings = [], []
+    raws = read_inputs(path, errors.append, warnings.append, max_bytes)
+    if report is not None:
+        report.errors.extend(errors)
+        report.warnings.extend(warnings)
+    sha = ""
+    if before is not None and not errors:  # a file refused unread (too large) stays unread
+        try:
+            sha = record.file_sha(path)
+            if record.stamp_of(path.stat()) != record.stamp_of(before):
+                sha = ""  # changed while read: taken again next time
+        except OSError:
+            sha = ""
+    return _Input(path, record.stamp_of(before) if sha else None, sha, raws,
+                  [(w.message, w.line) for w in warnings], companion=report is None)
+
+
+def _furniture(state: State) -> set[str]:
+    return record.furniture_keys([(ln.drop, ln.text) for ln in state.lines
+                                  if ln.drop in _NAMING])
+
+
+def _with_evidence(inputs: list[_Input], known: dict[Path, record.Entry], past: record.Record,
+                   progress: Progress, jobs: int, max_bytes: int
+                   ) -> tuple[list[_Input], list[State]]:
+    """The new files, with the known files that are evidence for them (companions, see
+    record.py), in the order of the files; and their articles' first cleaning."""
+    # the site names the titles share, from the new files (the companions' were cut when
+    # they were taken)
+    clean_one = partial(_clean_text, sites=title_sites([r for item in inputs for r in item.raws]))
+    first = parallel_map(clean_one, [r for item in inputs for r in item.raws], jobs,
+                         progress, "clean")
+    if first and known:
+        wanted = record.wanted_sources([named_source(s) for s in first],
+                                       [_furniture(s) for s in first], past)
+        more = [_read(path, None, max_bytes) for path in record.companions(known, wanted)]
+        first += parallel_map(clean_one, [r for item in more for r in item.raws], jobs,
+                              progress, "clean")
+        inputs = inputs + more
+    at, n = [], 0
+    for item in inputs:
+        at.append(n)
+        n += len(item.raws)
+    order = sorted(range(len(inputs)), key=lambda i: inputs[i].path)
+    return ([inputs[i] for i in order],
+            [first[at[i] + k] for i in order for k in range(len(inputs[i].raws))])
+
+
+def _content_ids(existing: list[tuple[Path, Article]], claimed: dict[str, Path]
+                 ) -> dict[str, Path]:
     ids: dict[str, Path] = {}
     for path, article in existing:
         if article.id:
             ids.setdefault(article.id, path)
     for article_id, path in claimed.items():
         ids.setdefault(article_id, path)
+    return ids
 
-    todo: list[tuple[RawArticle, State]] = []
+
+def _known_why(taken: record.Taken, ids: dict[str, Path]) -> str:
+    if taken.keeper == taken.id:
+        return f"already ingested as {ids[taken.id].name}"
+    return f"duplicate of {ids[taken.keeper].name}, already in content/"
+
+
+def _sort_out(files: list[Path], known: dict[Path, record.Entry], inputs: list[_Input],
+              ids: dict[str, Path], force: bool, report: IngestReport
+              ) -> tuple[list[tuple[RawArticle, State]], list[tuple[_Input, int]],
+                         dict[str, list[str]]]:
+    """Each article, in the order of the files: already in content/ (known, or its id
+    there), an error, a byte-identical copy of one before it, or to detect and write
+    (returned, with where it came from, and the copies of each id left out). Each
+    article's keeper is set on its input, for the record."""
+    todo, where = [], []
     seen: dict[str, str] = {}
-    copies: dict[str, list[str]] = defaultdict(list)  # id -> byte-identical files left out
-    for raw, state in zip(raws, states):
-        if raw.id in seen:
-            if raw.meta.get("id_stated"):
-                report.errors.append(InputError(
-                    f"id '{raw.id}' is already used by {seen[raw.id]}", raw.origin))
-            else:  # the same bytes twice: one story
-                copies[raw.id].append(raw.origin)
-                report.skipped.append((raw.origin, f"duplicate of {seen[raw.id]}"))
-                report.merged += 1
+    copies: dict[str, list[str]] = defaultdict(list)
+    read = {item.path: item for item in inputs if not item.companion}
+    for path in files:
+        if path in known:
+            for taken in known[path].articles:
+                seen.setdefault(taken.id, taken.origin)
+                if taken.keeper is None:
+                    report.errors.append(InputError(record.NOTHING_LEFT, taken.origin))
+                else:
+                    report.known.append((taken.origin, _known_why(taken, ids)))
             continue
-        seen[raw.id] = raw.origin
-        if not body_paragraphs(state):
-            report.errors.append(InputError("nothing left after cleaning: no article text found",
-                                            raw.origin))
-        elif raw.id in ids and not force:
-            report.skipped.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
-        else:
-            todo.append((raw, state))
-    # the outlets the corpus knows, content/'s and this run's, one source per article (by id,
-    # as an article ingested again is in both): none of their names is a tag
-    sources = {a.id or str(p): a.source for p, a in existing}
-    sources.update((r.id, r.meta.get("source") or s.source) for r, s in zip(raws, states))
-    outlets = detect.corpus_outlets(list(sources.values()))
-    fresh = parallel_map(partial(_article, default_language=default_language,
-                                 tag_policy=tag_policy, outlets=outlets,
-                                 source_policy=source_policy),
-                         todo, jobs, progress, "detect")
-    fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
-             for a in fresh]
-    fresh = merge_duplicates(fresh, existing, report)
+        item = read.get(path)
+        for k, (raw, state) in enumerate(zip(item.raws, item.states) if item else ()):
+            item.keepers.append(raw.id)
+            if raw.id in seen:
+                if raw.meta.get("id_stated"):
+                    report.errors.append(InputError(
+                        f"id '{raw.id}' is already used by {seen[raw.id]}", raw.origin))
+                    item.keepers[k] = _OPEN  # depends on another file: not recorded
+                elif raw.id in ids and not force:  # the same bytes twice, and in content/
+                    report.known.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
+                else:  # the same bytes twice: one story
+                    copies[raw.id].append(raw.origin)
+                    report.skipped.append((raw.origin, f"duplicate of {seen[raw.id]}"))
+                    report.merged += 1
+                continue
+            seen[raw.id] = raw.origin
+            if not body_paragraphs(state):
+                report.errors.append(InputError(record.NOTHING_LEFT, raw.origin))
+                item.keepers[k] = None
+            elif raw.id in ids and not force:
+                report.known.append((raw.origin, f"already ingested as {ids[raw.id].name}"))
+            else:
+                todo.append((raw, state))
+                where.append((item, k))
+    return todo, where, copies
 
+
+def _settle_keepers(inputs: list[_Input], where: list[tuple[_Input, int]],
+                    keepers: dict[int, str | None]) -> None:
+    """Each article merged as a duplicate is kept in content/ by the copy merge_duplicates
+    chose, and so are the byte-identical copies of that article."""
+    for j, keeper in keepers.items():
+        item, k = where[j]
+        item.keepers[k] = keeper if keeper is not None else _OPEN  # kept: a file with no id
+    keeper_of = {item.raws[k].id: item.keepers[k] for item, k in where}
+    for item in inputs:
+        for k, raw in enumerate(item.raws[:len(item.keepers)]):
+            if item.keepers[k] == raw.id:
+                item.keepers[k] = keeper_of.get(raw.id, raw.id)
+
+
+def _write(fresh: list[Article], content_dir: Path, ids: dict[str, Path], force: bool,
+           report: IngestReport, progress: Progress) -> set[str]:
+    """Write the new articles; the ids written."""
+    written: set[str] = set()
     taken: dict[str, str] = {}  # slug -> id, for this run's articles
     for article in progress(fresh, "write", len(fresh)):
         known = ids.get(article.id)
@@ -336,4 +449,85 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
             report.errors.append(ContentError(f"cannot write: {exc.strerror or exc}", target))
             continue
         report.added.append(target)
+        written.add(article.id)
+    return written
+
+
+def _remember(past: record.Record, known: dict[Path, record.Entry], inputs: list[_Input],
+              in_content: set[str], state_dir: Path, max_bytes: int) -> None:
+    """The record after this run: the known files (re-stamped), and each file read whose
+    articles are now all settled (record.settled); the furniture its articles showed."""
+    for path, entry in known.items():
+        record.remember(past, path, entry)
+    for item in inputs:
+        # who shows which furniture: by the name an article gives itself, and by its source
+        for state in item.states:
+            keys = _furniture(state)
+            record.learn_furniture(past, {named_source(state)[0], state.source}, keys)
+        if item.companion:
+            continue
+        taken = tuple(record.Taken(raw.origin, raw.id, keeper, state.source)
+                      for raw, state, keeper in zip(item.raws, item.states, item.keepers))
+        entry = record.Entry(item.stamp, item.sha, taken, tuple(item.warnings))
+        if item.stamp and item.raws and _OPEN not in item.keepers \
+                and record.settled(entry, in_content):
+            record.remember(past, item.path, entry)
+        else:
+            record.forget(past, item.path)
+    record.forget_missing(past)
+    record.save(state_dir, past, max_bytes)
+
+
+def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
+           default_language: str | None = None, tag_policy: TagPolicy = TagPolicy(),
+           source_policy: SourcePolicy = SourcePolicy(), progress: Progress = no_progress,
+           jobs: int = 1, max_bytes: int = MAX_BYTES, state_dir: Path | None = None
+           ) -> IngestReport:
+    """Each content file is written whole (a temporary file renamed over it), so an
+    interrupted ingest leaves complete files only, and running it again finishes the job.
+    With state_dir, a record of the raw files taken in (record.py) spares the files whose
+    articles are all in content/ already any reading and cleaning; --force ignores it."""
+    report = IngestReport()
+    files, report.errors, report.warnings = find_inputs(paths)
+    content_dir.mkdir(parents=True, exist_ok=True)
+    for stale in content_dir.glob(".*.md.*.tmp"):  # atomic_write's, from an ingest killed
+        stale.unlink(missing_ok=True)              # mid-write (the CLI holds the project lock)
+    content_warnings: list[BroadsheetError] = []
+    existing, claimed = existing_content(content_dir, content_warnings)
+    ids = _content_ids(existing, claimed)
+    past = record.load(state_dir, max_bytes) if state_dir is not None else record.Record()
+    known, _ = record.recall(record.Record() if force else past, files, set(ids))
+
+    inputs: list[_Input] = []
+    for path in progress(files, "read", len(files)):
+        if path in known:  # what reading it said, said again
+            report.warnings.extend(InputWarning(m, path, ln) for m, ln in known[path].warnings)
+        else:
+            inputs.append(_read(path, report, max_bytes))
+    report.warnings.extend(content_warnings)
+    inputs, first = _with_evidence(inputs, known, past, progress, jobs, max_bytes)
+    raws = [raw for item in inputs for raw in item.raws]
+    states = iter(clean_corpus(raws, progress, jobs, first) if raws else [])
+    for item in inputs:
+        item.states = [next(states) for _ in item.raws]
+
+    todo, where, copies = _sort_out(files, known, inputs, ids, force, report)
+    # the outlets the corpus knows, content/'s and this run's, one source per article (by id,
+    # as an article ingested again is in both): none of their names is a tag
+    sources = {a.id or str(p): a.source for p, a in existing}
+    sources.update((r.id, r.meta.get("source") or s.source) for item in inputs
+                   for r, s in zip(item.raws, item.states))
+    outlets = detect.corpus_outlets(list(sources.values()))
+    fresh = parallel_map(partial(_article, default_language=default_language,
+                                 tag_policy=tag_policy, outlets=outlets,
+                                 source_policy=source_policy),
+                         todo, jobs, progress, "detect")
+    fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
+             for a in fresh]
+    keepers: dict[int, str | None] = {}
+    fresh = merge_duplicates(fresh, existing, report, keepers)
+    _settle_keepers(inputs, where, keepers)
+    written = _write(fresh, content_dir, ids, force, report, progress)
+    if state_dir is not None and not any(isinstance(e, ContentError) for e in report.errors):
+        _remember(past, known, inputs, set(ids) | written, state_dir, max_bytes)
     return report
