@@ -305,16 +305,21 @@ def cmd_explain(args, config: Config) -> int:
 
 
 def _explain(raw) -> None:
-    from broadsheet.ingest.clean import agencies_of, clean
+    from broadsheet.ingest.clean import agencies_of, clean, evidence
 
-    state = clean(raw.text)
+    state = clean(raw.text, extracted=bool(raw.meta.get("extracted")))
     _say(f"== {_printable(raw.origin)}\n   title: {_printable(state.title)}")
-    for line in state.lines:
+    _say("   line            verdict   body? | text  (why: the rule, or the model's strongest evidence)")
+    for line, why in zip(state.lines, evidence(state)):
         verdict = "body" if line.drop is None else line.drop
-        _say(f"{line.number:4} {verdict:>18} | {_printable(line.text)[:100]}")
+        score = f"{line.score:5.2f}" if why and line.score is not None else "    -"
+        _say(f"{line.number:4} {verdict:>18} {score} | {_printable(line.text)[:90]}")
+        if why:
+            _say(" " * 30 + "  ".join(f"{name} {value:+.1f}" for name, value in why))
     _say(f"   agencies: {list(agencies_of(state))}  sources: "
          f"{list(dict.fromkeys(state.sources + state.tail_names + state.owners))}  "
-         f"dates: {[d.isoformat() for d in state.dates]}")
+         f"date: {state.date.isoformat() if state.date else None}  "
+         f"authors: {list(state.authors)}")
 
 
 # --- plumbing ---------------------------------------------------------------------------------

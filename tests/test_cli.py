@@ -110,6 +110,25 @@ def test_explain_shows_each_article_of_each_file_and_each_bad_one_in_a_line(proj
     assert heads == ["== three.jsonl:1", "== three.jsonl:3", f"== {SEED.name}"]
     assert "title: Premier titre" in out and "title: Troisième titre" in out
     assert "title: La Maison Blanche a dit ne pas vouloir" in out
-    assert re.search(r"^\s+\d+\s+body \| ", out, re.M)  # a verdict per line
+    assert re.search(r"^\s+\d+\s+body\s+[\d.]+ \| ", out, re.M)  # a verdict per line
     errors = err.strip().splitlines()
     assert len(errors) == 2 and "missing.txt" in errors[0] and "three.jsonl:2" in errors[1]
+
+
+def test_explain_gives_the_models_evidence_for_the_lines_no_rule_decided(project, capsys, tmp_path):
+    """A menu line and a paragraph: each with the model's probability and its strongest
+    features; a line a rule decided names the rule and no probability."""
+    page = tmp_path / "page.txt"
+    prose = ("The council approved the harbour plan on Tuesday after a long debate, and the "
+             "first works are due to start in the spring, the mayor said. ")
+    page.write_text("Harbour plan approved\n\nHome\nNews\nSport\n\n" + prose * 2 + "\n\n"
+                    + prose + "\n\nFollow us on Twitter\n", encoding="utf-8")
+    assert run(project, "explain", str(page)) == 0
+    out = capsys.readouterr().out.splitlines()
+    menu = next(i for i, ln in enumerate(out) if ln.endswith("| Home"))
+    assert " head " in out[menu] and float(out[menu].split("|")[0].split()[-1]) < 0.5
+    body = next(i for i, ln in enumerate(out) if "| The council" in ln)
+    assert " body " in out[body] and float(out[body].split("|")[0].split()[-1]) >= 0.5
+    assert re.search(r"[a-z_]+ [+-]\d", out[body + 1])  # its evidence, on the next line
+    follow = next(ln for ln in out if ln.endswith("| Follow us on Twitter"))
+    assert "follow-us" in follow and "    -" in follow

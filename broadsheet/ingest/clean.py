@@ -21,7 +21,7 @@ from broadsheet.ingest import authors, titles
 from broadsheet.ingest.dates import page_date, parse_date
 from broadsheet.ingest.features import INDEX, MASTHEAD, line_features
 from broadsheet.ingest.lexicon import lexicon, norm, tidy
-from broadsheet.ingest.linemodel import decide, line_model, probabilities
+from broadsheet.ingest.linemodel import decide, line_model, probabilities, stage2_input
 
 _WORD = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…»\"”)\]]\s*$")
@@ -487,6 +487,21 @@ def with_boilerplate(state: State, boilerplate: frozenset[str]) -> State:
                   for ln in state.lines)
     state = dataclasses.replace(state, lines=lines, boilerplate=boilerplate, tail_names=())
     return structure(corpus_boilerplate(state))
+
+
+def evidence(state: State, top: int = 3) -> list[list[tuple[str, float]]]:
+    """For every line, the features that weighed most in the model's verdict on it (their
+    share of its log-odds: + for body, - for furniture); empty for a line a rule decided."""
+    if not state.lines:
+        return []
+    # the lines as the model saw them: before `structure` made its own drops
+    state = dataclasses.replace(state, lines=tuple(
+        dataclasses.replace(ln, drop=None) if ln.drop in _STRUCTURAL else ln
+        for ln in state.lines))
+    x, live = page_features(state)
+    model = line_model()
+    rows = stage2_input(model, x, region_weight(x))
+    return [model.contributions(rows[i])[:top] if live[i] else [] for i in range(len(rows))]
 
 
 def body_paragraphs(state: State) -> list[str]:
