@@ -160,7 +160,8 @@ def photo_caption(state: State) -> State:
     lex = lexicon()
     state = _mark(state, "photo-caption",
                   lambda ln: _words(ln.text) <= 40 and (lex.photo_re.search(ln.tidy)
-                                                       or _AGENCY_SLASH.match(ln.tidy)))
+                                                       or _AGENCY_SLASH.match(ln.tidy)
+                                                       or _CREDIT_END.search(ln.tidy)))
     credits = {ln.number for ln in state.lines if ln.drop in ("photo-caption", "copyright")}
     return _mark(state, "photo-caption",
                  lambda ln: ({ln.number - 1, ln.number + 1} & credits) and _words(ln.text) <= 25
@@ -169,6 +170,9 @@ def photo_caption(state: State) -> State:
 
 # "REUTERS/Paul Brandt", "AFP/Getty", "EPA-EFE/Juan Pérez": how wire photos are credited
 _AGENCY_SLASH = re.compile(r"^\(?[A-Z][A-Z\-]{1,15}(?:\s*/\s*[\w .\-']+)+\)?$")
+# "… at the ferry terminal. (Dana Whitfield/The Harbor Courier)": a caption's closing credit
+_CREDIT_END = re.compile(r"\(\s*[A-ZÀ-Ý][\w.'’\-]*(?:\s+[A-ZÀ-Ý][\w.'’\-]*){0,3}\s*/\s*"
+                         r"[A-ZÀ-Ý][^()/]{1,50}\)\s*$")
 
 
 def follow_us(state: State) -> State:
@@ -206,7 +210,7 @@ def lists(state: State) -> State:
         kind = None
         if line.drop is None and _words(line.text) <= 8:
             text = line.tidy
-            kind = ("read-more" if lex.read_more_heading_re.match(text)
+            kind = ("related-list" if lex.read_more_heading_re.match(text)
                     else "most-read" if lex.most_read_re.match(text) else None)
         if kind is None:
             i += 1
@@ -214,13 +218,19 @@ def lists(state: State) -> State:
         lines[i] = dataclasses.replace(line, drop=kind)
         j = i + 1
         while (j < len(lines) and lines[j].drop is None and lines[j].number == lines[j - 1].number + 1
-               and _words(lines[j].text) <= 25):
+               and _words(lines[j].text) <= 25 and _headline_like(lines[j], lex)):
             lines[j] = dataclasses.replace(lines[j], drop=kind)
-            if kind == "read-more":
+            if kind == "related-list":
                 related.append(unicodedata.normalize("NFC", lines[j].text).strip())
             j += 1
         i = j
     return dataclasses.replace(state, lines=tuple(lines), related=tuple(related))
+
+
+def _headline_like(line: Line, lex) -> bool:
+    """A list's item is a headline: three words or more, not a button or a comment count
+    ('5 comentarios', 'Javier_R' end a list of related articles, they are not in it)."""
+    return _words(line.text) >= 3 and not (lex.button_re.search(line.tidy) and _words(line.text) <= 4)
 
 
 def buttons(state: State) -> State:
@@ -318,11 +328,21 @@ def corpus_boilerplate(state: State) -> State:
                  lambda ln: state.boilerplate and line_key(ln.text) in state.boilerplate)
 
 
-def page_features(state: State) -> tuple[np.ndarray, np.ndarray]:
-    """The model's evidence for every line, and which lines no rule has dropped."""
+# rules whose lines end an article rather than sit inside one: a most-read list, share
+# buttons and comment counts, prompts, follow-us and copyright lines, consent banners
+BARRIERS = frozenset({"most-read", "related-list", "buttons", "prompt", "follow-us", "copyright", "consent",
+                      "repeated-in-source"})
+
+
+def page_features(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The model's evidence for every line, which lines no rule has dropped, and which
+    lines a rule dropped as the end of an article (BARRIERS)."""
     ruled = [ln.drop is not None for ln in state.lines]
     x = line_features([ln.text for ln in state.lines], state.title, ruled)
-    return x, ~np.array(ruled, dtype=bool)
+    ads = lexicon().ad_marker_re
+    barrier = np.array([(ln.drop in BARRIERS and not ads.match(ln.tidy)) or ln.consent >= 3
+                        for ln in state.lines], dtype=bool)
+    return x, ~np.array(ruled, dtype=bool), barrier
 
 
 def region_weight(x: np.ndarray) -> np.ndarray:
@@ -337,18 +357,19 @@ def structure(state: State) -> State:
     inside it the lines the model rejects ('furniture': captions, ad markers, stray links)."""
     if not state.lines:
         return state
-    x, live = page_features(state)
+    x, live, barrier = page_features(state)
     model = line_model()
     weight = region_weight(x)
     p = probabilities(model, x, weight)
     banner = np.array([ln.banner for ln in state.lines], dtype=bool)
     keep, (first, last) = decide(model, p, live & ~banner, weight,
-                                 "html" if state.extracted else "text")
+                                 "html" if state.extracted else "text", barrier)
     if not keep.any():
         keep, (first, last) = _sentences(state.lines, live & ~banner)
     if first < 0:
         first, last = len(state.lines), -1
-    keep = _prose_edges(state.lines, keep, p)
+    if not state.extracted:  # trafilatura's extract opens on the lead, a list may close it
+        keep = _prose_edges(state.lines, keep, p)
     lines, names = [], []
     end = int(np.flatnonzero(keep)[-1]) if keep.any() else len(keep)
     for i, line in enumerate(state.lines):
@@ -387,9 +408,12 @@ def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np
         return keep
     last = prose[-1]
     for i in range(last + 1, len(lines)):
+        if lines[i].drop in BARRIERS:
+            break
         if lines[i].drop is not None or lines[i].banner:
             continue
-        if not (_is_prose(lines[i].text) and _words(lines[i].text) < 15 and p[i] >= CLOSING):
+        if not (_CLOSING.search(lines[i].text) and 2 <= _words(lines[i].text) < 15
+                and p[i] >= CLOSING):
             break
         last = i
     end = _listed_after(lines, last)
@@ -402,7 +426,8 @@ def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np
     return keep
 
 
-CLOSING = 0.1  # the least probability of a short closing sentence kept after the body
+CLOSING = 0.05  # the least probability of a short closing sentence kept after the body
+_CLOSING = re.compile(r"[.!?…][\"”»)]?\s*$")
 
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+\S")
@@ -498,7 +523,7 @@ def evidence(state: State, top: int = 3) -> list[list[tuple[str, float]]]:
     state = dataclasses.replace(state, lines=tuple(
         dataclasses.replace(ln, drop=None) if ln.drop in _STRUCTURAL else ln
         for ln in state.lines))
-    x, live = page_features(state)
+    x, live, _ = page_features(state)
     model = line_model()
     rows = stage2_input(model, x, region_weight(x))
     return [model.contributions(rows[i])[:top] if live[i] else [] for i in range(len(rows))]

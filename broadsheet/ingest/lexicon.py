@@ -52,6 +52,7 @@ class Lexicon:
     bio_re: re.Pattern  # "Jane Roe is our energy correspondent."
     reporting_re: re.Pattern  # "Reporting by Tom Hale for Reuters; Editing by Ann Roe"
     button_re: re.Pattern
+    ad_marker_re: re.Pattern  # a whole line that only marks an advertisement
     consent_phrases: tuple
     address_re: re.Pattern  # the reader addressed, the site speaking: a banner's voice
     prompt_re: re.Pattern
@@ -112,6 +113,7 @@ def lexicon() -> Lexicon:
             rf"^(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b(?:.*?\bfor\s+"
             rf"(?P<agency>{agency}))?", re.I),
         button_re=re.compile(_alternation(data["buttons"]), re.I),
+        ad_marker_re=re.compile(rf"^\W*{_alternation(data['ad_markers'])}\W*$", re.I),
         consent_phrases=tuple(sorted({norm(p) for p in data["consent"]})),
         address_re=re.compile(rf"(?<!\w){_alternation(data['reader_address'])}(?!\w)", re.I),
         prompt_re=re.compile(_alternation(data["prompts"]), re.I),

@@ -16,7 +16,7 @@ from importlib import resources
 
 import numpy as np
 
-from broadsheet.ingest.features import FEATURES
+from broadsheet.ingest.features import FEATURES, INDEX
 
 
 # The second stage reads the first stage's verdicts on the neighbours (as jusText's context
@@ -44,8 +44,9 @@ class LineModel:
     # per kind of input ("text": a page's visible text; "html": what trafilatura extracted
     # from a page, already mostly article), three probabilities: a line inside the article
     # region is body from `keep`; the region is the run where they sum highest above
-    # `region`; a line outside it is body only from `outside`
-    thresholds: dict[str, tuple[float, float, float]]
+    # `region`; a line outside it is body only from `outside`; the region pays `toll` to
+    # cross a line a rule dropped as the end of an article
+    thresholds: dict[str, tuple[float, float, float, float]]
 
     def contributions(self, row: np.ndarray) -> list[tuple[str, float]]:
         """Each feature's share of one line's second-stage log-odds, largest first."""
@@ -58,17 +59,25 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def context(p: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """The first stage's probabilities around each line (CONTEXT's columns)."""
+def context(p: np.ndarray, weight: np.ndarray, live: np.ndarray) -> np.ndarray:
+    """The first stage's probabilities around each line (CONTEXT's columns), read over the
+    live lines only: a line a rule dropped (a caption, a share button) has no vote."""
     n = len(p)
     c = np.zeros((n, len(CONTEXT)))
     c[:, 0] = p
-    c[1:, 1] = p[:-1]
-    c[:-1, 2] = p[1:]
-    wp = weight * p
+    idx = np.flatnonzero(live)
+    if len(idx):
+        # the nearest live line before and after each line
+        before = np.searchsorted(idx, np.arange(n), side="left") - 1
+        after = np.searchsorted(idx, np.arange(n), side="right")
+        has_before, has_after = before >= 0, after < len(idx)
+        c[has_before, 1] = p[idx[before[has_before]]]
+        c[has_after, 2] = p[idx[np.minimum(after, len(idx) - 1)][has_after]]
+    w = weight * live
+    wp = w * p
     for col, half in ((3, 3), (4, 8)):
-        c[:, col] = _window(wp, half) / np.maximum(_window(weight, half), 1e-9)
-    start, end = region(p, np.ones(n, dtype=bool), weight, 0.5)
+        c[:, col] = _window(wp, half) / np.maximum(_window(w, half), 1e-9)
+    start, end = region(p, live, weight, 0.5)
     if start >= 0:
         c[start:end + 1, 5] = 1.0
     return c
@@ -82,18 +91,21 @@ def _window(a: np.ndarray, half: int) -> np.ndarray:
 
 def stage2_input(model: LineModel, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     p1 = sigmoid(model.first.scores(x))
-    return np.hstack([x, context(p1, weight)])
+    return np.hstack([x, context(p1, weight, x[:, INDEX["ruled"]] == 0)])
 
 
 def probabilities(model: LineModel, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     return sigmoid(model.second.scores(stage2_input(model, x, weight)))
 
 
-def region(p: np.ndarray, live: np.ndarray, weight: np.ndarray, floor: float
-           ) -> tuple[int, int]:
-    """The article: the run of lines where sum(weight * (p - floor)) over live lines is
-    largest (a maximum subarray). (-1, -1) when no line is above the floor."""
+def region(p: np.ndarray, live: np.ndarray, weight: np.ndarray, floor: float,
+           barrier: np.ndarray | None = None, toll: float = 0.0) -> tuple[int, int]:
+    """The article: the run of lines where sum(weight * (p - floor)) over live lines, less a
+    toll at each barrier line, is largest (a maximum subarray). (-1, -1) when no line is above
+    the floor."""
     gain = np.where(live, weight * (p - floor), 0.0)
+    if barrier is not None and toll:
+        gain = np.where(barrier, -toll, gain)
     best, span, run, start = 0.0, (-1, -1), 0.0, 0
     for i, g in enumerate(gain.tolist()):
         if run <= 0:
@@ -106,11 +118,14 @@ def region(p: np.ndarray, live: np.ndarray, weight: np.ndarray, floor: float
 
 
 def decide(model: LineModel, p: np.ndarray, live: np.ndarray, weight: np.ndarray,
-           kind: str = "text") -> tuple[np.ndarray, tuple[int, int]]:
+           kind: str = "text", barrier: np.ndarray | None = None
+           ) -> tuple[np.ndarray, tuple[int, int]]:
     """Which lines are body: inside the region those the model keeps, outside it only those
-    it is sure of. Lines a rule dropped (live False) stay dropped."""
-    keep_at, floor, outside = model.thresholds[kind]
-    start, end = region(p, live, weight, floor)
+    it is sure of. Lines a rule dropped (live False) stay dropped; those that mark the end of
+    an article (barrier: a most-read list, share buttons, a comment count) cost the region a
+    toll to cross."""
+    keep_at, floor, outside, toll = model.thresholds[kind]
+    start, end = region(p, live, weight, floor, barrier, toll)
     keep = np.zeros(len(p), dtype=bool)
     if start >= 0:
         inside = np.zeros(len(p), dtype=bool)
