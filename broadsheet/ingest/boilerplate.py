@@ -38,7 +38,7 @@ def repeated_lines(articles: Iterable[Iterable[str]]) -> frozenset[str]:
 MIN_SHARED = 2  # lines an unnamed article must share with a source's articles to be its
 # furniture an outlet writes for itself (slogan, masthead, follow line, copyright); consent
 # banners and newsletter prompts often come from one vendor for many sites
-OWN_KINDS = {"head", "tail", "follow-us", "copyright"}
+OWN_KINDS = {"head", "tail", "furniture", "follow-us", "copyright"}
 
 
 def attribute_sources(named: list[tuple[str | None, int]],

@@ -330,7 +330,7 @@ def corpus_boilerplate(state: State) -> State:
 
 # rules whose lines end an article rather than sit inside one: a most-read list, share
 # buttons and comment counts, prompts, follow-us and copyright lines, consent banners
-BARRIERS = frozenset({"most-read", "related-list", "buttons", "prompt", "follow-us", "copyright", "consent",
+BARRIERS = frozenset({"most-read", "buttons", "prompt", "follow-us", "copyright", "consent",
                       "repeated-in-source"})
 
 

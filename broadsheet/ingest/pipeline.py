@@ -127,7 +127,8 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
 
 
 # the furniture that tells an outlet: slogan, follow line, copyright, prompts, consent text
-_NAMING = {"follow-us", "copyright", "head", "tail", "prompt", "most-read", "photo-caption",
+_NAMING = {"follow-us", "copyright", "head", "tail", "furniture", "prompt", "most-read",
+           "photo-caption",
            "consent"}
 
 
