@@ -152,3 +152,56 @@ def test_authors_reach_front_matter(tmp_path):
     assert one.author == "Heike Buchter" and one.authors == ("Heike Buchter",)
     assert two.author == ("Jane Smith", "John Doe")
     assert two.front_matter()["author"] == ["Jane Smith", "John Doe"]
+
+
+# --- web pages: the <h1> the declared titles vouch for --------------------------------------
+
+def html_page(head, body_top, prose=PROSE):
+    paragraphs = "".join(f"<p>{prose} {n}</p>" for n in ("Erstens.", "Zweitens.", "Drittens."))
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head><body>"
+            f"<header><a href='/'>Elbtal Anzeiger</a><nav><a href='/p'>Politik</a> "
+            f"<a href='/s'>Sport</a></nav></header><main><article>{body_top}{paragraphs}"
+            f"</article></main><footer><p>© 2024 Elbtal Anzeiger</p></footer></body></html>")
+
+
+def test_an_html_page_takes_its_h1_and_leaves_its_site_name(tmp_path):
+    # og:title carries the site's name (og:site_name); the <h1> is the headline itself
+    path = tmp_path / "a.html"
+    path.write_text(html_page(
+        "<title>Markthalle wird bis zum Sommer saniert | Elbtal Anzeiger</title>"
+        "<meta property='og:title' content='Markthalle wird bis zum Sommer saniert | Elbtal "
+        "Anzeiger'><meta property='og:site_name' content='Elbtal Anzeiger'>",
+        "<h1>Markthalle wird bis zum Sommer saniert</h1>"), encoding="utf-8")
+    raw = read_raw(path)
+    assert raw.text.split("\n", 1)[0] == "Markthalle wird bis zum Sommer saniert"
+    article = make_article(raw, clean_corpus([raw])[0], None)
+    assert article.title == "Markthalle wird bis zum Sommer saniert"
+
+
+@pytest.mark.parametrize("declared, headings, sites, expected", [
+    # a kicker and its headline glued in one <h1>: the headline, which the og:title holds
+    (["Klimaschutz: Bohren, bis es heiß wird"],
+     [["KlimaschutzBohren, bis es heiß wird", "Klimaschutz", "Bohren, bis es heiß wird"]], (),
+     "Bohren, bis es heiß wird"),
+    # a blog's name in its <h1> (the <title>'s last piece, shorter than the rest) is not it
+    (["Warum der Kompost im Winter ruht | Gartenblog"], [["Gartenblog"]], (), None),
+    # the site's own heading ("Menu", the outlet's name) beside the article's <h1>
+    (["Ferry fares rise again - Bayside Courier"],
+     [["Bayside Courier"], ["Menu"], ["Ferry fares rise again"]], ["Bayside Courier"],
+     "Ferry fares rise again"),
+    # og:title is the teaser's; the page's only <h1> is the headline it shows
+    (["Fähre wird teurer"], [["Neue Preise: Die Fähre nach Brême kostet ab Mai mehr"]], (),
+     "Neue Preise: Die Fähre nach Brême kostet ab Mai mehr"),
+    # a one-word <h1> unlike the titles tells nothing
+    (["Fähre wird teurer"], [["Aktuelles"]], (), None),
+])
+def test_the_h1_the_declared_titles_vouch_for(declared, headings, sites, expected):
+    assert titles.shown_headline(declared, headings, sites) == expected
+
+
+def test_what_trafilatura_kept_is_not_searched_for_a_line_like_the_title():
+    # the H1 is the title: a subheading of the text much like it is not the headline
+    title = "Was ist eine Vorsatzschale und was bringt sie?"
+    lines = ["Was ist eine Vorsatzschale?", PROSE, PROSE]
+    assert titles.headline(title, lines).title == "Was ist eine Vorsatzschale?"
+    assert titles.headline(title, lines, alike=False).title == title

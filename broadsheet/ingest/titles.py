@@ -57,15 +57,19 @@ def _key(text: str) -> str:
     return " ".join(_WORD.findall(norm(text)))
 
 
-def headline(title: str, lines: Sequence[str], sites: Iterable[str] = ()) -> Headline:
+def headline(title: str, lines: Sequence[str], sites: Iterable[str] = (),
+             alike: bool = True) -> Headline:
     """The headline in title, with the site name cut from it (see the module's doc).
-    lines: the page's text after its title; sites: names known to be the site's."""
+    lines: the page's text after its title; sites: names known to be the site's; alike:
+    whether a line only much like the title may stand for it (not in what trafilatura kept
+    of a web page: its body rarely repeats the H1, and a line like the title there is the
+    lead or a subheading)."""
     title = title.strip()
     pieces = [(a, b) for a, b in parts(title) if _LETTER.search(title[a:b])]
     if not pieces:
         return Headline(title)
     site_keys = {_key(s) for s in sites if _key(s)}
-    found = _shown(title, pieces, lines, site_keys)
+    found = _shown(title, pieces, lines, site_keys, alike)
     if found:
         i, j, line = found
         if line.endswith(".") and not line.endswith("..") and not title.endswith("."):
@@ -112,15 +116,16 @@ def _distance(gap: int) -> int:
     return 0 if gap <= NEAR else 1 if gap <= FAR else 2
 
 
-def _shown(title: str, pieces, lines: Sequence[str], sites: set[str]) -> tuple[int, int, str] | None:
+def _shown(title: str, pieces, lines: Sequence[str], sites: set[str],
+           alike: bool = True) -> tuple[int, int, str] | None:
     """The line of the page that shows the headline, as the page writes it, and the run of
     pieces of the title it shows (i, j): a line equal to a run, else a line much like one."""
     keys = [_key(ln) for ln in lines]
     gaps = _to_prose(keys)
     runs = [(i, j, _key(text)) for i, j, text in _runs(title, pieces)
             if _WORD.search(text) and not _is_domain(text) and _key(text) not in sites]
-    return _equal(title, pieces, runs, lines, keys, gaps) or _alike(title, pieces, runs, lines,
-                                                                     keys, gaps)
+    return _equal(title, pieces, runs, lines, keys, gaps) or (
+        _alike(title, pieces, runs, lines, keys, gaps) if alike else None)
 
 
 def _equal(title, pieces, runs, lines, keys, gaps):
@@ -233,3 +238,96 @@ def end_pieces(title: str) -> tuple[str, ...]:
     if re.search(r"[|│ǀ]", cuts[0].group(0)):
         found.append(title[:cuts[0].start()].strip())
     return tuple(p for p in found if _LETTER.search(p))
+
+
+# --- a web page: its <h1> and its declared titles --------------------------------------------
+
+def _h1_parts(h1) -> list[str]:
+    """An <h1>'s pieces: its own text, each child element's text and the text after it
+    ("<span>Klimaschutz</span>: <span>Bohren, bis es heiß wird</span>")."""
+    found = [h1.text or ""]
+    for child in h1:
+        if isinstance(child.tag, str):
+            found.append(child.text_content())
+        found.append(child.tail or "")
+    return [" ".join(p.split()) for p in found if _LETTER.search(p)]
+
+
+def _tier(text: str, declared: Sequence[str], sites: set[str]) -> int | None:
+    """How strongly the declared titles vouch for text as the headline: 0 when it is a run of
+    a title's pieces (not one end piece shorter than the rest: that is the site's name, a
+    blog's logo in its <h1>; not the place opening "Kicker: Headline"), 1 when a title holds
+    it, 2 when it is much like one; None when it is the site's name or nothing like a title."""
+    key = _key(text)
+    if not key or key in sites or _is_domain(text):
+        return None
+    best = None
+    for title in declared:
+        pieces = [(a, b) for a, b in parts(title) if _LETTER.search(title[a:b])]
+        whole = _key(title)
+        for i, j, run in _runs(title, pieces):
+            if _key(run) != key:
+                continue
+            lone_end = i == j and len(pieces) > 1 and i in (0, len(pieces) - 1) and \
+                2 * len(key.split()) < len(whole.split())
+            if not lone_end and not _kicker(title, pieces, i, j):
+                return 0
+        if len(key.split()) >= 2 and f" {key} " in f" {whole} ":
+            best = min(best if best is not None else 9, 1)
+        elif _similar(set(key.split()), set(whole.split())) >= 0.5:
+            best = min(best if best is not None else 9, 2)
+    return best
+
+
+HEADING_WORDS = 3  # a lone <h1> this long, unlike the declared titles, is still the headline
+
+
+def shown_headline(declared: Sequence[str], headings: Sequence[Sequence[str]],
+                   sites: Iterable[str] = ()) -> str | None:
+    """The headline a web page shows in an <h1>, its declared titles (og:title, <title>)
+    vouching for it. headings: each <h1> as its text, then its pieces (see _h1_parts); of an
+    <h1> glued from a kicker and a headline, the longest piece a title vouches for. With no
+    vouched <h1>, the page's only <h1> of a few words that is not the site's name (a page
+    whose og:title is its teaser's). None: no <h1> tells."""
+    site_keys = {_key(s) for s in sites if _key(s)}
+    declared = [t for t in declared if t and t.strip()]
+    found, content = [], set()
+    for text, *pieces in headings:
+        if not _key(text):
+            continue
+        candidates = [(text, 1)] + ([(p, 0) for p in pieces] if len(pieces) >= 2 else [])
+        for candidate, whole in candidates:
+            tier = _tier(candidate, declared, site_keys)
+            if tier is not None:
+                found.append((tier, whole, -len(candidate), candidate))
+        if _key(text) not in site_keys and not _is_domain(text) and \
+                len(_key(text).split()) >= HEADING_WORDS:
+            content.add(text)
+    if found:
+        return min(found)[3]
+    return content.pop() if len(content) == 1 else None
+
+
+def html_headline(data: bytes, title: str, url: str | None = None) -> str:
+    """The headline of a saved web page: the <h1> its declared titles vouch for (see
+    shown_headline), else its og:title or <title> (trafilatura's title, else: the page's only
+    <h1>, a class="title", an <h2>: a blog's name or a menu's heading as often as not). The
+    site's name is the page's og:site_name, application-name or its URL's domain: what
+    trafilatura calls the site name is, without those, a piece of the title."""
+    from trafilatura.utils import load_html
+
+    from broadsheet.ingest.outlets import url_names
+
+    tree = load_html(data)
+    if tree is None:
+        return title
+
+    def meta(xpath: str) -> list[str]:
+        return [" ".join(str(v).split()) for v in tree.xpath(xpath) if str(v).strip()]
+
+    declared = (meta("//meta[@property='og:title']/@content")[:1]
+                + meta("//head/title/text()|//title/text()")[:1])
+    sites = (meta("//meta[@property='og:site_name']/@content")
+             + meta("//meta[@name='application-name']/@content") + list(url_names(url)))
+    headings = [[" ".join(h.text_content().split()), *_h1_parts(h)] for h in tree.xpath("//h1")]
+    return shown_headline(declared or [title], headings, sites) or (declared or [title])[0]
