@@ -205,3 +205,55 @@ def test_what_trafilatura_kept_is_not_searched_for_a_line_like_the_title():
     lines = ["Was ist eine Vorsatzschale?", PROSE, PROSE]
     assert titles.headline(title, lines).title == "Was ist eine Vorsatzschale?"
     assert titles.headline(title, lines, alike=False).title == title
+
+
+# --- a scraped text: when no line shows the title -------------------------------------------
+
+def test_the_heading_above_the_text_that_tells_the_same_story():
+    # og:title is the teaser's; the page's H1 says it in other words, right above the byline
+    title, lines = page("Fähre nach Brême wird ab Mai teurer", "Startseite", "Region",
+                        "Neue Preise: Die Fähre nach Brême kostet ab Mai mehr", "Von Heike Roe",
+                        "3. April 2024")
+    assert titles.headline(title, lines).title == \
+        "Neue Preise: Die Fähre nach Brême kostet ab Mai mehr"
+
+
+@pytest.mark.parametrize("furniture", [
+    "Suivez Le Courrier du Val sur Facebook",  # a prompt naming the place: one word shared
+    "Die Fähre am Anleger von Brême, ein Archivbild.",  # a photo's caption: a sentence
+    "Fähre, Brême, Preise, Mai",  # tags
+])
+def test_no_caption_prompt_or_tag_list_for_a_heading(furniture):
+    title, lines = page("Fähre nach Brême wird ab Mai teurer", "Startseite", furniture)
+    assert titles.headline(title, lines).title == title
+
+
+def test_no_story_of_a_most_read_list_for_a_heading():
+    title, lines = page("Fuite de chlore dans une usine au sud de Valbourg : 14 salariés "
+                        "intoxiqués", "Les plus lus", "Fuite de chlore : ce que l’on sait de "
+                        "l’usine", "Métro B : la ligne fermée tout le week-end")
+    assert titles.headline(title, lines).title == title
+
+
+def test_a_site_named_again_on_the_page_is_not_the_headline_even_heading_text():
+    # a blog's name heads its blurb in the sidebar (and signs its footer): not the post's
+    title = "Plejaden im Herbst - Abenteuer Sternenhimmel"
+    lines = ["Abenteuer Sternenhimmel", "Startseite", "Plejaden im Herbst",
+             "17. September 2019", PROSE, "Abenteuer Sternenhimmel",
+             "Ein Blog über den Himmel", PROSE + " Weiter.", "© 2024 Abenteuer Sternenhimmel"]
+    assert titles.headline(title, lines) == titles.Headline("Plejaden im Herbst",
+                                                            "Abenteuer Sternenhimmel")
+    # both ends named on the page: nothing tells which is the site's
+    title = "Unbefriedigt | Deviante Wege"
+    lines = ["Deviante Wege", "Menu", "Newsletter", "Über uns", "Impressum",
+             "Home » Unbefriedigt", "Unbefriedigt", "8. Januar 2020 · von Aureliana", PROSE,
+             PROSE + " Mehr.", "Copyright © 2020 Deviante Wege"]
+    assert titles.headline(title, lines).title == "Unbefriedigt"
+
+
+def test_a_colon_after_the_headline_opens_the_site_name_not_its_text():
+    # "Headline : Site | Motto | Founded 2005": the piece before the colon is no kicker
+    title = "Das schönste Video der Woche : Krimiblog | Ermittlungen zum Genre | Seit 2005"
+    lines = ["Krimiblog", "Archiv", "Impressum", "Das schönste Video der Woche",
+             "vom Krimiblogger", PROSE, PROSE + " Weiter."]
+    assert titles.headline(title, lines).title == "Das schönste Video der Woche"

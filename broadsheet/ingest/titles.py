@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from broadsheet.ingest.lexicon import norm
+from broadsheet.ingest.lexicon import norm, tidy
 
 # Separators between a headline and a site or section name, spaced: " | ", " – ", " » ".
 # A hyphen inside a word ("Corona-Leugnern") or a colon without a space before it is not one
@@ -68,19 +68,24 @@ def headline(title: str, lines: Sequence[str], sites: Iterable[str] = (),
     pieces = [(a, b) for a, b in parts(title) if _LETTER.search(title[a:b])]
     if not pieces:
         return Headline(title)
-    site_keys = {_key(s) for s in sites if _key(s)}
+    site_keys = {_key(s) for s in sites if _key(s)} | _named_on_page(title, lines)
     found = _shown(title, pieces, lines, site_keys, alike)
     if found:
         i, j, line = found
         if line.endswith(".") and not line.endswith("..") and not title.endswith("."):
             line = line[:-1]  # "Headline." as a sentence in the page, not in its title
         return Headline(line, _rest(title, pieces, i, j))
+    cut = None
     for end in (-1, 0) if len(pieces) > 1 else ():  # a title that is only a name stays
         a, b = pieces[end]
         if _key(title[a:b]) in site_keys or _is_domain(title[a:b]):
             rest = pieces[:-1] if end == -1 else pieces[1:]
-            return Headline(title[rest[0][0]:rest[-1][1]].strip(" :"), title[a:b].strip())
-    return Headline(title)
+            cut = Headline(title[rest[0][0]:rest[-1][1]].strip(" :"), title[a:b].strip())
+            break
+    heading = _heading(title, lines) if alike else None
+    if heading:
+        return Headline(heading, cut.site if cut else None)
+    return cut or Headline(title)
 
 
 PROSE_WORDS = 15  # a line this long is text, not a heading, a menu or a name
@@ -172,8 +177,11 @@ def _kicker(title: str, pieces, i: int, j: int) -> bool:
     du moulin…"): before a colon, and shorter than what follows it."""
     if j == len(pieces) - 1 or title[pieces[j][1]:pieces[j + 1][0]].strip() != ":":
         return False
+    end = j + 1  # what the colon opens, up to the next other separator: "… : Site | Motto"
+    while end + 1 < len(pieces) and title[pieces[end][1]:pieces[end + 1][0]].strip() == ":":
+        end += 1
     return len(_key(title[pieces[i][0]:pieces[j][1]]).split()) <= len(
-        _key(title[pieces[j + 1][0]:]).split())
+        _key(title[pieces[j + 1][0]:pieces[end][1]]).split())
 
 
 def _text_starts(keys: list[str]) -> int:
@@ -203,6 +211,90 @@ def _alike(title, pieces, runs, lines, keys, gaps):
     shown = {_key(t) for *_, t in _runs(line, parts(line))}
     glued = _key(line).startswith(_key(run))  # "Headline Photo: Jane Roe / AFP"
     return i, j, run if glued or _key(run) in shown else line
+
+
+RELATED = 0.3  # Dice's coefficient of a heading's words and the title's: the same story
+
+
+def _heading(title: str, lines: Sequence[str]) -> str | None:
+    """When no line shows the title, the heading just above the text that tells the same
+    story in other words (og:title is often the teaser's or the search engine's: "Alaska
+    Airlines to become full Oneworld member by spring" for the page's "Alaska Airlines sets
+    new date for full Oneworld membership"): of the short lines at most NEAR lines above the
+    first prose, before the text has begun, the one sharing the most words with the title
+    without its end pieces that read as names. Not a sentence (a photo's caption), not a
+    list of tags."""
+    from broadsheet.ingest.outlets import looks_like_name
+
+    keys = [_key(ln) for ln in lines]
+    gaps = _to_prose(keys)
+    whole = _key(title)
+    names = [_key(p) for p in end_pieces(title) if looks_like_name(p)]
+    story = {w for w in whole.split() if not any(w in name.split() for name in names)}
+    found = []
+    for n, k in enumerate(keys[:_text_starts(keys)]):
+        if not k or gaps[n] > NEAR or len(k.split()) >= PROSE_WORDS or _tag_list(lines[n]) \
+                or lines[n].rstrip().endswith("."):
+            continue
+        words = _content(k)
+        shared = len(words & _content(" ".join(story)))
+        if shared < 2 and not (shared and 2 * shared >= len(words)) or _listed(lines, keys, n):
+            continue  # one word in common, among many: a caption, a prompt naming a place
+        if (sim := _similar(set(k.split()), story)) >= RELATED:
+            found.append((-sim, gaps[n], n))
+    return lines[min(found)[2]].strip() if found else None
+
+
+def _content(key: str) -> set[str]:
+    """The words of four letters or more: what a story is about, in any language."""
+    return {w for w in key.split() if len(w) >= 4}
+
+
+def _listed(lines: Sequence[str], keys: list[str], n: int) -> bool:
+    """Whether line n is in a list of other stories: below a "Most read" heading, with only
+    short lines between."""
+    from broadsheet.ingest.lexicon import lexicon
+
+    most_read = lexicon().most_read_re
+    for m in range(n - 1, max(-1, n - 1 - NEAR), -1):
+        if most_read.match(tidy(lines[m])):
+            return True
+        if len(keys[m].split()) >= PROSE_WORDS:
+            return False
+    return False
+
+
+def _tag_list(line: str) -> bool:
+    """"Artwork, Handy & Smartphone, Photo, Insekten": three items or more of a few words
+    each, a list of tags or categories, not a heading."""
+    items = line.split(",")
+    return len(items) >= 3 and all(len(_WORD.findall(item)) <= 3 for item in items)
+
+
+SITE_LINES = 2  # lines of the page naming a title's end piece: the site's name
+
+
+def _named_on_page(title: str, lines: Sequence[str]) -> set[str]:
+    """A title's end piece ("… - Abenteuer Astronomie") that reads as a name, no longer than
+    the rest of the title, and that the page names again in SITE_LINES lines or more, or in
+    a copyright line (its logo, menu, footer): the site's name, even where it heads some
+    text (a blog's name above its latest post). Both ends so named: neither."""
+    from broadsheet.ingest.outlets import looks_like_name
+
+    whole = _key(title)
+    named = set()
+    for piece in end_pieces(title):
+        key = _key(piece)
+        if not key or not looks_like_name(piece):
+            continue
+        naming = [ln for ln in lines if f" {key} " in f" {_key(ln)} " and whole not in _key(ln)]
+        if len(naming) >= SITE_LINES or any("©" in ln or "copyright" in ln.lower()
+                                            for ln in naming):
+            named.add(key)
+    if len(named) != 1:  # "Unbefriedigt | Deviante Pfade": which?
+        return set()
+    key = next(iter(named))
+    return named if len(key.split()) <= len(whole.split()) - len(key.split()) else set()
 
 
 def _rest(title: str, pieces, i: int, j: int) -> str | None:
