@@ -148,11 +148,12 @@ def _equal(title, pieces, runs, lines, keys, gaps):
             2 * len(k.split()) < len(_key(title).split())
         if _kicker(title, pieces, i, j):
             continue
-        if _distance(gaps[n]) < 2 or not lone_end:
-            found.append((_distance(gaps[n]), -len(k), n))
+        if _distance(gaps[n]) < 2 or not lone_end:  # then the line as the title spells it
+            as_titled = lines[n].strip() == title[pieces[i][0]:pieces[j][1]].strip()
+            found.append((_distance(gaps[n]), -len(k), not as_titled, n))
     if not found:
         return None
-    n = min(found)[2]
+    n = min(found)[-1]
     i, j = by_key[keys[n]]
     if _split_in_two(title, pieces, i, j, keys, n):
         return 0, len(pieces) - 1, title
