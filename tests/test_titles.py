@@ -218,6 +218,12 @@ def test_the_heading_above_the_text_that_tells_the_same_story():
         "Neue Preise: Die Fähre nach Brême kostet ab Mai mehr"
 
 
+def test_a_subheading_of_the_text_is_not_its_heading():
+    title = "Fähre nach Brême wird ab Mai teurer – was Pendler jetzt wissen müssen"
+    lines = ["Startseite", PROSE, "Was Pendler jetzt tun können", PROSE + " Ja."]
+    assert titles.headline(title, lines).title == title
+
+
 @pytest.mark.parametrize("furniture", [
     "Suivez Le Courrier du Val sur Facebook",  # a prompt naming the place: one word shared
     "Die Fähre am Anleger von Brême, ein Archivbild.",  # a photo's caption: a sentence

@@ -235,8 +235,8 @@ def _heading(title: str, lines: Sequence[str]) -> str | None:
     found = []
     for n, k in enumerate(keys[:_text_starts(keys)]):
         if not k or gaps[n] > NEAR or len(k.split()) >= PROSE_WORDS or _tag_list(lines[n]) \
-                or lines[n].rstrip().endswith("."):
-            continue
+                or lines[n].rstrip().endswith(".") or n and _sentence(lines[n - 1]):
+            continue  # a subheading of a text already begun
         words = _content(k)
         shared = len(words & _content(" ".join(story)))
         if shared < 2 and not (shared and 2 * shared >= len(words)) or _listed(lines, keys, n):
@@ -244,6 +244,11 @@ def _heading(title: str, lines: Sequence[str]) -> str | None:
         if (sim := _similar(set(k.split()), story)) >= RELATED:
             found.append((-sim, gaps[n], n))
     return lines[min(found)[2]].strip() if found else None
+
+
+def _sentence(line: str) -> bool:
+    """A paragraph of the text: long, and ending as a sentence does."""
+    return len(_WORD.findall(line)) >= PROSE_WORDS and line.rstrip()[-1:] in ".!?…\"”»)"
 
 
 def _content(key: str) -> set[str]:
