@@ -263,3 +263,15 @@ def test_a_colon_after_the_headline_opens_the_site_name_not_its_text():
     lines = ["Krimiblog", "Archiv", "Impressum", "Das schönste Video der Woche",
              "vom Krimiblogger", PROSE, PROSE + " Weiter."]
     assert titles.headline(title, lines).title == "Das schönste Video der Woche"
+
+
+def test_a_read_more_line_is_never_the_headline():
+    """A 'Read more:' line links another story: however much of the title's words it shares
+    (here a payload both carry), it is not this page's headline."""
+    payload = "<script>alert(1)</script> \"><img src=x onerror=\"alert(1)\">"
+    title = f"Meridian page {payload} {{{{ 7*7 }}}}"
+    lines = ["The ferry strike went into its second day on Monday, as crews stayed on the quay "
+             "and the harbour office said no sailing would leave before the weekend.",
+             f"Read more: Ferry talks {payload} resume",
+             "The harbour master said the strike had already cost the port a week of trade."]
+    assert titles.headline(title, lines).title == title

@@ -196,9 +196,13 @@ def _alike(title, pieces, runs, lines, keys, gaps):
     Flugplatzfest in Dessau: ..." for the title's "Hingucker beim Flugplatzfest: ..."). When
     that line glues the run to something else ("Kicker : Headline", "Headline | SITE.NET"),
     the run."""
+    from broadsheet.ingest.lexicon import lexicon
+    read_more = lexicon().read_more_re
     found = []
     for n, k in enumerate(keys[:_text_starts(keys)]):
         if not k or gaps[n] > FUZZY_NEAR or len(k.split()) > MAX_WORDS:
+            continue
+        if read_more.match(tidy(lines[n])):  # "Read more: <another story's headline>"
             continue
         words = set(k.split())
         for i, j, rk in runs:
