@@ -152,3 +152,126 @@ def test_authors_reach_front_matter(tmp_path):
     assert one.author == "Heike Buchter" and one.authors == ("Heike Buchter",)
     assert two.author == ("Jane Smith", "John Doe")
     assert two.front_matter()["author"] == ["Jane Smith", "John Doe"]
+
+
+# --- web pages: the <h1> the declared titles vouch for --------------------------------------
+
+def html_page(head, body_top, prose=PROSE):
+    paragraphs = "".join(f"<p>{prose} {n}</p>" for n in ("Erstens.", "Zweitens.", "Drittens."))
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head><body>"
+            f"<header><a href='/'>Elbtal Anzeiger</a><nav><a href='/p'>Politik</a> "
+            f"<a href='/s'>Sport</a></nav></header><main><article>{body_top}{paragraphs}"
+            f"</article></main><footer><p>© 2024 Elbtal Anzeiger</p></footer></body></html>")
+
+
+def test_an_html_page_takes_its_h1_and_leaves_its_site_name(tmp_path):
+    # og:title carries the site's name (og:site_name); the <h1> is the headline itself
+    path = tmp_path / "a.html"
+    path.write_text(html_page(
+        "<title>Markthalle wird bis zum Sommer saniert | Elbtal Anzeiger</title>"
+        "<meta property='og:title' content='Markthalle wird bis zum Sommer saniert | Elbtal "
+        "Anzeiger'><meta property='og:site_name' content='Elbtal Anzeiger'>",
+        "<h1>Markthalle wird bis zum Sommer saniert</h1>"), encoding="utf-8")
+    raw = read_raw(path)
+    assert raw.text.split("\n", 1)[0] == "Markthalle wird bis zum Sommer saniert"
+    article = make_article(raw, clean_corpus([raw])[0], None)
+    assert article.title == "Markthalle wird bis zum Sommer saniert"
+
+
+@pytest.mark.parametrize("declared, headings, sites, expected", [
+    # a kicker and its headline glued in one <h1>: the headline, which the og:title holds
+    (["Klimaschutz: Bohren, bis es heiß wird"],
+     [["KlimaschutzBohren, bis es heiß wird", "Klimaschutz", "Bohren, bis es heiß wird"]], (),
+     "Bohren, bis es heiß wird"),
+    # a blog's name in its <h1> (the <title>'s last piece, shorter than the rest) is not it
+    (["Warum der Kompost im Winter ruht | Gartenblog"], [["Gartenblog"]], (), None),
+    # the site's own heading ("Menu", the outlet's name) beside the article's <h1>
+    (["Ferry fares rise again - Bayside Courier"],
+     [["Bayside Courier"], ["Menu"], ["Ferry fares rise again"]], ["Bayside Courier"],
+     "Ferry fares rise again"),
+    # og:title is the teaser's; the page's only <h1> is the headline it shows
+    (["Fähre wird teurer"], [["Neue Preise: Die Fähre nach Brême kostet ab Mai mehr"]], (),
+     "Neue Preise: Die Fähre nach Brême kostet ab Mai mehr"),
+    # a one-word <h1> unlike the titles tells nothing
+    (["Fähre wird teurer"], [["Aktuelles"]], (), None),
+])
+def test_the_h1_the_declared_titles_vouch_for(declared, headings, sites, expected):
+    assert titles.shown_headline(declared, headings, sites) == expected
+
+
+def test_what_trafilatura_kept_is_not_searched_for_a_line_like_the_title():
+    # the H1 is the title: a subheading of the text much like it is not the headline
+    title = "Was ist eine Vorsatzschale und was bringt sie?"
+    lines = ["Was ist eine Vorsatzschale?", PROSE, PROSE]
+    assert titles.headline(title, lines).title == "Was ist eine Vorsatzschale?"
+    assert titles.headline(title, lines, alike=False).title == title
+
+
+# --- a scraped text: when no line shows the title -------------------------------------------
+
+def test_the_heading_above_the_text_that_tells_the_same_story():
+    # og:title is the teaser's; the page's H1 says it in other words, right above the byline
+    title, lines = page("Fähre nach Brême wird ab Mai teurer", "Startseite", "Region",
+                        "Neue Preise: Die Fähre nach Brême kostet ab Mai mehr", "Von Heike Roe",
+                        "3. April 2024")
+    assert titles.headline(title, lines).title == \
+        "Neue Preise: Die Fähre nach Brême kostet ab Mai mehr"
+
+
+def test_a_subheading_of_the_text_is_not_its_heading():
+    title = "Fähre nach Brême wird ab Mai teurer – was Pendler jetzt wissen müssen"
+    lines = ["Startseite", PROSE, "Was Pendler jetzt tun können", PROSE + " Ja."]
+    assert titles.headline(title, lines).title == title
+
+
+@pytest.mark.parametrize("furniture", [
+    "Suivez Le Courrier du Val sur Facebook",  # a prompt naming the place: one word shared
+    "Die Fähre am Anleger von Brême, ein Archivbild.",  # a photo's caption: a sentence
+    "Fähre, Brême, Preise, Mai",  # tags
+])
+def test_no_caption_prompt_or_tag_list_for_a_heading(furniture):
+    title, lines = page("Fähre nach Brême wird ab Mai teurer", "Startseite", furniture)
+    assert titles.headline(title, lines).title == title
+
+
+def test_no_story_of_a_most_read_list_for_a_heading():
+    title, lines = page("Fuite de chlore dans une usine au sud de Valbourg : 14 salariés "
+                        "intoxiqués", "Les plus lus", "Fuite de chlore : ce que l’on sait de "
+                        "l’usine", "Métro B : la ligne fermée tout le week-end")
+    assert titles.headline(title, lines).title == title
+
+
+def test_a_site_named_again_on_the_page_is_not_the_headline_even_heading_text():
+    # a blog's name heads its blurb in the sidebar (and signs its footer): not the post's
+    title = "Plejaden im Herbst - Abenteuer Sternenhimmel"
+    lines = ["Abenteuer Sternenhimmel", "Startseite", "Plejaden im Herbst",
+             "17. September 2019", PROSE, "Abenteuer Sternenhimmel",
+             "Ein Blog über den Himmel", PROSE + " Weiter.", "© 2024 Abenteuer Sternenhimmel"]
+    assert titles.headline(title, lines) == titles.Headline("Plejaden im Herbst",
+                                                            "Abenteuer Sternenhimmel")
+    # both ends named on the page: nothing tells which is the site's
+    title = "Unbefriedigt | Deviante Wege"
+    lines = ["Deviante Wege", "Menu", "Newsletter", "Über uns", "Impressum",
+             "Home » Unbefriedigt", "Unbefriedigt", "8. Januar 2020 · von Aureliana", PROSE,
+             PROSE + " Mehr.", "Copyright © 2020 Deviante Wege"]
+    assert titles.headline(title, lines).title == "Unbefriedigt"
+
+
+def test_a_colon_after_the_headline_opens_the_site_name_not_its_text():
+    # "Headline : Site | Motto | Founded 2005": the piece before the colon is no kicker
+    title = "Das schönste Video der Woche : Krimiblog | Ermittlungen zum Genre | Seit 2005"
+    lines = ["Krimiblog", "Archiv", "Impressum", "Das schönste Video der Woche",
+             "vom Krimiblogger", PROSE, PROSE + " Weiter."]
+    assert titles.headline(title, lines).title == "Das schönste Video der Woche"
+
+
+def test_a_read_more_line_is_never_the_headline():
+    """A 'Read more:' line links another story: however much of the title's words it shares
+    (here a payload both carry), it is not this page's headline."""
+    payload = "<script>alert(1)</script> \"><img src=x onerror=\"alert(1)\">"
+    title = f"Meridian page {payload} {{{{ 7*7 }}}}"
+    lines = ["The ferry strike went into its second day on Monday, as crews stayed on the quay "
+             "and the harbour office said no sailing would leave before the weekend.",
+             f"Read more: Ferry talks {payload} resume",
+             "The harbour master said the strike had already cost the port a week of trade."]
+    assert titles.headline(title, lines).title == title

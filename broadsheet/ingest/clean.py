@@ -95,7 +95,8 @@ def agencies_of(state: State) -> tuple[str, ...]:
 
 def headline(state: State) -> State:
     """The declared title without the site's name glued to it (see titles.py)."""
-    found = titles.headline(state.title, [ln.text for ln in state.lines], state.sites)
+    found = titles.headline(state.title, [ln.text for ln in state.lines], state.sites,
+                            alike=not state.extracted)
     return dataclasses.replace(state, title=found.title, site=found.site)
 
 

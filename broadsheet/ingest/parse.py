@@ -21,6 +21,7 @@ from pathlib import Path
 
 from broadsheet.errors import InputError, InputWarning
 from broadsheet.ingest.dates import page_date
+from broadsheet.ingest.titles import html_headline
 from broadsheet.model import RawArticle, has_utc, is_web_url
 
 MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB (max_input_mb)
@@ -300,6 +301,8 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
             meta[ours] = value.strip()
     if "source_url" in meta and not is_web_url(meta["source_url"]):
         del meta["source_url"]
+    # the headline the page shows in its <h1>, its og:title or <title> vouching for it
+    title = meta["title"] = html_headline(data, title, meta.get("source_url"))
     if "date" in meta:
         try:
             meta["date"] = dt.date.fromisoformat(meta["date"][:10])
