@@ -315,7 +315,7 @@ def _explain(raw) -> None:
         score = f"{line.score:5.2f}" if why and line.score is not None else "    -"
         _say(f"{line.number:4} {verdict:>18} {score} | {_printable(line.text)[:90]}")
         if why:
-            _say(" " * 30 + "  ".join(f"{name} {value:+.1f}" for name, value in why))
+            _say(" " * 30 + ", ".join(f"{name} {value:+.1f}" for name, value in why))
     _say(f"   agencies: {list(agencies_of(state))}  sources: "
          f"{list(dict.fromkeys(state.sources + state.tail_names + state.owners))}  "
          f"date: {state.date.isoformat() if state.date else None}  "

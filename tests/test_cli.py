@@ -129,6 +129,7 @@ def test_explain_gives_the_models_evidence_for_the_lines_no_rule_decided(project
     assert " head " in out[menu] and float(out[menu].split("|")[0].split()[-1]) < 0.5
     body = next(i for i, ln in enumerate(out) if "| The council" in ln)
     assert " body " in out[body] and float(out[body].split("|")[0].split()[-1]) >= 0.5
-    assert re.search(r"[a-z_]+ [+-]\d", out[body + 1])  # its evidence, on the next line
+    assert re.search(r"^ {30}[a-z ()|»-]+ [+-]\d\.\d(, [a-z ()|»-]+ [+-]\d\.\d)+$",
+                     out[body + 1])  # its evidence, on the next line
     follow = next(ln for ln in out if ln.endswith("| Follow us on Twitter"))
     assert "follow-us" in follow and "    -" in follow

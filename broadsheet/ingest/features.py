@@ -51,6 +51,30 @@ FEATURES = (
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
+# What each feature means, as `broadsheet explain` names it
+DESCRIBE = {
+    "bias": "base rate",
+    "log_words": "words", "log_chars": "length", "ends_sentence": "ends like a sentence",
+    "inner_sentences": "sentences inside", "cap_share": "capitalised words",
+    "digit_share": "digits", "function_share": "function words", "comma_rate": "commas",
+    "separators": "separators (| » -)", "list_mark": "list mark", "all_caps": "all capitals",
+    "linkish": "link or address", "time_or_date": "a time or date",
+    "title_overlap": "words of the headline", "repeated_on_page": "repeated on the page",
+    "avg_word_len": "word length", "ruled": "dropped by a rule",
+    "prev_ruled": "line above dropped by a rule", "next_ruled": "line below dropped by a rule",
+    "prev_log_words": "words of the line above", "next_log_words": "words of the line below",
+    "prev_ends": "line above ends a sentence", "next_ends": "line below ends a sentence",
+    "window_prose": "prose around it", "window_words": "words around it",
+    "short_run": "among short lines", "rel_position": "position on the page",
+    "after_headline": "after the headline", "before_headline": "before the headline",
+    "in_dense": "in the densest prose", "dist_dense": "distance from the densest prose",
+    "prose_before": "prose above it", "prose_after": "prose below it",
+    "long_and_ends": "a long sentence", "short_no_end": "short, no sentence end",
+    "gap_prev_prose": "lines since a paragraph", "gap_next_prose": "lines to a paragraph",
+    "between_prose": "between paragraphs", "ends_after_prose": "a sentence after a paragraph",
+    "masthead_like": "looks like a name or slogan",
+}
+
 
 def _function_words(texts: Sequence[str], stop: frozenset[str]) -> frozenset[str]:
     """The language's stop words when its list is known, else the page's own commonest short

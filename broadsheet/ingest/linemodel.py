@@ -16,7 +16,7 @@ from importlib import resources
 
 import numpy as np
 
-from broadsheet.ingest.features import FEATURES, INDEX
+from broadsheet.ingest.features import DESCRIBE, FEATURES, INDEX
 
 
 # The second stage reads the first stage's verdicts on the neighbours (as jusText's context
@@ -24,6 +24,9 @@ from broadsheet.ingest.features import FEATURES, INDEX
 # among menu items.
 CONTEXT = ("first_p", "prev_p", "next_p", "window_p3", "window_p8", "run_p")
 STAGE2 = FEATURES + CONTEXT
+DESCRIBE_CONTEXT = {"first_p": "the line alone", "prev_p": "the line above",
+                    "next_p": "the line below", "window_p3": "the lines near it",
+                    "window_p8": "the lines around it", "run_p": "in a run of body"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,8 @@ class LineModel:
         """Each feature's share of one line's second-stage log-odds, largest first."""
         parts = (row - self.second.mean) / self.second.scale * self.second.weights
         order = np.argsort(-np.abs(parts), kind="stable")
-        return [(STAGE2[i], float(parts[i])) for i in order if STAGE2[i] != "bias"]
+        words = {**DESCRIBE, **DESCRIBE_CONTEXT}
+        return [(words[STAGE2[i]], float(parts[i])) for i in order if STAGE2[i] != "bias"]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

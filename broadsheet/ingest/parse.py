@@ -278,7 +278,9 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
     # after it became its children, glued into one line (or pruned with it). The tag goes.
     data = _EMBED.sub(b"", data)
     doc = trafilatura.bare_extraction(
-        data, with_metadata=True, include_comments=False, include_tables=False,
+        # tables are kept: a results table or a price list is often the article's substance
+        # (on the labelled real pages, more of what readers need than of furniture)
+        data, with_metadata=True, include_comments=False, include_tables=True,
         include_images=False,
         # a date only where the page states it (its metadata, <time>, its URL): htmldate's
         # extensive search takes a footer's "© 2018" or a date in the text for it
