@@ -17,14 +17,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-_WORD = re.compile(r"[^\W\d_]+|\d+")
 _LETTERS = re.compile(r"[^\W\d_]+")
-_SENTENCE_END = re.compile(r"[.!?…:;»\"”“)\]]\s*$")
 _INNER_SENTENCE = re.compile(r"[.!?…][\"”»)]?\s+[\"“«(]?[^\W\d_]")
-_SEPARATORS = re.compile(r"[|•»›·▸►▶→/]|\s[-–—]\s")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•–·▪►▸]|\d{1,2}[.)])\s")
 _LINKISH = re.compile(r"https?://|www\.|\.(?:com|de|fr|org|net|pl|es|it)\b|@\w")
-_DIGIT = re.compile(r"\d")
 _TIME = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b")
 
 # "Le Courrier du Soir, l'info qui vous ressemble", "Metro Wire — news that moves": an
@@ -76,6 +72,48 @@ DESCRIBE = {
 }
 
 
+_TEXT_COLUMNS = [INDEX[name] for name in (
+    "log_words", "log_chars", "ends_sentence", "inner_sentences", "cap_share",
+    "function_share", "avg_word_len", "all_caps", "title_overlap", "digit_share",
+    "comma_rate", "separators", "list_mark", "linkish", "time_or_date", "repeated_on_page")]
+
+
+_PUNCT = "\"'“”‘’«»„‚()[]{}<>.,;:!?…-–—/|*•·"
+_ENDS = frozenset(".!?…:;»\"”“)]")
+_SEPARATOR_CHARS = "|•»›·▸►▶→/"
+
+
+def _text_row(text: str, function: frozenset[str], title_words: set[str], repeated: bool
+              ) -> tuple:
+    """The features of one line's own text, in _TEXT_COLUMNS order. Words are what white
+    space separates, stripped of punctuation; counts by str methods and map() over C
+    functions: this runs for every line of every page, twice, and regexes over long
+    paragraphs were most of the cleaner's time."""
+    toks = [t for t in (w.strip(_PUNCT) for w in text.split()) if t]
+    nw = len(toks)
+    letters = [t for t in toks if not t.isdigit()]
+    n_letters = len(letters)
+    cap = function_share = avg_len = caps = overlap = 0.0
+    if n_letters:
+        cap = sum(map(str.isupper, [t[0] for t in letters])) / n_letters
+        lower = [t.casefold() for t in letters]
+        function_share = sum(map(function.__contains__, lower)) / n_letters
+        avg_len = min(sum(map(len, letters)) / n_letters, 15) / 10
+        caps = float(text.upper() == text and len(text) > 3)
+        if title_words:
+            overlap = sum(map(title_words.__contains__, lower)) / n_letters
+    digits = sum(map(text.count, "0123456789"))
+    tail = text.rstrip()[-1:]
+    separators = sum(map(text.count, _SEPARATOR_CHARS)) + text.count(" - ") + \
+        text.count(" – ") + text.count(" — ")
+    return (math.log1p(nw), math.log1p(len(text)), float(tail in _ENDS),
+            math.log1p(len(_INNER_SENTENCE.findall(text))), cap, function_share, avg_len, caps,
+            overlap, digits / max(len(text), 1), min(text.count(",") / max(nw, 1) * 5, 2),
+            min(separators, 3) / 3, float(bool(_LIST_MARK.match(text))),
+            float(bool(_LINKISH.search(text))),
+            float(digits > 0 and bool(_TIME.search(text))), float(repeated))
+
+
 def _function_words(texts: Sequence[str], stop: frozenset[str]) -> frozenset[str]:
     """The language's stop words when its list is known, else the page's own commonest short
     words on its longer lines: in every language, function words are the short frequent ones."""
@@ -83,9 +121,9 @@ def _function_words(texts: Sequence[str], stop: frozenset[str]) -> frozenset[str
         return stop
     counts: Counter[str] = Counter()
     for text in texts:
-        words = _LETTERS.findall(text.casefold())
+        words = text.casefold().split()
         if len(words) >= 8:
-            counts.update(w for w in words if len(w) <= 4)
+            counts.update(w for w in (v.strip(_PUNCT) for v in words) if 0 < len(w) <= 4)
     return frozenset(w for w, _ in counts.most_common(40))
 
 
@@ -116,34 +154,11 @@ def line_features(texts: Sequence[str], title: str, ruled: Sequence[bool],
     title_words = {w for w in _LETTERS.findall(title.casefold()) if len(w) > 3}
     folded = [t.casefold().strip() for t in texts]
     repeats = Counter(folded)
-    words = np.zeros(n)
-    ends = np.zeros(n)
-    for i, text in enumerate(texts):
-        toks = _WORD.findall(text)
-        letters = [t for t in toks if not t.isdigit()]
-        nw = len(toks)
-        words[i] = nw
-        ends[i] = bool(_SENTENCE_END.search(text))
-        row = x[i]
-        row[INDEX["log_words"]] = math.log1p(nw)
-        row[INDEX["log_chars"]] = math.log1p(len(text))
-        row[INDEX["ends_sentence"]] = ends[i]
-        row[INDEX["inner_sentences"]] = math.log1p(len(_INNER_SENTENCE.findall(text)))
-        if letters:
-            row[INDEX["cap_share"]] = sum(t[0].isupper() for t in letters) / len(letters)
-            lower = [t.casefold() for t in letters]
-            row[INDEX["function_share"]] = sum(t in function for t in lower) / len(lower)
-            row[INDEX["avg_word_len"]] = min(sum(map(len, letters)) / len(letters), 15) / 10
-            row[INDEX["all_caps"]] = float(text.upper() == text and len(text) > 3)
-            if title_words:
-                row[INDEX["title_overlap"]] = (sum(t in title_words for t in lower) / len(lower))
-        row[INDEX["digit_share"]] = len(_DIGIT.findall(text)) / max(len(text), 1)
-        row[INDEX["comma_rate"]] = min(text.count(",") / max(nw, 1) * 5, 2)
-        row[INDEX["separators"]] = min(len(_SEPARATORS.findall(text)), 3) / 3
-        row[INDEX["list_mark"]] = bool(_LIST_MARK.match(text))
-        row[INDEX["linkish"]] = bool(_LINKISH.search(text))
-        row[INDEX["time_or_date"]] = bool(_TIME.search(text))
-        row[INDEX["repeated_on_page"]] = repeats[folded[i]] > 1
+    rows = [_text_row(text, function, title_words, repeats[f] > 1)
+            for text, f in zip(texts, folded)]
+    x[:, _TEXT_COLUMNS] = np.array(rows, dtype=np.float64)
+    words = np.expm1(x[:, INDEX["log_words"]]).round()
+    ends = x[:, INDEX["ends_sentence"]]
     ruled_a = np.asarray(ruled, dtype=np.float64)
     x[:, INDEX["ruled"]] = ruled_a
     x[1:, INDEX["prev_ruled"]] = ruled_a[:-1]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from broadsheet.ingest.lexicon import norm, tidy
 
@@ -52,6 +53,7 @@ def _runs(title: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int, str
     return sorted(runs, key=lambda r: (-len(r[2]), r[0]))
 
 
+@lru_cache(maxsize=4096)  # a page's lines are keyed by several of the steps below
 def _key(text: str) -> str:
     """Lines compared as a reader sees them: case, spacing and quotes aside."""
     return " ".join(_WORD.findall(norm(text)))
