@@ -508,12 +508,17 @@ _STRUCTURAL = {"head", "tail", "consent", "furniture"}  # the drops `structure` 
 
 def with_boilerplate(state: State, boilerplate: frozenset[str]) -> State:
     """A cleaned state cleaned again knowing the source's recurring lines: the same as
-    clean(text, boilerplate), without running the rules that do not depend on it, and
-    without deciding again when none of its lines recurs (most articles: same result)."""
+    clean(text, boilerplate), without running the rules that do not depend on it. When the
+    recurring lines are all lines the first decision dropped already (most articles: their
+    outlet's menu, slogan, footer), they are only named as recurring: the body stands, and
+    deciding again would cost a second reading of every article for the same result."""
     from broadsheet.ingest.boilerplate import line_key
-    if not any((ln.drop is None or ln.drop in _STRUCTURAL) and line_key(ln.text) in boilerplate
-               for ln in state.lines):
-        return dataclasses.replace(state, boilerplate=boilerplate)
+    recurring = {i for i, ln in enumerate(state.lines) if (ln.drop is None or ln.drop in
+                 _STRUCTURAL) and line_key(ln.text) in boilerplate}
+    if all(state.lines[i].drop is not None for i in recurring):
+        lines = tuple(dataclasses.replace(ln, drop="repeated-in-source") if i in recurring
+                      else ln for i, ln in enumerate(state.lines))
+        return dataclasses.replace(state, lines=lines, boilerplate=boilerplate)
     lines = tuple(dataclasses.replace(ln, drop=None) if ln.drop in _STRUCTURAL else ln
                   for ln in state.lines)
     state = dataclasses.replace(state, lines=lines, boilerplate=boilerplate, tail_names=())

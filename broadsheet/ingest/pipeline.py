@@ -165,17 +165,29 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
     for i, source in enumerate(sources):
         by_source[source].append(i)
     story = _stories(first)
-    result = list(first)
-    for indexes in by_source.values():
+    _COMMON.clear()
+    todo = []
+    for n, indexes in enumerate(by_source.values()):
         copies: dict[int, set[str]] = defaultdict(set)  # a story's copies count once
         for i in indexes:
             copies[story[i]].update(lines[i])
-        common = repeated_lines(copies[k] for k in sorted(copies))
-        for i in indexes:
-            if common:
-                result[i] = with_boilerplate(first[i], common)
-            result[i] = replace(result[i], source=sources[i])
-    return result
+        _COMMON[n] = repeated_lines(copies[k] for k in sorted(copies))
+        todo.extend((i, n) for i in indexes if _COMMON[n])
+    result = list(first)
+    again = parallel_map(_again, [(first[i], n) for i, n in todo], jobs, progress, "clean again")
+    for (i, _), state in zip(todo, again):
+        result[i] = state
+    _COMMON.clear()
+    return [replace(state, source=source) for state, source in zip(result, sources)]
+
+
+# each source's recurring lines, by the source's number, for _again: set before the process
+# pool forks, so that the workers read them instead of receiving a copy with every article
+_COMMON: dict[int, frozenset[str]] = {}
+
+
+def _again(item: tuple[State, int]) -> State:
+    return with_boilerplate(item[0], _COMMON[item[1]])
 
 
 def _one_spelling(names: list[str | None]) -> list[str | None]:
