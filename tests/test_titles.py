@@ -275,3 +275,21 @@ def test_a_read_more_line_is_never_the_headline():
              f"Read more: Ferry talks {payload} resume",
              "The harbour master said the strike had already cost the port a week of trade."]
     assert titles.headline(title, lines).title == title
+
+
+def test_a_title_of_thousands_of_pieces_is_kept_whole():
+    """A scraped 'title' may be a breadcrumb of thousands of pieces: its runs of pieces grew as
+    the square of their number (gigabytes for a few thousand); it stays as it is."""
+    title = "word - " * 3000 + "end"
+    lines = ["A line of the page that reads like the text itself, long enough to be prose."] * 3
+    assert titles.headline(title, lines).title == title.strip()
+
+
+def test_a_page_line_of_thousands_of_pieces_costs_no_more_than_its_length():
+    """A menu glued into one line ('Home | News | … ' thousands of times) near the text: the
+    runs of its pieces are bounded, so the title is still found, in linear space."""
+    menu = " | ".join(["Home", "News", "Sport"] * 2000)
+    prose = "The council approved the harbour plan on Tuesday after a long debate in the hall."
+    found = titles.headline("Harbour plan approved | Bayside Courier",
+                            [menu, "Harbour plan approved", prose, prose])
+    assert found.title == "Harbour plan approved"

@@ -127,19 +127,24 @@ def _function_words(texts: Sequence[str], stop: frozenset[str]) -> frozenset[str
     return frozenset(w for w, _ in counts.most_common(40))
 
 
-def _dense_region(prose: np.ndarray) -> tuple[int, int]:
-    """The run of lines with the largest sum of (prose words - a toll per line): the article's
-    densest stretch (Kadane's maximum subarray). (-1, -1) when the page has no prose."""
-    gain = prose - 3.0
-    best, best_span, run, start = 0.0, (-1, -1), 0.0, 0
-    for i, g in enumerate(gain):
+def best_run(gain: np.ndarray) -> tuple[int, int]:
+    """The run of lines whose gains add up highest (Kadane's maximum subarray), the first of
+    equal ones; (-1, -1) when no gain is positive."""
+    best, span, run, start = 0.0, (-1, -1), 0.0, 0
+    for i, g in enumerate(gain.tolist()):
         if run <= 0:
             run, start = g, i
         else:
             run += g
         if run > best:
-            best, best_span = run, (start, i)
-    return best_span
+            best, span = run, (start, i)
+    return span
+
+
+def _dense_region(prose: np.ndarray) -> tuple[int, int]:
+    """The run of lines with the largest sum of (prose words - a toll per line): the
+    article's densest stretch. (-1, -1) when the page has no prose."""
+    return best_run(prose - 3.0)
 
 
 def line_features(texts: Sequence[str], title: str, ruled: Sequence[bool],

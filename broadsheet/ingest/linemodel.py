@@ -16,7 +16,7 @@ from importlib import resources
 
 import numpy as np
 
-from broadsheet.ingest.features import DESCRIBE, FEATURES, INDEX
+from broadsheet.ingest.features import DESCRIBE, FEATURES, INDEX, best_run
 
 
 # The second stage reads the first stage's verdicts on the neighbours (as jusText's context
@@ -110,15 +110,7 @@ def region(p: np.ndarray, live: np.ndarray, weight: np.ndarray, floor: float,
     gain = np.where(live, weight * (p - floor), 0.0)
     if barrier is not None and toll:
         gain = np.where(barrier, -toll, gain)
-    best, span, run, start = 0.0, (-1, -1), 0.0, 0
-    for i, g in enumerate(gain.tolist()):
-        if run <= 0:
-            run, start = g, i
-        else:
-            run += g
-        if run > best:
-            best, span = run, (start, i)
-    return span
+    return best_run(gain)
 
 
 def decide(model: LineModel, p: np.ndarray, live: np.ndarray, weight: np.ndarray,

@@ -48,8 +48,10 @@ def parts(title: str) -> list[tuple[int, int]]:
 
 def _runs(title: str, pieces: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """Every run of consecutive pieces (i, j inclusive) and its text, longest first."""
+    # runs of at most MAX_PIECES pieces: a line of thousands (a menu glued into one line)
+    # would otherwise give millions
     runs = [(i, j, title[pieces[i][0]:pieces[j][1]].strip())
-            for i in range(len(pieces)) for j in range(i, len(pieces))]
+            for i in range(len(pieces)) for j in range(i, min(i + MAX_PIECES, len(pieces)))]
     return sorted(runs, key=lambda r: (-len(r[2]), r[0]))
 
 
@@ -68,7 +70,9 @@ def headline(title: str, lines: Sequence[str], sites: Iterable[str] = (),
     lead or a subheading)."""
     title = title.strip()
     pieces = [(a, b) for a, b in parts(title) if _LETTER.search(title[a:b])]
-    if not pieces:
+    if not pieces or len(pieces) > MAX_PIECES:
+        # a "title" of many pieces is a breadcrumb or a list, not a headline with its site's
+        # name; and its runs of pieces grow as the square of their number
         return Headline(title)
     site_keys = {_key(s) for s in sites if _key(s)} | _named_on_page(title, lines)
     found = _shown(title, pieces, lines, site_keys, alike)
@@ -90,6 +94,7 @@ def headline(title: str, lines: Sequence[str], sites: Iterable[str] = (),
     return cut or Headline(title)
 
 
+MAX_PIECES = 12  # a headline, a kicker, a section and a site's name are a few pieces
 PROSE_WORDS = 15  # a line this long is text, not a heading, a menu or a name
 MAX_WORDS = 40
 SIMILAR = 0.6
