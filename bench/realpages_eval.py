@@ -5,7 +5,7 @@
 Ingests ../shared/realpages/texts (and, with --html, .../html) with the real CLI into a
 temporary content folder, scores it with the set's own scorer (score.py --json), and scores
 two floors written the same way: everything after the headline, and only the lines of 12
-words or more. Prints precision, recall and F1 of the snippets, title and date accuracy, on
+words or more; with --html, trafilatura alone (its defaults) on the HTML pages too. Prints precision, recall and F1 of the snippets, title and date accuracy, on
 all pages, on the pages the line model was fitted on, and on the held-out ones (md5 of the
 page's name starting with 0, 1 or 2; see bench/fit_cleaner.py).
 """
@@ -38,6 +38,20 @@ def floor_content(texts: Path, out: Path, keep) -> Path:
         (out / f"{i:04}.md").write_text(
             f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\norigin: {origin}\n---\n"
             + "\n\n".join(body) + "\n", encoding="utf-8")
+    return out
+
+
+def trafilatura_content(html: Path, out: Path) -> Path:
+    """The floor for HTML pages: trafilatura alone, with its defaults, in ingest's shape."""
+    import trafilatura
+
+    out.mkdir(parents=True, exist_ok=True)
+    for i, path in enumerate(sorted(html.glob("*.html"))):
+        text = trafilatura.extract(path.read_bytes()) or ""
+        origin = json.dumps(path.name, ensure_ascii=False)
+        body = "\n\n".join(ln.strip() for ln in text.splitlines() if ln.strip())
+        (out / f"{i:04}.md").write_text(f"---\norigin: {origin}\n---\n{body}\n",
+                                        encoding="utf-8")
     return out
 
 
@@ -90,6 +104,8 @@ def main(argv=None) -> int:
     ingest(rp / "texts", work / "texts")
     runs["broadsheet on the texts"] = work / "texts"
     if args.html:
+        runs["trafilatura alone on the HTML"] = trafilatura_content(rp / "html",
+                                                                    work / "trafilatura")
         ingest(rp / "html", work / "html")
         runs["broadsheet on the HTML"] = work / "html"
     print(f"{'cleaner':32} {'part':8} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} "

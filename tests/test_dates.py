@@ -160,3 +160,15 @@ def test_a_byline_with_its_date_stays_for_the_cleaner_to_judge():
     state = clean(f"Tram line\n\nTram line\n\n{byline}\n\n{PROSE}\n\n{PROSE} Again.\n")
     assert state.date == dt.date(2019, 10, 19)
     assert {ln.text: ln.drop for ln in state.lines}[byline] != "date"
+
+
+def test_published_with_a_time_first_wins_over_an_update_without_a_headline_in_the_text():
+    """'Published 3:15 PM EST, March 4, 2024' then 'Updated: 2024-03-05', and no line
+    repeating the headline: the publication date, not the update's."""
+    lines = ["By Maria Lopez, Staff Writer", "Published 3:15 PM EST, March 4, 2024",
+             "Updated: 2024-03-05",
+             "The city fined the festival for its cookie banner, which asked nothing of anyone."]
+    assert page_date(list(enumerate(lines)), "Cookie fine upheld on appeal") == dt.date(2024, 3, 4)
+    # a plain date near the top also beats an update's
+    lines[1] = "March 4, 2024"
+    assert page_date(list(enumerate(lines)), "Cookie fine upheld on appeal") == dt.date(2024, 3, 4)

@@ -131,7 +131,7 @@ _UPDATED = (r"aktualisiert|updated?|mis\s+[àa]\s+jour|modifi[ée]|actualizad[oa
             r"zaktualizowan[oy]|bijgewerkt|stand")
 _EVENT = r"bis|seit|ab|until|since|from|jusqu|depuis|hasta|desde|fino|dal|termin|release"
 _BEFORE = re.compile(rf"\b(?:(?P<pub>{_PUBLISHED})|(?P<upd>{_UPDATED})|(?P<evt>{_EVENT}))"
-                     r"\b[^\d]{0,40}$", re.I)
+                     r"\b(?:[^\d]|\d{1,2}[:.h]\d{2}){0,40}$", re.I)  # a time may come first
 # "Der Beitrag wurde am 27. November 2019 um 15:21 Uhr veröffentlicht" (WordPress)
 _AFTER_DATE = re.compile(rf"[^.]{{0,30}}\b(?:{_PUBLISHED})\b", re.I)
 # furniture whose dates are not the page's: embedded tweets and posts, links, comments
@@ -235,11 +235,12 @@ def page_date(lines: Sequence[tuple[int, str]], title: str) -> dt.date | None:
         near = [s for s in found if anchor - _ABOVE <= s.index <= anchor + _AFTER]
         if near:
             return min(near, key=lambda s: _distance(s.index, anchor) + _PENALTY[s.kind]).date
-    named = [s for s in found if s.kind == "published"] or [s for s in found
-                                                             if s.kind == "updated"]
     top = [s for s in found if s.index < max(40, len(texts) // 2)]
-    best = named or top
-    return best[0].date if best else None
+    for kind in ("published", "plain", "updated"):  # an update's date only as a last resort
+        best = [s for s in (found if kind != "plain" else top) if s.kind == kind]
+        if best:
+            return best[0].date
+    return None
 
 
 def _distance(index: int, anchor: int) -> int:
