@@ -33,6 +33,7 @@ class Line:
     number: int  # 1-based line number in the raw file
     tidy: str = ""  # tidy(text) and norm(text), computed once: every rule reads them
     norm: str = ""
+    words: int = 0  # its number of words, counted once: every rule asks it
     drop: str | None = None  # the rule that removed it; None = still body
     consent: int = 0  # how many consent-banner phrases it holds
     banner: bool = False  # consent text in the site's voice; `structure` decides by position
@@ -62,9 +63,9 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-def _is_prose(text: str) -> bool:
-    n = _words(text)
-    return n >= 20 or (n >= 4 and bool(_SENTENCE_END.search(text)))
+def _is_prose(line: Line) -> bool:
+    n = line.words
+    return n >= 20 or (n >= 4 and bool(_SENTENCE_END.search(line.text)))
 
 
 def _mark(state: State, rule: str, test: Callable[[Line], object], **collect) -> State:
@@ -104,7 +105,7 @@ def repeated_title(state: State) -> State:
     """The headline repeated above the photo, often with the photo's credit glued on."""
     title = norm(state.title)
     return _mark(state, "repeated-title",
-                 lambda ln: ln.norm.startswith(title) and _words(ln.text) <= 2 * _words(title) + 8)
+                 lambda ln: ln.norm.startswith(title) and ln.words <= 2 * _words(title) + 8)
 
 
 def agency_credit(state: State) -> State:
@@ -114,9 +115,9 @@ def agency_credit(state: State) -> State:
 
     def credit(line: Line):
         text = line.tidy
-        if _words(text) <= 12 and lex.credit_re.match(text):
+        if line.words <= 12 and lex.credit_re.match(text):
             return _agency_names(text, line.number) or True
-        if _words(text) <= 30 and (m := lex.reporting_re.match(text)):
+        if line.words <= 30 and (m := lex.reporting_re.match(text)):
             return _agency_names(m.group("agency"), line.number) if m.group("agency") else True
         return None
 
@@ -151,7 +152,7 @@ def copyright_line(state: State) -> State:
         return [name] if re.search(r"[^\W\d_]", name) else []
 
     return _mark(state, "copyright",
-                 lambda ln: _words(ln.text) <= 25 and lex.copyright_re.search(ln.tidy),
+                 lambda ln: ln.words <= 25 and lex.copyright_re.search(ln.tidy),
                  owners=owners)
 
 
@@ -160,12 +161,12 @@ def photo_caption(state: State) -> State:
     one-sentence line glued to a credit line (no blank line between) is its caption."""
     lex = lexicon()
     state = _mark(state, "photo-caption",
-                  lambda ln: _words(ln.text) <= 40 and (lex.photo_re.search(ln.tidy)
+                  lambda ln: ln.words <= 40 and (lex.photo_re.search(ln.tidy)
                                                        or _AGENCY_SLASH.match(ln.tidy)
                                                        or _CREDIT_END.search(ln.tidy)))
     credits = {ln.number for ln in state.lines if ln.drop in ("photo-caption", "copyright")}
     return _mark(state, "photo-caption",
-                 lambda ln: ({ln.number - 1, ln.number + 1} & credits) and _words(ln.text) <= 25
+                 lambda ln: ({ln.number - 1, ln.number + 1} & credits) and ln.words <= 25
                  and len(re.findall(r"[.!?](?:\s|$)", ln.text)) <= 1)
 
 
@@ -185,7 +186,7 @@ def follow_us(state: State) -> State:
         return [n] if n and norm(n) not in lex.not_names and n[0].isupper() else []
 
     return _mark(state, "follow-us",
-                 lambda ln: _words(ln.text) <= 20 and lex.follow_re.match(ln.tidy),
+                 lambda ln: ln.words <= 20 and lex.follow_re.match(ln.tidy),
                  sources=name)
 
 
@@ -194,7 +195,7 @@ def read_more(state: State) -> State:
     lex = lexicon()
     # matched on the line as written, so the headline keeps its own apostrophes and spaces
     return _mark(state, "read-more",
-                 lambda ln: _words(ln.text) <= 40 and lex.read_more_re.match(
+                 lambda ln: ln.words <= 40 and lex.read_more_re.match(
                      unicodedata.normalize("NFC", ln.text)),
                  related=lambda m, ln: [m.group("headline").strip()])
 
@@ -209,7 +210,7 @@ def lists(state: State) -> State:
     while i < len(lines):
         line = lines[i]
         kind = None
-        if line.drop is None and _words(line.text) <= 8:
+        if line.drop is None and line.words <= 8:
             text = line.tidy
             kind = ("related-list" if lex.read_more_heading_re.match(text)
                     else "most-read" if lex.most_read_re.match(text) else None)
@@ -219,7 +220,7 @@ def lists(state: State) -> State:
         lines[i] = dataclasses.replace(line, drop=kind)
         j = i + 1
         while (j < len(lines) and lines[j].drop is None and lines[j].number == lines[j - 1].number + 1
-               and _words(lines[j].text) <= 25 and _headline_like(lines[j], lex)):
+               and lines[j].words <= 25 and _headline_like(lines[j], lex)):
             lines[j] = dataclasses.replace(lines[j], drop=kind)
             if kind == "related-list":
                 related.append(unicodedata.normalize("NFC", lines[j].text).strip())
@@ -231,7 +232,7 @@ def lists(state: State) -> State:
 def _headline_like(line: Line, lex) -> bool:
     """A list's item is a headline: three words or more, not a button or a comment count
     ('5 comentarios', 'Javier_R' end a list of related articles, they are not in it)."""
-    return _words(line.text) >= 3 and not (lex.button_re.search(line.tidy) and _words(line.text) <= 4)
+    return line.words >= 3 and not (lex.button_re.search(line.tidy) and line.words <= 4)
 
 
 def buttons(state: State) -> State:
@@ -240,7 +241,7 @@ def buttons(state: State) -> State:
 
     def only_buttons(line: Line) -> bool:
         text = line.tidy
-        if _words(text) > 15 or not lex.button_re.search(text):
+        if line.words > 15 or not lex.button_re.search(text):
             return False
         return not re.sub(r"[\W\d_]+", "", lex.button_re.sub("", text))  # "8 commentaires"
 
@@ -272,7 +273,7 @@ def consent(state: State) -> State:
             hits = sum(1 for p in phrases if p in line.norm)
             if hits:
                 named = owner(line.text)
-                banner = bool(named) or _words(line.text) <= 6 or bool(
+                banner = bool(named) or line.words <= 6 or bool(
                     lex.address_re.search(line.tidy))
                 line = dataclasses.replace(line, consent=hits, banner=banner)
                 sources.extend(named)
@@ -284,7 +285,7 @@ def prompts(state: State) -> State:
     """Newsletter, paywall, app and 'most read' prompts, reading-time badges."""
     lex = lexicon()
     return _mark(state, "prompt",
-                 lambda ln: _words(ln.text) <= 20 and (lex.prompt_re.search(ln.tidy)
+                 lambda ln: ln.words <= 20 and (lex.prompt_re.search(ln.tidy)
                                                        or lex.reading_time_re.match(ln.tidy)
                                                        or lex.tag_line_re.match(ln.tidy)))
 
@@ -296,7 +297,7 @@ def date_line(state: State) -> State:
 
     def test(line: Line):
         text = line.tidy
-        if _words(text) > 20:
+        if line.words > 20:
             return None
         date = parse_date(text)
         if date is None:
@@ -318,7 +319,7 @@ def byline(state: State) -> State:
     lex = lexicon()
     half = state.lines[len(state.lines) // 2].number if state.lines else 0
     state = _mark(state, "byline", lambda ln: lex.byline_re.match(ln.tidy) or (
-        ln.number > half and _words(ln.text) <= 25 and lex.bio_re.match(ln.tidy)))
+        ln.number > half and ln.words <= 25 and lex.bio_re.match(ln.tidy)))
     return dataclasses.replace(state, authors=authors.of_page([ln.tidy for ln in state.lines]))
 
 
@@ -391,7 +392,7 @@ def structure(state: State) -> State:
 def _sentences(lines: tuple[Line, ...], live: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
     """When the model finds no article (a text of a line or two: too little for the page's
     shape to tell anything), the body is every live line from the first sentence to the last."""
-    prose = [i for i, ln in enumerate(lines) if live[i] and _is_prose(ln.text)]
+    prose = [i for i, ln in enumerate(lines) if live[i] and _is_prose(ln)]
     keep = np.zeros(len(lines), dtype=bool)
     if not prose:
         return keep, (-1, -1)
@@ -404,7 +405,7 @@ def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np
     caption above it, a kicker) and after its last (a slogan, a stray name) are furniture.
     It closes with the list its last sentence announces, and with the short sentences right
     after its last paragraph that the model doubted ('The vote is on Thursday.')."""
-    prose = [i for i in np.flatnonzero(keep) if _is_prose(lines[i].text)]
+    prose = [i for i in np.flatnonzero(keep) if _is_prose(lines[i])]
     if not prose:
         return keep
     last = prose[-1]
@@ -413,7 +414,7 @@ def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np
             break
         if lines[i].drop is not None or lines[i].banner:
             continue
-        if not (_CLOSING.search(lines[i].text) and 2 <= _words(lines[i].text) < 15
+        if not (_CLOSING.search(lines[i].text) and 2 <= lines[i].words < 15
                 and p[i] >= CLOSING):
             break
         last = i
@@ -439,7 +440,7 @@ def _listed_after(lines, last: int) -> int:
     words or more ending in ':' right after the prose ("Here is what we know so far:"),
     then two list items or more. Items are not sentences, and were cut as the page's tail."""
     following = [i for i in range(last + 1, len(lines)) if lines[i].drop is None]
-    if not following or _words(lines[following[0]].text) < 4 \
+    if not following or lines[following[0]].words < 4 \
             or not lines[following[0]].text.rstrip().endswith(":"):
         return last
     items = []
@@ -483,7 +484,7 @@ def split_lines(text: str) -> tuple[str, tuple[Line, ...]]:
             title = stripped
         else:
             t = tidy(stripped)
-            lines.append(Line(stripped, number, t, t.casefold()))
+            lines.append(Line(stripped, number, t, t.casefold(), _words(t)))
     return title, tuple(lines)
 
 
