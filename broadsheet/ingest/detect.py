@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
@@ -14,6 +14,10 @@ import yaml
 from broadsheet.ingest.lexicon import lexicon, norm
 from broadsheet.ingest.outlets import looks_like_name
 from broadsheet.tags import TagPolicy, display_rank, tag_key
+
+# norm() of single words, remembered: tags() asks it of every capitalised word of every
+# article, and a corpus has far fewer distinct words than it has words
+_word_norm = lru_cache(maxsize=1 << 16)(norm)
 
 LANGID_CHARS = 2000  # enough text to tell a language; the model's cost grows with length
 MIN_TAGS = 3
@@ -93,12 +97,12 @@ def _names(text: str, skip: frozenset[str], language: str | None,
         at_start = bool(_SENTENCE_START.search(head)) if m.start() > 40 else bool(
             _SENTENCE_START.search(text[: m.start()]))
         before = _PREVIOUS_WORD.search(head)
-        after_determiner = bool(before) and (before.group(1).isdigit() or norm(before.group(1))
-                                             in lex.german_determiners)
+        after_determiner = bool(before) and (
+            before.group(1).isdigit() or _word_norm(before.group(1)) in lex.german_determiners)
         # a title inside a run splits it: "Port Meridian Mayor Alicia Brandt"
         parts, current = [], []
         for w in words:
-            if norm(w) in lex.titles:
+            if _word_norm(w) in lex.titles:
                 parts.append(current)
                 current = []
             else:
@@ -107,16 +111,16 @@ def _names(text: str, skip: frozenset[str], language: str | None,
         for n, part in enumerate(parts):
             first = n == 0
             stripped = False
-            while part and (norm(part[0]) in skip or norm(part[0]) in prefixes):
+            while part and (_word_norm(part[0]) in skip or _word_norm(part[0]) in prefixes):
                 part = part[1:]
                 first, stripped = False, True  # "La Maison Blanche": past the sentence's start
-            while part and (norm(part[-1]) in skip or len(part[-1]) == 1):
+            while part and (_word_norm(part[-1]) in skip or len(part[-1]) == 1):
                 part = part[:-1]
             if not part:
                 continue
             if len(part) == 1:
                 word = part[0]
-                if (first and at_start) or norm(word) in lex.generic_nouns:
+                if (first and at_start) or _word_norm(word) in lex.generic_nouns:
                     continue  # a lone capitalised word opening a sentence tells nothing
                 if language == "de" and tag_key(word) not in known and (
                         (first and after_determiner) or stripped
@@ -175,7 +179,7 @@ def outlet_names(names: Iterable[str | None]) -> frozenset[str]:
     for name in filter(None, names):
         out.add(name)
         m = _OPENING_WORD.match(name)
-        if m and norm(m.group(1)) in prefixes:
+        if m and _word_norm(m.group(1)) in prefixes:
             out.add(name[m.end():])
     return frozenset(out)
 
