@@ -350,3 +350,14 @@ def test_planted_near_duplicates_are_all_found_among_many_documents():
     groups = find_duplicates([Candidate(k, " ".join(w), (k,)) for k, w in texts.items()])
     assert as_sets(groups) == planted
     assert all(g.keep.startswith("copy") and not g.exact for g in groups)
+
+
+def test_the_process_pool_finds_the_same_groups():
+    """Texts prepared on two processes (past PARALLEL_FROM of them) group as on one."""
+    base = ("The harbour council voted on Tuesday to rebuild the old fish market as homes, "
+            "a square and a covered hall for the Saturday traders, after a long debate ")
+    texts = [base + f"about plan number {i} and its cost of {i * 7} million." for i in range(150)]
+    texts += [t.upper() for t in texts[:60]] + [f"Unrelated short text {i}." for i in range(60)]
+    cands = [Candidate(f"k{i:03}", t, (i,)) for i, t in enumerate(texts)]
+    one, two = find_duplicates(cands, jobs=1), find_duplicates(cands, jobs=2)
+    assert one == two and len(one) >= 60

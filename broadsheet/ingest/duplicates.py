@@ -61,9 +61,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+
+from broadsheet.parallel import parallel_map
 
 NUM_PERM = 128
 SEED = 1  # fixed so that MinHash permutations, and hence LSH candidates, are reproducible
@@ -125,6 +128,32 @@ def _shingles(word_hashes: np.ndarray) -> np.ndarray:
     return np.unique(_splitmix(h))
 
 
+@lru_cache(maxsize=1 << 17)  # a corpus has far fewer distinct words than words
+def _cached_word_hash(word: str) -> int:
+    return _word_hash(word)
+
+
+@lru_cache(maxsize=1)
+def _template() -> MinHash:
+    # One seeded template; copy() reuses its permutations instead of re-drawing 128 of them
+    # from a fresh RandomState per document.
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+
+
+def _prepare(text: str) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+    """A text's normalised form, and, when it is long enough for near duplicates, its sorted
+    shingle fingerprints and its MinHash values."""
+    ws = words(text)
+    if len(ws) < MIN_WORDS:
+        return " ".join(ws), None, None
+    hashes = np.fromiter(map(_cached_word_hash, ws), np.uint64, len(ws))
+    sh = _shingles(hashes)
+    m = _template().copy()
+    # MinHash works on 32-bit input hashes; fold the 64-bit fingerprints.
+    m.update_batch(((sh ^ (sh >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).tolist())
+    return " ".join(ws), sh, m.hashvalues
+
+
 def _lsh_params(threshold: float) -> tuple[int, int]:
     """(bands, rows): the most rows per band (fewest spurious candidates) that still make a
     pair at exactly `threshold` a candidate with probability >= _LSH_RECALL."""
@@ -159,7 +188,8 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
-def find_duplicates(candidates: list[Candidate], threshold: float = 0.8) -> list[Group]:
+def find_duplicates(candidates: list[Candidate], threshold: float = 0.8, jobs: int = 1
+                    ) -> list[Group]:
     """Groups of two or more candidates holding the same story, sorted by `keep`.
 
     `threshold` is the minimum exact Jaccard similarity of word 5-shingle sets for two
@@ -176,9 +206,12 @@ def find_duplicates(candidates: list[Candidate], threshold: float = 0.8) -> list
     n = len(cands)
     uf = _UnionFind(n)
 
+    # Each text's words, shingles and MinHash sketch: the costly part, one text at a time,
+    # on the process pool when it pays (the result does not depend on it).
+    prepared = parallel_map(_prepare, [c.text for c in cands], jobs, chunksize=64)
+    norms = [p[0] for p in prepared]
+
     # Exact duplicates: one representative (the first by key) per normalised text.
-    word_lists = [words(c.text) for c in cands]
-    norms = [" ".join(w) for w in word_lists]
     reps: dict[str, int] = {}
     for i, norm in enumerate(norms):
         if not norm:
@@ -188,33 +221,15 @@ def find_duplicates(candidates: list[Candidate], threshold: float = 0.8) -> list
             uf.union(first, i)
 
     # Near duplicates, among representatives long enough for shingles to be meaningful.
-    long_reps = [i for i in sorted(reps.values()) if len(word_lists[i]) >= MIN_WORDS]
+    long_reps = [i for i in sorted(reps.values()) if prepared[i][1] is not None]
     if len(long_reps) > 1:
-        # Hash each distinct word once: a corpus of millions of words has only tens of
-        # thousands of distinct ones, and dict look-ups through map() stay in C.
-        vocab: set[str] = set()
-        for i in long_reps:
-            vocab.update(word_lists[i])
-        hash_of = {w: _word_hash(w) for w in vocab}
-        shingles = {
-            i: _shingles(
-                np.fromiter(map(hash_of.__getitem__, word_lists[i]), np.uint64, len(word_lists[i]))
-            )
-            for i in long_reps
-        }
-
-        # One seeded template; copy() reuses its permutations instead of re-drawing 128 of
-        # them from a fresh RandomState per document.
-        template = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
         lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params(threshold))
-        sketches = {}
+        shingles, sketches = {}, {}
         for i in long_reps:
-            s = shingles[i]
-            m = template.copy()
-            # MinHash works on 32-bit input hashes; fold the 64-bit fingerprints.
-            m.update_batch(((s ^ (s >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).tolist())
-            sketches[i] = m
-            lsh.insert(i, m, check_duplication=False)
+            shingles[i] = prepared[i][1]
+            sketches[i] = _template().copy()
+            sketches[i].hashvalues = prepared[i][2]  # as the worker computed them
+            lsh.insert(i, sketches[i], check_duplication=False)
 
         for i in long_reps:
             a = shingles[i]

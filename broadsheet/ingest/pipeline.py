@@ -164,7 +164,7 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for i, source in enumerate(sources):
         by_source[source].append(i)
-    story = _stories(first)
+    story = _stories(first, jobs)
     _COMMON.clear()
     todo = []
     for n, indexes in enumerate(by_source.values()):
@@ -199,13 +199,13 @@ def _one_spelling(names: list[str | None]) -> list[str | None]:
     return [best[norm(n)] if n else None for n in names]
 
 
-def _stories(states: list[State]) -> list[int]:
+def _stories(states: list[State], jobs: int = 1) -> list[int]:
     """For each article, the index of the first article telling the same story (itself if
     none): near-duplicate bodies after a first cleaning."""
     candidates = [Candidate(str(i), "\n".join(body_paragraphs(s)), (i,))
                   for i, s in enumerate(states)]
     story = list(range(len(states)))
-    for group in find_duplicates(candidates):
+    for group in find_duplicates(candidates, jobs=jobs):
         for key in group.others:
             story[int(key)] = int(group.keep)
     return story
@@ -250,8 +250,8 @@ def _rank(article: Article, existing: bool) -> tuple:
 
 
 def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
-                     report: IngestReport, keepers: dict[int, str | None] | None = None
-                     ) -> list[Article]:
+                     report: IngestReport, keepers: dict[int, str | None] | None = None,
+                     jobs: int = 1) -> list[Article]:
     """Keep one article of each group of (near-)identical bodies, recording the others'
     origins in its `duplicates`. Content files are never changed or removed here: a new
     copy of a story already in content/ is skipped. `keepers`: filled with each left-out
@@ -266,7 +266,7 @@ def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
     old_ids = {f"old:{p.name}": a.id for p, a in existing}
     dropped: dict[int, str] = {}
     kept = list(fresh)
-    for group in find_duplicates(candidates):
+    for group in find_duplicates(candidates, jobs=jobs):
         news = [int(k[4:]) for k in group.others if k.startswith("new:")]
         if group.keep.startswith("new:"):
             i = int(group.keep[4:])
@@ -538,7 +538,7 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
     fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
              for a in fresh]
     keepers: dict[int, str | None] = {}
-    fresh = merge_duplicates(fresh, existing, report, keepers)
+    fresh = merge_duplicates(fresh, existing, report, keepers, jobs)
     _settle_keepers(inputs, where, keepers)
     written = _write(fresh, content_dir, ids, force, report, progress)
     if state_dir is not None and not any(isinstance(e, ContentError) for e in report.errors):
