@@ -36,6 +36,7 @@ _forking = [0]
 os.register_at_fork(before=lambda: _forking.__setitem__(0, os.getpid()),
                     after_in_child=_die_with_parent)
 
+_START_METHODS = multiprocessing.get_all_start_methods()
 PARALLEL_FROM = 200  # fewer items than this: a process pool costs more than it saves
 
 
@@ -45,9 +46,12 @@ def parallel_map(fn: Callable, items: list, jobs: int, progress: Progress = no_p
     """fn over items, in order, on `jobs` processes when it pays. fn must be a pure function
     of its item (and of module state set before the call: workers are forked), so the
     result is the same as a plain map."""
-    if jobs <= 1 or len(items) < parallel_from:
+    if jobs <= 1 or len(items) < parallel_from or "fork" not in _START_METHODS:
         return [fn(x) for x in progress(items, desc, len(items))]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # forked, wherever the platform's default is another method (macOS spawns): the workers
+    # must see the module state set before the call
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=fork) as pool:
         return list(progress(pool.map(fn, items, chunksize=chunksize), desc, len(items)))
 
 

@@ -15,7 +15,7 @@ from broadsheet.errors import BroadsheetError, ContentError, InputError, InputWa
 from broadsheet.fsutil import atomic_write
 from broadsheet.ingest import detect, record
 from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
-from broadsheet.ingest.clean import (State, agencies_of, body_paragraphs, clean,
+from broadsheet.ingest.clean import (State, agencies_of, body_paragraphs, clean, lean,
                                      with_boilerplate)
 from broadsheet.ingest.duplicates import Candidate, find_duplicates
 from broadsheet.ingest.lexicon import norm
@@ -135,8 +135,8 @@ _NAMING = {"follow-us", "copyright", "head", "tail", "furniture", "prompt", "mos
 def _clean_text(raw: RawArticle, sites: frozenset[str] = frozenset()) -> State:
     """Cleaned, knowing the names the ingest's titles share and those the input states."""
     stated = (raw.meta.get("source") or "",) + url_names(raw.meta.get("source_url"))
-    return clean(raw.text, extracted=bool(raw.meta.get("extracted")),
-                 sites=sites | {s for s in stated if s})
+    return lean(clean(raw.text, extracted=bool(raw.meta.get("extracted")),
+                      sites=sites | {s for s in stated if s}))
 
 
 def _article(pair: tuple[RawArticle, State], default_language, tag_policy, outlets,
