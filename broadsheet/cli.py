@@ -305,10 +305,13 @@ def cmd_explain(args, config: Config) -> int:
 
 
 def _explain(raw) -> None:
-    from broadsheet.ingest.clean import agencies_of, clean, evidence
+    from broadsheet.ingest.clean import agencies_of, evidence
+    from broadsheet.ingest.pipeline import clean_raw
 
-    state = clean(raw.text, extracted=bool(raw.meta.get("extracted")))
+    state = clean_raw(raw)
     _say(f"== {_printable(raw.origin)}\n   title: {_printable(state.title)}")
+    _say("   (this file alone: the lines its source repeats across a corpus, which ingest "
+         "also drops, are not known here)")
     _say("   line            verdict   body? | text  (why: the rule, or the model's strongest evidence)")
     for line, why in zip(state.lines, evidence(state)):
         verdict = "body" if line.drop is None else line.drop

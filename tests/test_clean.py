@@ -173,3 +173,23 @@ def test_author_note_at_the_end_goes():
     note = "Jane Roe is our energy correspondent."
     text = f"Headline of the story\n\n{PROSE}\n\n{PROSE} Again.\n\n{PROSE} More.\n\n{note}\n"
     assert drops(text)[note] == "byline"
+
+
+def test_a_share_row_or_a_banner_ends_the_article_for_lists_and_closing_sentences():
+    """What follows a share row or a cookie banner is not the article's announced list nor
+    its closing sentence: those are read only up to a line that ends an article."""
+    body = f"Harbour plan\n\n{PROSE}\n\n{PROSE} More.\n\n{PROSE} Again.\n\n"
+    items = ["- Sport and results", "- Weather and tides", "- Jobs and classifieds"]
+    d = drops(body + "Share\n\nExplore more sections of our website here:\n\n" + "\n".join(items))
+    assert all(d[i] is not None for i in items), d
+    banner = ("We use cookies. By clicking Accept all you consent to our cookie policy and "
+              "privacy policy.")
+    d = drops(body + f"{banner}\n\nSign in to manage your account today.\n\n"
+              "Contact the newsroom at any time.\n")
+    assert d["Sign in to manage your account today."] is not None
+    assert d["Contact the newsroom at any time."] is not None
+
+
+def test_what_comes_before_the_first_paragraph_is_head_not_furniture():
+    d = drops(f"Harbour plan\n\nHome\n\nNews\n\nA caption above it\n\n{PROSE}\n\n{PROSE} More.\n")
+    assert d["A caption above it"] == "head" and d["Home"] == "head"

@@ -342,8 +342,8 @@ def page_features(state: State) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ruled = [ln.drop is not None for ln in state.lines]
     x = line_features([ln.text for ln in state.lines], state.title, ruled)
     ads = lexicon().ad_marker_re
-    barrier = np.array([(ln.drop in BARRIERS and not ads.match(tidy(ln.text))) or ln.consent >= 3
-                        for ln in state.lines], dtype=bool)
+    barrier = np.array([(ln.drop in BARRIERS and not ads.match(tidy(ln.text)))
+                        or (ln.banner and ln.consent >= 3) for ln in state.lines], dtype=bool)
     return x, ~np.array(ruled, dtype=bool), barrier
 
 
@@ -371,17 +371,19 @@ def structure(state: State) -> State:
     if first < 0:
         first, last = len(state.lines), -1
     if not state.extracted:  # trafilatura's extract opens on the lead, a list may close it
-        keep = _prose_edges(state.lines, keep, p)
+        keep = _prose_edges(state.lines, keep, p, barrier)
     lines, names = [], []
-    end = int(np.flatnonzero(keep)[-1]) if keep.any() else len(keep)
+    kept = np.flatnonzero(keep)
+    start, end = (int(kept[0]), int(kept[-1])) if len(kept) else (len(keep), len(keep))
     for i, line in enumerate(state.lines):
         line = dataclasses.replace(line, score=round(float(p[i]), 3))
         inside = first <= i <= last
         if line.drop is None and line.banner and (line.consent >= 3 or not inside):
             line = dataclasses.replace(line, drop="consent")
         elif line.drop is None and not line.banner and not keep[i]:
-            line = dataclasses.replace(line, drop="furniture" if inside
-                                       else "head" if i < first else "tail")
+            # before the body's first kept line: head; after its last: tail; between: furniture
+            line = dataclasses.replace(line, drop="head" if i < start
+                                       else "tail" if i > end else "furniture")
             # a name standing alone after the body: the outlet's masthead or slogan
             if i > end and (m := MASTHEAD.match(unicodedata.normalize("NFC", line.text))):
                 names.append(m.group("name"))
@@ -400,7 +402,8 @@ def _sentences(lines: tuple[Line, ...], live: np.ndarray) -> tuple[np.ndarray, t
     return keep, (prose[0], prose[-1])
 
 
-def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray,
+                 barrier: np.ndarray) -> np.ndarray:
     """An article opens and closes on a sentence: kept lines before its first prose line (a
     caption above it, a kicker) and after its last (a slogan, a stray name) are furniture.
     It closes with the list its last sentence announces, and with the short sentences right
@@ -410,7 +413,7 @@ def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np
         return keep
     last = prose[-1]
     for i in range(last + 1, len(lines)):
-        if lines[i].drop in BARRIERS:
+        if barrier[i]:
             break
         if lines[i].drop is not None or lines[i].banner:
             continue
@@ -418,7 +421,7 @@ def _prose_edges(lines: tuple[Line, ...], keep: np.ndarray, p: np.ndarray) -> np
                 and p[i] >= CLOSING):
             break
         last = i
-    end = _listed_after(lines, last)
+    end = _listed_after(lines, last, barrier)
     keep = keep.copy()
     keep[:prose[0]] = False
     keep[end + 1:] = False
@@ -435,11 +438,16 @@ _CLOSING = re.compile(r"[.!?…][\"”»)]?\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d{1,2}[.)])\s+\S")
 
 
-def _listed_after(lines, last: int) -> int:
+def _listed_after(lines, last: int, barrier: np.ndarray) -> int:
     """The body's last line, with the list its last sentence announces: a lead-in of four
     words or more ending in ':' right after the prose ("Here is what we know so far:"),
     then two list items or more. Items are not sentences, and were cut as the page's tail."""
-    following = [i for i in range(last + 1, len(lines)) if lines[i].drop is None]
+    following = []
+    for i in range(last + 1, len(lines)):
+        if barrier[i]:  # a share row or a banner ends the article: what follows is not its list
+            break
+        if lines[i].drop is None:
+            following.append(i)
     if not following or lines[following[0]].words < 4 \
             or not lines[following[0]].text.rstrip().endswith(":"):
         return last
@@ -515,11 +523,12 @@ _STRUCTURAL = {"head", "tail", "consent", "furniture"}  # the drops `structure` 
 
 
 def with_boilerplate(state: State, boilerplate: frozenset[str]) -> State:
-    """A cleaned state cleaned again knowing the source's recurring lines: the same as
-    clean(text, boilerplate), without running the rules that do not depend on it. When the
-    recurring lines are all lines the first decision dropped already (most articles: their
-    outlet's menu, slogan, footer), they are only named as recurring: the body stands, and
-    deciding again would cost a second reading of every article for the same result."""
+    """A cleaned state cleaned again knowing the source's recurring lines. When they are all
+    lines the first decision dropped already (most articles: their outlet's menu, slogan,
+    footer), they are only named as recurring, and the body stands: the model is not asked
+    again about a page whose kept lines nothing has put in doubt. When a line it kept recurs,
+    the page is decided again with every recurring line dropped, as clean(text, boilerplate)
+    does, without running again the rules that do not depend on them."""
     from broadsheet.ingest.boilerplate import line_key
     recurring = {i for i, ln in enumerate(state.lines) if (ln.drop is None or ln.drop in
                  _STRUCTURAL) and line_key(ln.text) in boilerplate}

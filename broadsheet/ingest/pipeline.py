@@ -132,8 +132,9 @@ _NAMING = {"follow-us", "copyright", "head", "tail", "furniture", "prompt", "mos
            "consent"}
 
 
-def _clean_text(raw: RawArticle, sites: frozenset[str] = frozenset()) -> State:
-    """Cleaned, knowing the names the ingest's titles share and those the input states."""
+def clean_raw(raw: RawArticle, sites: frozenset[str] = frozenset()) -> State:
+    """An article's first cleaning, as ingest does it (and `explain` shows it): knowing the
+    names the ingest's titles share and those the input states."""
     stated = (raw.meta.get("source") or "",) + url_names(raw.meta.get("source_url"))
     return lean(clean(raw.text, extracted=bool(raw.meta.get("extracted")),
                       sites=sites | {s for s in stated if s}))
@@ -155,7 +156,7 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
     or by furniture shared with a named article), then again knowing which lines recur across
     that source's articles. `first`: the first cleaning, when the caller has done it."""
     if first is None:
-        first = parallel_map(partial(_clean_text, sites=title_sites(raws)), raws, jobs,
+        first = parallel_map(partial(clean_raw, sites=title_sites(raws)), raws, jobs,
                              progress, "clean")
     lines = [[ln.text for ln in state.lines] for state in first]
     furniture = [[(ln.drop, ln.text) for ln in state.lines if ln.drop in _NAMING]
@@ -174,10 +175,13 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
         _COMMON[n] = repeated_lines(copies[k] for k in sorted(copies))
         todo.extend((i, n) for i in indexes if _COMMON[n])
     result = list(first)
-    again = parallel_map(_again, [(first[i], n) for i, n in todo], jobs, progress, "clean again")
+    try:
+        again = parallel_map(_again, [(first[i], n) for i, n in todo], jobs, progress,
+                             "clean again")
+    finally:
+        _COMMON.clear()
     for (i, _), state in zip(todo, again):
         result[i] = state
-    _COMMON.clear()
     return [replace(state, source=source) for state, source in zip(result, sources)]
 
 
@@ -339,7 +343,7 @@ def _with_evidence(inputs: list[_Input], known: dict[Path, record.Entry], past: 
     record.py), in the order of the files; and their articles' first cleaning."""
     # the site names the titles share, from the new files (the companions' were cut when
     # they were taken)
-    clean_one = partial(_clean_text, sites=title_sites([r for item in inputs for r in item.raws]))
+    clean_one = partial(clean_raw, sites=title_sites([r for item in inputs for r in item.raws]))
     first = parallel_map(clean_one, [r for item in inputs for r in item.raws], jobs,
                          progress, "clean")
     if first and known:
