@@ -73,6 +73,8 @@ def _page(name: str, text: str, with_: list[str], without: list[str], whole: boo
           extracted: bool = False) -> Page:
     state = apply_rules(text, extracted=extracted)
     x, live, barrier = page_features(state)
+    # as structure() decides: a consent banner's lines are not the model's to keep
+    live = live & ~np.array([ln.banner for ln in state.lines], dtype=bool)
     texts = [ln.text for ln in state.lines]
     folded = [fold(t) for t in texts]
     y = np.full(len(texts), -1)

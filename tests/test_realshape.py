@@ -23,6 +23,9 @@ CASES = sorted(PAGES.glob("*.txt"))
 # and evidence: `broadsheet explain tests/fixtures/pages/NAME.txt`). strict: a fix that makes
 # one pass fails the suite until its entry here is removed.
 FAILING: dict[str, str] = {
+    "en_ridgeline_teasers":
+        "the subheading 'Donations needed' between a caption and the next paragraph is cut "
+        "(p 0.19, the text threshold inside the article is 0.2)",
     "de_rheinblick_paywall":
         "the article's last subheading and its short closing sentence, after a caption inside "
         "the body and just before the paywall cut, are cut (p 0.14 and 0.04: the model reads "
