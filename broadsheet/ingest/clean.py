@@ -536,10 +536,15 @@ def with_boilerplate(state: State, boilerplate: frozenset[str]) -> State:
         lines = tuple(dataclasses.replace(ln, drop="repeated-in-source") if i in recurring
                       else ln for i, ln in enumerate(state.lines))
         return dataclasses.replace(state, lines=lines, boilerplate=boilerplate)
-    lines = tuple(dataclasses.replace(ln, drop=None) if ln.drop in _STRUCTURAL else ln
-                  for ln in state.lines)
-    state = dataclasses.replace(state, lines=lines, boilerplate=boilerplate, tail_names=())
+    state = dataclasses.replace(_undecided(state), boilerplate=boilerplate, tail_names=())
     return structure(corpus_boilerplate(state))
+
+
+def _undecided(state: State) -> State:
+    """The state as the rules left it, before `structure` made its own drops."""
+    return dataclasses.replace(state, lines=tuple(
+        dataclasses.replace(ln, drop=None) if ln.drop in _STRUCTURAL else ln
+        for ln in state.lines))
 
 
 def evidence(state: State, top: int = 3) -> list[list[tuple[str, float]]]:
@@ -547,11 +552,7 @@ def evidence(state: State, top: int = 3) -> list[list[tuple[str, float]]]:
     share of its log-odds: + for body, - for furniture); empty for a line a rule decided."""
     if not state.lines:
         return []
-    # the lines as the model saw them: before `structure` made its own drops
-    state = dataclasses.replace(state, lines=tuple(
-        dataclasses.replace(ln, drop=None) if ln.drop in _STRUCTURAL else ln
-        for ln in state.lines))
-    x, live, _ = page_features(state)
+    x, live, _ = page_features(_undecided(state))  # the lines as the model saw them
     model = line_model()
     rows = stage2_input(model, x, region_weight(x))
     return [model.contributions(rows[i])[:top] if live[i] else [] for i in range(len(rows))]

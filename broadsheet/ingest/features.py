@@ -174,9 +174,9 @@ def line_features(texts: Sequence[str], title: str, ruled: Sequence[bool],
     x[1:, INDEX["prev_ends"]] = ends[:-1]
     x[:-1, INDEX["next_ends"]] = ends[1:]
     prose = np.where((words >= PROSE_WORDS) & (ends > 0) & (ruled_a == 0), words, 0.0)
-    x[:, INDEX["window_prose"]] = np.log1p(_window(prose, 3))
-    x[:, INDEX["window_words"]] = np.log1p(_window(words, 3) / 7)
-    x[:, INDEX["short_run"]] = _window((words <= 3).astype(np.float64), 2) / 5
+    x[:, INDEX["window_prose"]] = np.log1p(window_sum(prose, 3))
+    x[:, INDEX["window_words"]] = np.log1p(window_sum(words, 3) / 7)
+    x[:, INDEX["short_run"]] = window_sum((words <= 3).astype(np.float64), 2) / 5
     x[:, INDEX["rel_position"]] = np.arange(n) / max(n - 1, 1)
     _place(x, texts, title, prose)
     _gaps(x, prose > 0, ends > 0)
@@ -211,7 +211,7 @@ def _gaps(x: np.ndarray, prose: np.ndarray, ends: np.ndarray) -> None:
     x[:, INDEX["ends_after_prose"]] = ends & (prev == 1)
 
 
-def _window(a: np.ndarray, half: int) -> np.ndarray:
+def window_sum(a: np.ndarray, half: int) -> np.ndarray:
     """Sum of a over each line's neighbourhood of `half` lines each side (clipped at the ends)."""
     c = np.concatenate(([0.0], np.cumsum(a)))
     idx = np.arange(len(a))

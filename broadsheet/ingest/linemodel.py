@@ -16,7 +16,7 @@ from importlib import resources
 
 import numpy as np
 
-from broadsheet.ingest.features import DESCRIBE, FEATURES, INDEX, best_run
+from broadsheet.ingest.features import DESCRIBE, FEATURES, INDEX, best_run, window_sum
 
 
 # The second stage reads the first stage's verdicts on the neighbours (as jusText's context
@@ -80,17 +80,11 @@ def context(p: np.ndarray, weight: np.ndarray, live: np.ndarray) -> np.ndarray:
     w = weight * live
     wp = w * p
     for col, half in ((3, 3), (4, 8)):
-        c[:, col] = _window(wp, half) / np.maximum(_window(w, half), 1e-9)
+        c[:, col] = window_sum(wp, half) / np.maximum(window_sum(w, half), 1e-9)
     start, end = region(p, live, weight, 0.5)
     if start >= 0:
         c[start:end + 1, 5] = 1.0
     return c
-
-
-def _window(a: np.ndarray, half: int) -> np.ndarray:
-    s = np.concatenate(([0.0], np.cumsum(a)))
-    idx = np.arange(len(a))
-    return s[np.minimum(idx + half + 1, len(a))] - s[np.maximum(idx - half, 0)]
 
 
 def stage2_input(model: LineModel, x: np.ndarray, weight: np.ndarray) -> np.ndarray:
