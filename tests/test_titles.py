@@ -227,6 +227,8 @@ def test_a_subheading_of_the_text_is_not_its_heading():
 @pytest.mark.parametrize("furniture", [
     "Suivez Le Courrier du Val sur Facebook",  # a prompt naming the place: one word shared
     "Die Fähre am Anleger von Brême, ein Archivbild.",  # a photo's caption: a sentence
+    # a caption whose credit follows its sentence: not a heading of the same story
+    "Die Fähre nach Brême am Anleger im Mai. (Foto: dpa)",
     "Fähre, Brême, Preise, Mai",  # tags
 ])
 def test_no_caption_prompt_or_tag_list_for_a_heading(furniture):
@@ -293,3 +295,29 @@ def test_a_page_line_of_thousands_of_pieces_costs_no_more_than_its_length():
     found = titles.headline("Harbour plan approved | Bayside Courier",
                             [menu, "Harbour plan approved", prose, prose])
     assert found.title == "Harbour plan approved"
+
+
+def test_a_subtitle_under_its_kicker_is_the_headline_and_the_rest_the_site():
+    # "Kicker: Headline | Site", the page showing the kicker and the headline as two lines
+    title, lines = page("Tanz in der Lokremise: Mit allen Wassern gewaschen | Tagblatt Ost",
+                        "Tagblatt Ost", "Kultur", "Tanz in der Lokremise:",
+                        "Mit allen Wassern gewaschen", "Von Anna Roe")
+    found = titles.headline(title, lines)
+    assert (found.title, found.site) == ("Tanz in der Lokremise: Mit allen Wassern gewaschen",
+                                         "Tagblatt Ost")
+
+
+def test_a_short_headline_beside_a_domain_is_the_headline():
+    # the other end names the site by its domain: the short piece the page shows, even with
+    # no prose right under it (a recipe's lines are short), is the headline
+    title = "Maulwurfkuchen mit Erdbeeren - Rezept von Backschule.de"
+    lines = ["Suche", "Rezepte", "Maulwurfkuchen mit Erdbeeren", "Maulwurfkuchen", "40",
+             *["200 g Mehl", "100 g Zucker", "2 Eier", "Teilen", "Drucken"] * 6, PROSE]
+    found = titles.headline(title, lines)
+    assert (found.title, found.site) == ("Maulwurfkuchen mit Erdbeeren", "Rezept von Backschule.de")
+
+
+def test_a_domain_is_never_the_headline_left_by_a_cut():
+    # "domain | Section": the section the page names twice is not cut to leave the domain
+    title, lines = page("stromfragen.de | Gaspreise", "Gaspreise", "Strompreise", "Gaspreise")
+    assert titles.headline(title, lines).title == "Gaspreise"

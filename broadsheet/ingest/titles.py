@@ -84,8 +84,9 @@ def headline(title: str, lines: Sequence[str], sites: Iterable[str] = (),
     cut = None
     for end in (-1, 0) if len(pieces) > 1 else ():  # a title that is only a name stays
         a, b = pieces[end]
-        if _key(title[a:b]) in site_keys or _is_domain(title[a:b]):
-            rest = pieces[:-1] if end == -1 else pieces[1:]
+        rest = pieces[:-1] if end == -1 else pieces[1:]
+        if (_key(title[a:b]) in site_keys or _is_domain(title[a:b])) and \
+                not _is_domain(title[rest[0][0]:rest[-1][1]]):
             cut = Headline(title[rest[0][0]:rest[-1][1]].strip(" :"), title[a:b].strip())
             break
     heading = _heading(title, lines) if alike else None
@@ -152,7 +153,7 @@ def _equal(title, pieces, runs, lines, keys, gaps):
             continue
         i, j = by_key[k]
         lone_end = i == j and (i == 0 or j == len(pieces) - 1) and len(pieces) > 1 and \
-            2 * len(k.split()) < len(_key(title).split())
+            2 * len(k.split()) < len(_key(title).split()) and not _site_beside(title, pieces, i)
         if _kicker(title, pieces, i, j):
             continue
         if _distance(gaps[n]) < 2 or not lone_end:  # then the line as the title spells it
@@ -162,22 +163,36 @@ def _equal(title, pieces, runs, lines, keys, gaps):
         return None
     n = min(found)[-1]
     i, j = by_key[keys[n]]
-    if _split_in_two(title, pieces, i, j, keys, n):
-        return 0, len(pieces) - 1, title
+    if (whole := _split_in_two(title, pieces, i, j, keys, n)) is not None:
+        i, j = whole
+        return i, j, title[pieces[i][0]:pieces[j][1]].strip()
     return i, j, lines[n].strip()
 
 
-def _split_in_two(title, pieces, i, j, keys, n) -> bool:
-    """Whether the page shows the rest of the title as the line next to the run's line: a
-    kicker above its headline ("Hohenweiler" over "Gemeinderat stoppt Windpark"), a
-    subtitle under it. The title is then the page's whole headline."""
-    before = _key(title[pieces[0][0]:pieces[i - 1][1]]) if i > 0 else None
-    after = _key(title[pieces[j + 1][0]:pieces[-1][1]]) if j < len(pieces) - 1 else None
-    if (before is None) == (after is None):
-        return False  # the run is the whole title, or in its middle
-    if before is not None:
-        return n > 0 and keys[n - 1] == before
-    return n + 1 < len(keys) and keys[n + 1] == after
+def _split_in_two(title, pieces, i, j, keys, n) -> tuple[int, int] | None:
+    """Whether the page shows more of the title as the line next to the run's line: a kicker
+    above its headline ("Hohenweiler" over "Gemeinderat stoppt Windpark"), a subtitle under
+    it ("Tanz in der Lokremise:" over "Mit allen Wassern gewaschen", the title going on with
+    "| Tagblatt"). The pieces (first, last) of the page's whole headline, or None."""
+    def run(a: int, b: int) -> str:
+        return _key(title[pieces[a][0]:pieces[b][1]])
+
+    # a line above is the title's kicker only when it opens the title and the run ends it or
+    # follows a colon; else it is a section's name over the headline ("Aktuelles")
+    kicked = j == len(pieces) - 1 or title[pieces[i - 1][1]:pieces[i][0]].strip() == ":"
+    above = 0 if i > 0 and kicked and n > 0 and keys[n - 1] == run(0, i - 1) else None
+    below = next((b for b in range(len(pieces) - 1, j, -1)
+                  if i == 0 and n + 1 < len(keys) and keys[n + 1] == run(j + 1, b)), None)
+    if above is None and below is None:
+        return None
+    return (i if above is None else above), (j if below is None else below)
+
+
+def _site_beside(title: str, pieces, i: int) -> bool:
+    """Whether the other end of the title names a site by its domain ("Maulwurfkuchen mit
+    Erdbeeren - Rezept von Backen.de"): then the lone piece shown is the headline."""
+    a, b = pieces[-1] if i == 0 else pieces[0]
+    return any(_is_domain(w) for w in title[a:b].split())
 
 
 def _kicker(title: str, pieces, i: int, j: int) -> bool:
@@ -246,7 +261,8 @@ def _heading(title: str, lines: Sequence[str]) -> str | None:
     found = []
     for n, k in enumerate(keys[:_text_starts(keys)]):
         if not k or gaps[n] > NEAR or len(k.split()) >= PROSE_WORDS or _tag_list(lines[n]) \
-                or lines[n].rstrip().endswith(".") or n and _sentence(lines[n - 1]):
+                or lines[n].rstrip().endswith(".") or _SENTENCE_INSIDE.search(lines[n]) \
+                or n and _sentence(lines[n - 1]):
             continue  # a subheading of a text already begun
         words = _content(k)
         shared = len(words & _content(" ".join(story)))
@@ -255,6 +271,11 @@ def _heading(title: str, lines: Sequence[str]) -> str | None:
         if (sim := _similar(set(k.split()), story)) >= RELATED:
             found.append((-sim, gaps[n], n))
     return lines[min(found)[2]].strip() if found else None
+
+
+# a sentence ended inside the line ("… der Bundesregierung. (Foto: dpa)"): a photo's caption
+# or a lead, not a heading (a word of three letters or more before the stop: not "St. Gallen")
+_SENTENCE_INSIDE = re.compile(r"[^\W\d_]{3,}[.!?]\s+\S")
 
 
 def _sentence(line: str) -> bool:
