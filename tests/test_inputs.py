@@ -172,3 +172,49 @@ def test_a_web_page_date_is_the_one_it_states(tmp_path):
                       tmp_path / "p.html")[0].meta["date"].isoformat() == "2024-05-14"
     assert "date" not in parse_html(_page(foot="<footer>© 2018 City News</footer>"),
                                     tmp_path / "p.html")[0].meta
+
+
+LONG = [p + " The council will review the work next spring, its spokeswoman said." for p in PARAS]
+
+
+def test_an_article_the_page_hides_until_its_scripts_run_is_still_found(tmp_path):
+    # what a reader never sees is pruned first; when that leaves no article (the whole page
+    # sits in a wrapper its scripts reveal), the page is read unpruned
+    from broadsheet.ingest.parse import parse_html
+
+    body = "".join(f"<p>{p}</p>" for p in LONG)
+    page = (f"<html><head><title>Bridge reopened</title></head><body><div aria-hidden='true'>"
+            f"<article><h1>Bridge reopened</h1>{body}</article></div></body></html>").encode()
+    raw = parse_html(page, tmp_path / "p.html")[0]
+    assert raw.meta["title"] == "Bridge reopened"
+    assert all(p in raw.text for p in LONG)
+
+
+def test_a_title_before_which_the_page_writes_markup_is_still_the_title(tmp_path):
+    # markup ahead of <html> (an ad script's wrapper) puts <title> in the body, where the
+    # extractor's metadata does not look: the page's declared title is read all the same
+    from broadsheet.ingest.parse import parse_html
+
+    body = "".join(f"<p>{p}</p>" for p in LONG)
+    page = (f"<div id='ad'><script>var slot = 1;</script></div><html><head><title>Bridge "
+            f"reopened</title></head><body><div>{body}</div></body></html>").encode()
+    raw = parse_html(page, tmp_path / "p.html")[0]
+    assert raw.meta["title"] == "Bridge reopened" and raw.text.startswith("Bridge reopened\n")
+
+
+def test_a_page_whose_extract_is_a_line_of_a_long_page_is_cleaned_from_its_visible_text(
+        tmp_path):
+    # the extractor kept one slogan line of a page whose text it took for comments (a blog
+    # theme's markup): the page's visible text, cleaned as a scraper's text is, has the article
+    from broadsheet.ingest.parse import parse_html
+    from broadsheet.ingest.pipeline import clean_corpus, make_article
+
+    texts = [f"{p} It was day {n} of the works." for n in range(1, 9) for p in LONG]
+    page = ("<html><head><title>Bridge reopened</title></head><body><nav><a href='/'>Home</a>"
+            "</nav><article><h1>Bridge reopened</h1><p>Your daily guide to the city.</p>"
+            "</article><div class='comments'>" + "".join(f"<p>{t}</p>" for t in texts)
+            + "</div><footer>© 2024 City News</footer></body></html>").encode()
+    raw = parse_html(page, tmp_path / "p.html")[0]
+    assert not raw.meta["extracted"]
+    body = make_article(raw, clean_corpus([raw])[0], None).body
+    assert all(t in body for t in texts) and "© 2024" not in body

@@ -267,17 +267,13 @@ def visible_lines(data: bytes) -> list[str]:
     return [" ".join(ln.split()) for ln in "".join(tree.itertext()).split("\n") if ln.strip()]
 
 
-def parse_html(data: bytes, path: Path) -> list[RawArticle]:
-    """trafilatura finds the article in the page (and its date, author, site name, URL);
-    the cleaner then removes what it kept of the page's furniture."""
+FEW_WORDS = 60  # words: less than a short news item's text
+
+
+def _extract(data: bytes, prune: bool):
     import trafilatura  # heavy (lxml): only when an .html input is present
 
-    if b"\x00" in data:
-        raise InputError("binary file (contains NUL bytes), not a web page", path)
-    # <embed> is a void element that lxml's parser opens as a container: the paragraphs
-    # after it became its children, glued into one line (or pruned with it). The tag goes.
-    data = _EMBED.sub(b"", data)
-    doc = trafilatura.bare_extraction(
+    return trafilatura.bare_extraction(
         # tables are kept: a results table or a price list is often the article's substance
         # (on the labelled real pages, more of what readers need than of furniture)
         data, with_metadata=True, include_comments=False, include_tables=True,
@@ -286,15 +282,27 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
         # extensive search takes a footer's "© 2018" or a date in the text for it
         date_extraction_params={"extensive_search": False, "original_date": True},
         # what a reader never sees is not the article
-        prune_xpath=_UNSEEN)
+        prune_xpath=_UNSEEN if prune else None)
+
+
+def parse_html(data: bytes, path: Path) -> list[RawArticle]:
+    """trafilatura finds the article in the page (and its date, author, site name, URL);
+    the cleaner then removes what it kept of the page's furniture."""
+    if b"\x00" in data:
+        raise InputError("binary file (contains NUL bytes), not a web page", path)
+    # <embed> is a void element that lxml's parser opens as a container: the paragraphs
+    # after it became its children, glued into one line (or pruned with it). The tag goes.
+    data = _EMBED.sub(b"", data)
+    doc = _extract(data, prune=True)
+    if doc is None:  # the article sat in what the page hides until its scripts run
+        doc = _extract(data, prune=False)
     if doc is None:
         raise InputError("no article found in this page", path)
     found = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
     body = (found.get("text") or "").strip()
-    title = " ".join((found.get("title") or "").split())
+    title = " ".join((found.get("title") or "").split()) or html_headline(data, "")
     if not title:
         raise InputError("no title found in this page", path)
-    _need_body(f"{title}\n\n{body}", path)
     meta = {"title": title, "extracted": True}  # the cleaner reads it as trafilatura's output
     for ours, theirs in (("author", "author"), ("source", "sitename"), ("source_url", "url"),
                          ("date", "date")):
@@ -310,9 +318,15 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
             meta["date"] = dt.date.fromisoformat(meta["date"][:10])
         except ValueError:
             del meta["date"]
+    seen = visible_lines(data)
+    if len(body.split()) < FEW_WORDS and sum(len(ln.split()) for ln in seen) > 10 * FEW_WORDS:
+        # trafilatura kept a caption or a teaser of a long page: the page's visible text,
+        # cleaned as a scraper's text is, finds more of the article
+        body, meta["extracted"] = "\n".join(seen), False
+    _need_body(f"{title}\n\n{body}", path)
     # the date the page shows its reader before its metadata's, often the time it was
     # modified, or in another time zone (on the labelled real pages: 90 % right, not 87 %)
-    if stated := page_date(list(enumerate(visible_lines(data), start=1)), title):
+    if stated := page_date(list(enumerate(seen, start=1)), title):
         meta["date"] = stated
     # trafilatura writes paragraphs one per line; a blank line between keeps the raw shape
     text = title + "\n\n" + "\n\n".join(ln for ln in body.split("\n") if ln.strip())
