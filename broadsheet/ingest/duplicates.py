@@ -140,18 +140,40 @@ def _template() -> MinHash:
     return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
 
 
-def _prepare(text: str) -> tuple[str, np.ndarray | None, np.ndarray | None]:
-    """A text's normalised form, and, when it is long enough for near duplicates, its sorted
-    shingle fingerprints and its MinHash values."""
+Prepared = tuple[bytes | None, np.ndarray | None, np.ndarray | None]
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def _prepare(text: str) -> Prepared:
+    """A digest of the text's normalised form (None when it has no words), and, when it is
+    long enough for near duplicates, its sorted shingle fingerprints and MinHash values.
+    The digest, not the form: what crosses between processes, and what a memo keeps, stays
+    small."""
     ws = words(text)
     if len(ws) < MIN_WORDS:
-        return " ".join(ws), None, None
+        return (_digest(" ".join(ws)) if ws else None), None, None
     hashes = np.fromiter(map(_cached_word_hash, ws), np.uint64, len(ws))
     sh = _shingles(hashes)
     m = _template().copy()
     # MinHash works on 32-bit input hashes; fold the 64-bit fingerprints.
     m.update_batch(((sh ^ (sh >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).tolist())
-    return " ".join(ws), sh, m.hashvalues
+    return _digest(" ".join(ws)), sh, m.hashvalues
+
+
+def _prepared(texts: list[str], jobs: int, memo: dict[bytes, Prepared] | None
+              ) -> list[Prepared]:
+    """_prepare of every text, on the process pool when it pays; texts memo holds (by their
+    digest) are not prepared again, and the others are added to it."""
+    if memo is None:
+        return parallel_map(_prepare, texts, jobs, chunksize=64)
+    keys = [_digest(t) for t in texts]
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in memo}.values())
+    memo.update(zip((keys[i] for i in todo),
+                    parallel_map(_prepare, [texts[i] for i in todo], jobs, chunksize=64)))
+    return [memo[k] for k in keys]
 
 
 def _lsh_params(threshold: float) -> tuple[int, int]:
@@ -188,13 +210,15 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
 
 
-def find_duplicates(candidates: list[Candidate], threshold: float = 0.8, jobs: int = 1
-                    ) -> list[Group]:
+def find_duplicates(candidates: list[Candidate], threshold: float = 0.8, jobs: int = 1,
+                    memo: dict[bytes, Prepared] | None = None) -> list[Group]:
     """Groups of two or more candidates holding the same story, sorted by `keep`.
 
     `threshold` is the minimum exact Jaccard similarity of word 5-shingle sets for two
     texts of at least MIN_WORDS words to count as the same story (0 < threshold <= 1).
-    Candidates in no group are not mentioned. Keys must be unique.
+    Candidates in no group are not mentioned. Keys must be unique. `memo`: what earlier
+    calls prepared of each text (see _prepared), for a caller that compares the same texts
+    twice.
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
@@ -208,7 +232,7 @@ def find_duplicates(candidates: list[Candidate], threshold: float = 0.8, jobs: i
 
     # Each text's words, shingles and MinHash sketch: the costly part, one text at a time,
     # on the process pool when it pays (the result does not depend on it).
-    prepared = parallel_map(_prepare, [c.text for c in cands], jobs, chunksize=64)
+    prepared = _prepared([c.text for c in cands], jobs, memo)
     norms = [p[0] for p in prepared]
 
     # Exact duplicates: one representative (the first by key) per normalised text.

@@ -90,6 +90,10 @@ def _without_outlet(title: str, source: str | None) -> str:
     return title
 
 
+def _body(paragraphs: list[str]) -> str:
+    return "\n\n".join(to_markdown(p) for p in paragraphs)
+
+
 def _one_or_all(names: tuple[str, ...]) -> str | tuple[str, ...] | None:
     """An author as text, several as a list (front matter's `author`)."""
     return names[0] if len(names) == 1 else names or None
@@ -111,7 +115,7 @@ def make_article(raw: RawArticle, state: State, default_language: str | None,
     return Article(
         title=title,
         slug=slugify(title) or f"article-{id_suffix(raw.id)}",
-        body="\n\n".join(to_markdown(p) for p in paragraphs),
+        body=_body(paragraphs),
         date=meta.get("date") or state.date,
         language=language,
         source=src,
@@ -151,10 +155,12 @@ def title_sites(raws: list[RawArticle]) -> frozenset[str]:
 
 
 def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
-                 jobs: int = 1, first: list[State] | None = None) -> list[State]:
+                 jobs: int = 1, first: list[State] | None = None,
+                 memo: dict | None = None) -> list[State]:
     """Clean every article twice: once to learn each one's source (named by its own furniture,
     or by furniture shared with a named article), then again knowing which lines recur across
-    that source's articles. `first`: the first cleaning, when the caller has done it."""
+    that source's articles. `first`: the first cleaning, when the caller has done it; `memo`:
+    for find_duplicates, kept by a caller that compares the bodies again."""
     if first is None:
         first = parallel_map(partial(clean_raw, sites=title_sites(raws)), raws, jobs,
                              progress, "clean")
@@ -165,7 +171,7 @@ def clean_corpus(raws: list[RawArticle], progress: Progress = no_progress,
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for i, source in enumerate(sources):
         by_source[source].append(i)
-    story = _stories(first, jobs)
+    story = _stories(first, jobs, memo)
     _COMMON.clear()
     todo = []
     for n, indexes in enumerate(by_source.values()):
@@ -203,13 +209,14 @@ def _one_spelling(names: list[str | None]) -> list[str | None]:
     return [best[norm(n)] if n else None for n in names]
 
 
-def _stories(states: list[State], jobs: int = 1) -> list[int]:
+def _stories(states: list[State], jobs: int = 1, memo: dict | None = None) -> list[int]:
     """For each article, the index of the first article telling the same story (itself if
-    none): near-duplicate bodies after a first cleaning."""
-    candidates = [Candidate(str(i), "\n".join(body_paragraphs(s)), (i,))
+    none): near-duplicate bodies after a first cleaning, written as the article's body is (so
+    that merge_duplicates finds the bodies the second cleaning left alone in memo)."""
+    candidates = [Candidate(str(i), _body(body_paragraphs(s)), (i,))
                   for i, s in enumerate(states)]
     story = list(range(len(states)))
-    for group in find_duplicates(candidates, jobs=jobs):
+    for group in find_duplicates(candidates, jobs=jobs, memo=memo):
         for key in group.others:
             story[int(key)] = int(group.keep)
     return story
@@ -255,7 +262,7 @@ def _rank(article: Article, existing: bool) -> tuple:
 
 def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
                      report: IngestReport, keepers: dict[int, str | None] | None = None,
-                     jobs: int = 1) -> list[Article]:
+                     jobs: int = 1, memo: dict | None = None) -> list[Article]:
     """Keep one article of each group of (near-)identical bodies, recording the others'
     origins in its `duplicates`. Content files are never changed or removed here: a new
     copy of a story already in content/ is skipped. `keepers`: filled with each left-out
@@ -270,7 +277,7 @@ def merge_duplicates(fresh: list[Article], existing: list[tuple[Path, Article]],
     old_ids = {f"old:{p.name}": a.id for p, a in existing}
     dropped: dict[int, str] = {}
     kept = list(fresh)
-    for group in find_duplicates(candidates, jobs=jobs):
+    for group in find_duplicates(candidates, jobs=jobs, memo=memo):
         news = [int(k[4:]) for k in group.others if k.startswith("new:")]
         if group.keep.startswith("new:"):
             i = int(group.keep[4:])
@@ -524,7 +531,8 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
     report.warnings.extend(content_warnings)
     inputs, first = _with_evidence(inputs, known, past, progress, jobs, max_bytes)
     raws = [raw for item in inputs for raw in item.raws]
-    states = iter(clean_corpus(raws, progress, jobs, first) if raws else [])
+    memo: dict = {}  # the bodies' comparison, prepared once for both (see find_duplicates)
+    states = iter(clean_corpus(raws, progress, jobs, first, memo) if raws else [])
     for item in inputs:
         item.states = [next(states) for _ in item.raws]
 
@@ -542,7 +550,7 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
     fresh = [replace(a, duplicates=tuple(sorted(copies[a.id]))) if a.id in copies else a
              for a in fresh]
     keepers: dict[int, str | None] = {}
-    fresh = merge_duplicates(fresh, existing, report, keepers, jobs)
+    fresh = merge_duplicates(fresh, existing, report, keepers, jobs, memo)
     _settle_keepers(inputs, where, keepers)
     written = _write(fresh, content_dir, ids, force, report, progress)
     if state_dir is not None and not any(isinstance(e, ContentError) for e in report.errors):
