@@ -361,3 +361,22 @@ def test_the_process_pool_finds_the_same_groups():
     cands = [Candidate(f"k{i:03}", t, (i,)) for i, t in enumerate(texts)]
     one, two = find_duplicates(cands, jobs=1), find_duplicates(cands, jobs=2)
     assert one == two and len(one) >= 60
+
+
+def test_a_memo_prepares_each_text_once_and_changes_no_group(monkeypatch):
+    """Ingest compares the bodies twice (after each cleaning): a text the memo holds is not
+    prepared again, a changed one is, and the groups are those found without a memo."""
+    from broadsheet.ingest import duplicates
+
+    cands = [Candidate("a", FERRY, (0,)), Candidate("b", FERRY_SYNDICATED, (1,)),
+             Candidate("c", LIBRARY, (2,))]
+    prepared = []
+    real = duplicates._prepare
+    monkeypatch.setattr(duplicates, "_prepare", lambda t: prepared.append(t) or real(t))
+    memo: dict = {}
+    first = find_duplicates(cands, memo=memo)
+    assert len(prepared) == 3 and len(memo) == 3
+    changed = [cands[0], cands[1], Candidate("c", LIBRARY + " One more line.", (2,))]
+    second = find_duplicates(changed, memo=memo)
+    assert prepared[3:] == [LIBRARY + " One more line."]
+    assert first == second == find_duplicates(cands)
