@@ -64,7 +64,6 @@ SNOWBALL = {"da": "danish", "de": "german", "en": "english", "es": "spanish", "f
             "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish"}
 STEMMED = tuple(sorted(SNOWBALL))
 ANALYSIS_VERSION = 4  # bump when analysis changes: stored indexes are then rebuilt in full
-PROCS = 2  # index writers on a full rebuild (this project's machines have 2 cores)
 PARALLEL_FROM = 500  # fewer documents than this: one writer is quicker
 FINGERPRINT_FILE = "broadsheet-analysis.json"
 LABELS_FILE = "broadsheet-labels.json"  # tag and source keys -> names as written, for facets
@@ -1348,31 +1347,14 @@ def _record_keys(rec: dict) -> set[str]:
     return out
 
 
-def _encode_list(entries: list[tuple[int, str]]) -> str:
-    """Sorted (document key, tail) -> 'delta.fl[.tf],...' with base-36 numbers."""
-    prev, parts = 0, []
-    for k, tail in entries:
-        parts.append(_b36(k - prev) + tail)
-        prev = k
-    return ",".join(parts)
-
-
-def _decode_list(text: str) -> list[tuple[int, str]]:
-    out, k = [], 0
-    for part in text.split(",") if text else ():
-        dot = part.find(".")
-        head, tail = (part, "") if dot < 0 else (part[:dot], part[dot:])
-        k += int(head, 36)
-        out.append((k, tail))
-    return out
-
-
 _HEADS = re.compile(r"(?:^|,)([0-9a-z]+)")
 
 
 def _patch_list(text: str, drop: set[int], add: list[tuple[int, str]]) -> str:
-    """_encode_list(entries of text without the keys in drop, plus add), by splicing: the
-    entries around a change are re-coded, the thousands of others are left as they are."""
+    """A posting list ('delta.fl[.tf],...': sorted (document key, tail) with base-36
+    numbers, each key as the difference from the one before) without the keys in drop,
+    plus add, by splicing: the entries around a change are re-coded, the thousands of
+    others are left as they are."""
     parts = text.split(",") if text else []
     keys = list(accumulate(map(int, _HEADS.findall(text), repeat(36))))
 
@@ -1393,22 +1375,6 @@ def _patch_list(text: str, drop: set[int], add: list[tuple[int, str]]) -> str:
         parts.insert(i, _b36(k - (keys[i - 1] if i else 0)) + tail)
         recode(i + 1)
     return ",".join(parts)
-
-
-def _encode_value(key: str, lists: list[list[tuple[int, str]]]):
-    """A posting as stored: a filter's document keys as one string, a term's as one string
-    per field of its group (empty where the field lacks the term)."""
-    if "=" in key:
-        return _encode_list(sorted(lists[0]))
-    return [_encode_list(sorted(entries)) for entries in lists]
-
-
-def _decode_value(key: str, value) -> list[list[tuple[int, str]]]:
-    if value is None:
-        return [[] for _ in range(_slots(key))]
-    if isinstance(value, str):
-        return [_decode_list(value)]
-    return [_decode_list(v) for v in value]
 
 
 def _dumps(data) -> str:
