@@ -182,7 +182,7 @@ def test_a_failed_index_build_keeps_the_previous_index(built, monkeypatch):
 
 
 def test_index_updates_only_what_changed(built, capsys, monkeypatch):
-    from broadsheet.publish import search as module
+    from broadsheet.publish.search import analysis
     content = built.parent / "content"
     index_dir = load_config(built).index_dir
     (content / "new.md").write_text("---\ntitle: Zanzibar news\n---\n\nZanzibar.\n", encoding="utf-8")
@@ -199,7 +199,7 @@ def test_index_updates_only_what_changed(built, capsys, monkeypatch):
     assert "0 added, 0 updated, 1 removed" in capsys.readouterr().out
     assert search(index_dir, "zanzibar")["total"] == 0
     # other analysis settings: everything is rebuilt
-    monkeypatch.setattr(module, "ANALYSIS_VERSION", module.ANALYSIS_VERSION + 1)
+    monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
     assert run(built, "index") == 0
     assert "rebuilt: 1 added" in capsys.readouterr().out
 
@@ -208,11 +208,12 @@ def test_spell_postings_are_whooshs():
     """The bulk writer's shortcut for the spell field gives what Whoosh's own analysis does,
     words folding to one term (État, Etat, ETAT) counted together."""
     from broadsheet.publish import search as S
+    from broadsheet.publish.search import writer
 
     field = S.schema()["spell"]
     for value in ("État Etat ETAT etat l'État a b the of Maison maison", "", "x",
                   "Ünïcödé naïve naive NAÏVE 2015 2015"):
-        assert sorted(S._frequencies(value, field.format.field_boost)) == \
+        assert sorted(writer._frequencies(value, field.format.field_boost)) == \
             sorted(field.index(value))
 
 
@@ -252,6 +253,7 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
     from whoosh import index as windex
 
     from broadsheet.publish import search as S
+    from broadsheet.publish.search import documents, writer
 
     from test_static_export import make_doc
 
@@ -263,14 +265,14 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
     ix = windex.create_in(str(a), S.schema())
     w = ix.writer()
     for d in docs:
-        w.add_document(**S._fields(d))
+        w.add_document(**documents._fields(d))
     w.commit()
     ix.close()
     ix = windex.create_in(str(b), S.schema())
-    bulk = S._BulkWriter(ix)
+    bulk = writer._BulkWriter(ix)
     bulk.FLUSH_POSTINGS = 10 ** 9
     for d in docs:
-        bulk.add(d, S._analyse(d))
+        bulk.add(d, documents._analyse(d))
     bulk.close()
     ix.close()
     assert whoosh_contents(a) == whoosh_contents(b)
@@ -278,10 +280,10 @@ def test_bulk_writer_writes_what_whoosh_writes(tmp_path):
     c = tmp_path / "c"
     c.mkdir()
     ix = windex.create_in(str(c), S.schema())
-    bulk = S._BulkWriter(ix)
+    bulk = writer._BulkWriter(ix)
     bulk.FLUSH_POSTINGS = 500
     for d in docs:
-        bulk.add(d, S._analyse(d))
+        bulk.add(d, documents._analyse(d))
     bulk.close()
     assert len(ix.reader().leaf_readers()) > 1
     ix.close()

@@ -154,8 +154,8 @@ def test_static_mode_over_plain_http(driver, corpus):
 
 
 def test_the_page_folds_words_as_the_index_does(driver, corpus):
-    """search.js looks a typed word up by its folded form, which must be the one search.py
-    gave the index: the two fold() are compared over every code point of the planes with
+    """search.js looks a typed word up by its folded form, which must be the one the search
+    package gave the index: the two fold() are compared over every code point of the planes with
     letters (JavaScript has no casefold: toLowerCase() and four exceptions stand for it)."""
     import unicodedata
 

@@ -126,6 +126,7 @@ import http.client
 
 from broadsheet import serve
 from broadsheet.publish import search as search_mod
+from broadsheet.publish.search import analysis, queries, searching, snippets
 from conftest import make_project, run
 
 SECRET = "TOP-SECRET-0f9a3c"
@@ -332,7 +333,7 @@ def test_wildcards_expand_to_no_terms(hostile, query):
     from whoosh import query as wq
     ix = search_mod.open_index(hostile.RequestHandlerClass.keywords["index"].index_dir)
     try:
-        q = search_mod._parser(ix.schema, ["fr"]).parse(query)
+        q = queries._parser(ix.schema, ["fr"]).parse(query)
         kinds = {type(node).__name__ for node in q.leaves()} | {type(q).__name__}
         assert not kinds & {"Wildcard", "Prefix", "TermRange", "Every", "FuzzyTerm", "Regex"}
         assert len(list(q.all_terms())) <= 3 * len(query.split())  # a word, its fields
@@ -409,11 +410,11 @@ def test_spans_find_what_tokens_find():
     text = ("L'État et les états-majors : la sécurité, les Sécurités, LE securite; the strikes "
             "struck, a strike — Frappes frappe frappés, ÉTAT état Etat, de la, 2015 x y àé")
     for lang in ("fr", "en", None):
-        words = search_mod._WORD.findall(text)
+        words = analysis._WORD.findall(text)
         for pick in (words[:3], words[5:9], words[-6:], ["etat", "strike", "frapp"]):
             terms = {search_mod.term(w, lang) for w in pick} | {""}
             expected = [(s, e) for _, t, s, e in search_mod.tokens(text, lang) if t in terms]
-            assert search_mod._spans(text, terms, lang) == expected
+            assert snippets._spans(text, terms, lang) == expected
 
 
 def test_date_order_is_whooshs(hostile):
@@ -464,7 +465,7 @@ def test_searches_wait_their_turn_in_order():
     """The search lock hands over to the longest-waiting thread (threading.Lock lets a
     newcomer go first, which made the slowest searches under load wait several times the
     median)."""
-    turns, order = search_mod._InTurn(), []
+    turns, order = searching._InTurn(), []
     turns.__enter__()
     threads = []
     for name in "abcde":

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from broadsheet.publish import search
+from broadsheet.publish.search import static_cache, static_format, writer
 
 WORDS = ("frappe aérienne coalition syrie gouvernement sécurité frontière grève transport réseau "
          "maison blanche visite lac chaux école police conseil vote mairie port incendie "
@@ -179,7 +180,7 @@ def test_a_rebuild_that_keeps_the_cache_exports_right(tmp_path, corpus, monkeypa
     full export and gives the documents their new keys in the cache. The export must then
     be that full export (diffed against the published files), not a patch computed from
     keys the published files do not use: here a new id takes an unedited document's key."""
-    monkeypatch.setattr(search, "PARALLEL_FROM", 10)  # the rebuild that prepares an export
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 10)  # the rebuild that prepares an export
     docs, rng = corpus
     index_dir, site = tmp_path / "index", tmp_path / "site"
     index(docs, index_dir)
@@ -262,7 +263,7 @@ def test_rebuild_on_two_processes_gives_the_same_static_index(tmp_path, monkeypa
     docs["a0003"] = make_doc(3, rng, title="Ｆｅｒｒｙ 𝐁𝐑𝐄𝐀𝐊𝐈𝐍𝐆 \u2028 ünïcödé",
                             tags=("Météo", "A/B"), tag_slugs=("meteo", "a-b"))
     index(docs, tmp_path / "one", full=True)
-    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 10)
     index(docs, tmp_path / "two", full=True)
     assert search.static_files(tmp_path / "one") == search.static_files(tmp_path / "two")
     assert whoosh_contents(tmp_path / "one") == whoosh_contents(tmp_path / "two")
@@ -285,8 +286,8 @@ def test_a_failing_cache_process_fails_the_rebuild(tmp_path, monkeypatch, when):
             record_of(entries[0])
         raise RuntimeError("the cache's disk is full")
 
-    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(search, "_update_static_cache", broken)
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(writer, "_update_static_cache", broken)
     with pytest.raises(RuntimeError, match="disk is full"):
         index(docs, tmp_path / "ix", full=True)
     assert search.search(tmp_path / "ix", "syrie")["total"] == before
@@ -296,21 +297,23 @@ def test_a_failing_index_writer_stops_the_cache_process(tmp_path, monkeypatch):
     """The other way round: Whoosh's side fails while the cache's process is still sending
     (3,000 distinct words a document: more than the pipe holds). The error is reported, the
     other process stopped, and nothing is left beside the index."""
+    from whoosh import index as windex
+
     rng = random.Random(4)
     docs = {f"a{i:04d}": make_doc(i, rng, body=" ".join(f"mot{i}x{j}" for j in range(3000)))
             for i in range(40)}
-    real = search._BulkWriter.add
+    real = writer._BulkWriter.add
 
     def add(self, doc, analysis):
         if doc.id == "a0020":
             raise OSError("no space left on device")
         return real(self, doc, analysis)
 
-    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(search._BulkWriter, "add", add)
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(writer._BulkWriter, "add", add)
     with pytest.raises(OSError, match="no space"):
         index(docs, tmp_path / "ix", full=True)
-    assert not search.index.exists_in(str(tmp_path / "ix"))
+    assert not windex.exists_in(str(tmp_path / "ix"))
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
@@ -319,17 +322,17 @@ def test_a_message_cut_off_reports_the_process_that_died(tmp_path, monkeypatch):
     process's death, not the half message it left."""
     rng = random.Random(5)
     docs = {f"a{i:04d}": make_doc(i, rng) for i in range(40)}
-    real, sent = search._send, []
+    real, sent = writer._send, []
 
     def send(out, message: bytes) -> None:
         sent.append(1)
         if len(sent) == 5:
-            out.write(search._LENGTH.pack(len(message)) + message[: len(message) // 2])
+            out.write(writer._LENGTH.pack(len(message)) + message[: len(message) // 2])
             os._exit(9)
         real(out, message)
 
-    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
-    monkeypatch.setattr(search, "_send", send)
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(writer, "_send", send)
     with pytest.raises(RuntimeError, match="exit code 9"):
         index(docs, tmp_path / "ix", full=True)
     assert [p.name for p in tmp_path.iterdir()] == []
@@ -342,15 +345,15 @@ def test_a_rebuild_keeps_the_cache_only_when_current(tmp_path, monkeypatch, curr
     path, rather than copying it to reset it."""
     rng = random.Random(6)
     docs = {f"a{i:04d}": make_doc(i, rng) for i in range(40)}
-    monkeypatch.setattr(search, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(writer, "PARALLEL_FROM", 10)
     index(docs, tmp_path / "ix", full=True)
     (tmp_path / "ix" / search.HASHES_FILE).unlink()
     if not current:
-        version = search._cache_version()
-        monkeypatch.setattr(search, "_cache_version", lambda: version + " (another)")
+        version = static_cache._cache_version()
+        monkeypatch.setattr(static_cache, "_cache_version", lambda: version + " (another)")
     fresh = []
-    real = search._analysed_beside
-    monkeypatch.setattr(search, "_analysed_beside",
+    real = writer._analysed_beside
+    monkeypatch.setattr(writer, "_analysed_beside",
                         lambda *a, **k: fresh.append(1) or real(*a, **k))
     index(docs, tmp_path / "ix")
     assert bool(fresh) is not current
@@ -369,7 +372,7 @@ def test_names_the_page_cannot_slug_are_in_meta(tmp_path):
     index_dir, site = tmp_path / "index", tmp_path / "site"
     index(docs, index_dir)
     apply(site, search.export_static(index_dir, site / "search"))
-    meta = search._parse_script((site / "search" / "meta.js").read_bytes())
+    meta = static_format._parse_script((site / "search" / "meta.js").read_bytes())
     assert meta["names"] == {"tag": {"łodz": "lodz", "москва": "moskva"},
                              "source": {"gazeta łodzka": "gazeta-lodzka"}}
     # the export's key, under which the page asks for every other file (not a name's key)
@@ -377,7 +380,7 @@ def test_names_the_page_cannot_slug_are_in_meta(tmp_path):
     del docs["a0003"]
     index(docs, index_dir)
     apply(site, search.export_static(index_dir, site / "search"))
-    meta = search._parse_script((site / "search" / "meta.js").read_bytes())
+    meta = static_format._parse_script((site / "search" / "meta.js").read_bytes())
     assert meta["names"] == {"tag": {"łodz": "lodz"}}
     assert meta["key"] == (site / "search" / "key.txt").read_text(encoding="utf-8").strip()
     assert folder(site) == fresh_full(docs, tmp_path)

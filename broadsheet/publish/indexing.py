@@ -1,7 +1,7 @@
 """The index's side of a build, run in its own process while pages render: the articles as
 search documents, the index updated in a working copy of it, and the static search files
-that changed written beside the site. search.py (and so Whoosh) is imported only when
-needed: a build with nothing to do never loads it."""
+that changed written beside the site. The search package (and so Whoosh) is imported only
+when needed: a build with nothing to do never loads it."""
 
 from __future__ import annotations
 

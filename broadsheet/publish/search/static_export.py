@@ -1,0 +1,426 @@
+"""The static index's export: its files made from the cache, in full or as the changes to
+the folder last published (export_static, static_files)."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from broadsheet.errors import SearchError
+from broadsheet.publish.search.analysis import _all_stopwords
+from broadsheet.publish.search.documents import _exists, _stored_length, schema
+from broadsheet.publish.search.static_cache import (
+    _info, _load_record, _open_cache, _select_in, _set_info, _static_key)
+from broadsheet.publish.search.static_format import (
+    BM25_B, BM25_K1, DOCS_PER_SHARD, SHARD_BYTES, STATIC_DIR, STATIC_VERSION, _b36,
+    _contributions, _doc_keys, _group_fields, _group_of, _meta_script, _parse_script,
+    _patch_list, _record_keys, _script, _slots, _term_in, fnv1a)
+
+
+@dataclass
+class StaticExport:
+    """What to change under site/ to hold the static index: `files` to write (paths relative
+    to site/, e.g. "search/p/3.js"), `removed` to delete. Applied to the folder the export
+    was asked about, they give exactly the files of a full export. `full` when the folder
+    could not be trusted (missing, from another build, another layout) and was redone."""
+    files: dict[str, bytes]
+    removed: set[str]
+    full: bool
+    key: str = ""
+
+
+class _Stale(Exception):
+    """The published folder is not the export the cache last made: export in full."""
+
+
+def _pow2(x: float) -> int:
+    n = 1
+    while n < x:
+        n *= 2
+    return n
+
+
+def _layout(db) -> dict:
+    n, posts = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(npost), 0) FROM docs WHERE hash IS NOT NULL").fetchone()
+    words = db.execute("SELECT COUNT(*) FROM vocab").fetchone()[0] + len(_all_stopwords())
+    groups = sorted({"tagtext"} | {g for (g,) in db.execute(
+        "SELECT DISTINCT grp FROM docs WHERE hash IS NOT NULL")})
+    # the shard counts and the key space change only when the corpus doubles or halves
+    return {"keybits": max(8, n.bit_length() + 6), "d": _pow2(n / DOCS_PER_SHARD),
+            "p": _pow2(posts * 8 / SHARD_BYTES), "s": _pow2(words * 24 / SHARD_BYTES),
+            "groups": groups}
+
+
+def _meta(db, layout: dict, big: dict[str, str], key: str) -> dict:
+    n = db.execute("SELECT COUNT(*) FROM docs WHERE hash IS NOT NULL").fetchone()[0]
+    # summed in SQLite (its JSON functions): at 50,000 documents, a tenth of a second a build
+    sums: dict[str, int] = dict(db.execute(
+        "SELECT j.key, SUM(j.value) FROM docs, json_each(docs.lens) AS j "
+        "WHERE docs.hash IS NOT NULL GROUP BY j.key"))
+    sch = schema()
+    groups = {g: [[f, sch[f].format.field_boost, (sums.get(f, 0) / (n or 1)) or 1]
+                  for f in _group_fields(g)] for g in layout["groups"]}
+    names: dict[str, dict[str, str]] = {}
+    for (name,) in db.execute("SELECT name FROM names ORDER BY name"):
+        kind, folded, slug = name.split("\0")
+        names.setdefault(kind, {})[folded] = slug
+    # key: the page asks for every other file as "?v=key", so that no browser cache (a
+    # static host's heuristic one) mixes this export's files with an earlier one's
+    return {"version": STATIC_VERSION, "key": key, "docs": n, "docsPerShard": DOCS_PER_SHARD,
+            "shards": {k: layout[k] for k in ("p", "s", "d")}, "big": big, "groups": groups,
+            "bm25": [BM25_B, BM25_K1], "names": names}
+
+
+class _Files:
+    """The files of a full export, built up shard by shard."""
+
+    def __init__(self, layout: dict):
+        self.layout = layout
+        self.files: dict[str, bytes] = {}
+        self.big: dict[str, str] = {}
+
+    def postings(self, values: dict) -> None:
+        """The posting files, from values (emptied: each list is let go once written)."""
+        P = self.layout["p"]
+        buckets: list[dict | None] = [{} for _ in range(P)]
+        for key in sorted(values):
+            value = values.pop(key)
+            if _is_big(value):
+                name = _big_name(key)
+                self.big[key] = name
+                self.files[f"{STATIC_DIR}/{name}.js"] = _script(name, {key: value})
+            else:
+                buckets[fnv1a(key) % P][key] = value
+        for n in range(P):
+            bucket, buckets[n] = buckets[n], None
+            self.files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", bucket)
+
+    def table(self, kind: str, count: int, items: dict, shard: Callable) -> None:
+        buckets: list[dict] = [{} for _ in range(count)]
+        for key, value in items.items():
+            buckets[shard(key)][key] = value
+        for n, bucket in enumerate(buckets):
+            self.files[f"{STATIC_DIR}/{kind}/{n}.js"] = _script(f"{kind}/{n}", bucket)
+
+
+def _is_big(value) -> bool:
+    size = len(value) if isinstance(value, str) else sum(len(v) + 3 for v in value)
+    return size > SHARD_BYTES // 2
+
+
+def _big_name(key: str) -> str:
+    return f"p/x{fnv1a(key):08x}"
+
+
+def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool]) -> dict:
+    if word in _all_stopwords():
+        return {}  # a stop word maps to nothing: the query drops it
+    # only the groups where the word's term is indexed: a French word does not make the
+    # page load German posting shards
+    found = {g: _term_in(word, g) for g in groups}
+    return {g: t for g, t in found.items() if present(f"{g}:{t}")}
+
+
+def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
+    ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE hash IS NOT NULL")]
+    keys = _doc_keys(ids, layout["keybits"])
+    # Documents are read one at a time in key order, so every posting list grows in order
+    # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
+    # documents as tuples took a gigabyte, as text it takes the size of the files. This loop
+    # runs once per posting (300 a document): _contributions() written out, a table of
+    # lists per field, by term, and one of the filters' lists, each a [previous key, chunk].
+    fields: dict[str, dict[str, list]] = {}
+    filters: dict[str, list] = {}
+    docs: dict[str, list] = {}
+    b36 = _b36
+    for i in sorted(ids, key=keys.__getitem__):
+        rec = _load_record(db.execute("SELECT record FROM docs WHERE id=?", (i,)).fetchone()[0])
+        k = keys[i]
+        for field, (length, counts) in rec["f"].items():
+            lists = fields.get(field)
+            if lists is None:
+                lists = fields[field] = {}
+            fl = "." + b36(_stored_length(length))
+            for t, tf in counts.items():
+                entry = lists.get(t)
+                if entry is None:
+                    entry = lists[t] = [0, []]
+                chunk = entry[1]
+                chunk.append(f"{b36(k - entry[0])}{fl}" if tf == 1
+                             else f"{b36(k - entry[0])}{fl}.{b36(tf)}")
+                entry[0] = k
+                if len(chunk) >= 64:
+                    chunk[:] = [",".join(chunk)]
+        for pkey in rec["x"]:
+            entry = filters.get(pkey)
+            if entry is None:
+                entry = filters[pkey] = [0, []]
+            chunk = entry[1]
+            chunk.append(b36(k - entry[0]))
+            entry[0] = k
+            if len(chunk) >= 64:
+                chunk[:] = [",".join(chunk)]
+        docs[b36(k)] = rec["d"]
+    # each list joined as its chunks are let go, and each shard made as its lists are: the
+    # postings are held once at a time (at 50k, 100 MB a copy)
+    values: dict = {pkey: ",".join(filters.pop(pkey)[1]) for pkey in list(filters)}
+    for group in {_group_of(f) for f in fields}:
+        tables = [fields.get(f, {}) for f in _group_fields(group)]
+        for t in set().union(*tables):
+            values[f"{group}:{t}"] = [",".join(lists.pop(t)[1]) if t in lists else ""
+                                      for lists in tables]
+    del fields, filters
+    present = set(values)
+    out = _Files(layout)
+    out.postings(values)
+    groups = layout["groups"]
+    # the words of the records: the vocabulary table counts them
+    surface = {w: _surface_entry(w, groups, present.__contains__)
+               for (w,) in db.execute("SELECT word FROM vocab")}
+    surface.update({w: {} for w in _all_stopwords()})
+    S, D = layout["s"], layout["d"]
+    out.table("s", S, surface, lambda w: fnv1a(w) % S)
+    out.table("d", D, docs, lambda k: int(k, 36) % D)
+    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big, key))
+    out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
+    return out.files
+
+
+class _Current:
+    """The published folder, read file by file, parsed once."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.raw: dict[str, bytes] = {}
+        self.parsed: dict[str, object] = {}
+
+    def read(self, name: str) -> bytes:
+        if name not in self.raw:
+            try:
+                self.raw[name] = (self.folder / name).read_bytes()
+            except OSError:
+                raise _Stale(name) from None
+        return self.raw[name]
+
+    def data(self, name: str):
+        if name not in self.parsed:
+            try:
+                self.parsed[name] = _parse_script(self.read(name))
+            except (ValueError, UnicodeDecodeError):
+                raise _Stale(name) from None
+        return self.parsed[name]
+
+
+def _incremental_export(db, layout: dict, key: str,
+                        current: _Current) -> tuple[dict[str, bytes], set[str]]:
+    """The files that differ from the published ones, from what changed since that export."""
+    if _info(db, "layout") != layout:
+        raise _Stale("layout")
+    old_meta = current.data("meta.js")
+    if not isinstance(old_meta, dict) or old_meta.get("version") != STATIC_VERSION:
+        raise _Stale("meta")
+    old_big: dict[str, str] = old_meta.get("big", {})
+    rows = db.execute("SELECT id, key, hash IS NOT NULL FROM docs").fetchall()
+    if all(alive and k is not None for _, k, alive in rows):
+        # the documents the last export keyed, no more, no fewer: their keys stand (keys are
+        # a function of the set of ids), and 50,000 hashes and a sort are saved
+        keys = {i: k for i, k, _ in rows}
+    else:
+        keys = _doc_keys((i for i, _, alive in rows if alive), layout["keybits"])
+    dirty = {kind: set() for kind in ("k", "w", "id", "o")}
+    for kind, item in db.execute("SELECT kind, item FROM dirty"):
+        dirty[kind].add(item)
+    moved = {i for i, k, alive in rows if alive and k != keys[i]}  # new, or shifted by a collision
+    if any(i in dirty["id"] and k is not None and k != keys[i] for i, k, alive in rows if alive):
+        # an edited document under a new key: off every list it was on
+        dirty["k"] |= dirty["o"]
+    touched = dirty["id"] | moved
+    old_key = {i: k for i, k, _ in rows if i in touched and k is not None}
+    recs = {i: _load_record(b) for i, b in _select_in(
+        db, "SELECT id, record FROM docs WHERE record IS NOT NULL AND id IN ({})", touched)}
+    for i in moved - dirty["id"]:
+        dirty["k"] |= _record_keys(recs[i])
+    drop = set(old_key.values())
+    adds: dict[str, list] = {}
+    for i, rec in recs.items():
+        for pkey, slot, tail in _contributions(rec):
+            adds.setdefault(pkey, []).append((slot, keys[i], tail))
+
+    P, S, D = layout["p"], layout["s"], layout["d"]
+    new_files: dict[str, bytes] = {}
+    removed: set[str] = set()
+    buckets: dict[int, dict] = {}  # p bucket -> its content, as changed
+
+    def bucket(n: int) -> dict:
+        if n not in buckets:
+            buckets[n] = dict(current.data(f"p/{n}.js"))
+        return buckets[n]
+
+    big = dict(old_big)
+    flipped = []
+    for pkey in sorted(dirty["k"]):
+        if pkey in old_big:
+            old_value = current.data(f"{old_big[pkey]}.js").get(pkey)
+        else:
+            old_value = bucket(fnv1a(pkey) % P).get(pkey)
+        olds = ([old_value] if isinstance(old_value, str) else list(old_value)) \
+            if old_value is not None else [""] * _slots(pkey)
+        added: list[list] = [[] for _ in olds]
+        for slot, k, tail in adds.get(pkey, ()):
+            added[slot].append((k, tail))
+        lists = [_patch_list(text, drop, more) for text, more in zip(olds, added)]
+        value = (lists[0] if "=" in pkey else lists) if any(lists) else None
+        if (old_value is None) != (value is None):
+            flipped.append(pkey)
+        if pkey in old_big and (value is None or not _is_big(value)):
+            removed.add(f"{STATIC_DIR}/{big.pop(pkey)}.js")
+        home = bucket(fnv1a(pkey) % P)
+        if value is not None and _is_big(value):
+            name = big[pkey] = _big_name(pkey)
+            removed.discard(f"{STATIC_DIR}/{name}.js")
+            new_files[f"{STATIC_DIR}/{name}.js"] = _script(name, {pkey: value})
+            home.pop(pkey, None)
+        elif value is None:
+            home.pop(pkey, None)
+        else:
+            home[pkey] = value
+    for n, content in buckets.items():
+        new_files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", content)
+
+    # the surface map: the changed documents' words, and the words whose term in some group
+    # came to be indexed or stopped being
+    words = set(dirty["w"])
+    for pkey in flipped:
+        if "=" in pkey:
+            continue
+        group, t = pkey.split(":", 1)
+        words.add(t)
+        if group not in ("any", "tagtext"):
+            words.update(w for (w,) in db.execute("SELECT word FROM stems WHERE key=?", (pkey,)))
+    in_vocab = {w for (w,) in _select_in(db, "SELECT word FROM vocab WHERE word IN ({})", words)}
+    candidates = {f"{g}:{_term_in(w, g)}" for w in in_vocab for g in layout["groups"]}
+    present = {k for (k,) in _select_in(db, "SELECT key FROM keys WHERE key IN ({})", candidates)}
+    sbuckets: dict[int, dict] = {}
+    for w in sorted(words):
+        n = fnv1a(w) % S
+        if n not in sbuckets:
+            sbuckets[n] = dict(current.data(f"s/{n}.js"))
+        if w in in_vocab or w in _all_stopwords():
+            sbuckets[n][w] = _surface_entry(w, layout["groups"], present.__contains__)
+        else:
+            sbuckets[n].pop(w, None)
+    for n, content in sbuckets.items():
+        new_files[f"{STATIC_DIR}/s/{n}.js"] = _script(f"s/{n}", content)
+
+    # the result list's rows: out under the old keys, in under the new
+    dbuckets: dict[int, dict] = {}
+
+    def dbucket(k: int) -> dict:
+        n = k % D
+        if n not in dbuckets:
+            dbuckets[n] = dict(current.data(f"d/{n}.js"))
+        return dbuckets[n]
+
+    for k in sorted(drop):
+        dbucket(k).pop(_b36(k), None)
+    for i, rec in sorted(recs.items()):
+        dbucket(keys[i])[_b36(keys[i])] = rec["d"]
+    for n, content in dbuckets.items():
+        new_files[f"{STATIC_DIR}/d/{n}.js"] = _script(f"d/{n}", content)
+
+    new_files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, big, key))
+    new_files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    db.executemany("UPDATE docs SET key=? WHERE id=?", [(keys[i], i) for i in sorted(recs)])
+    return new_files, removed
+
+
+PREPARED_FILE = "broadsheet-static-full.pickle"  # a full export made during a rebuild
+
+
+def _prepared(index_dir: Path, key: str) -> dict[str, bytes] | None:
+    """The full export a rebuild prepared, if it is of this very cache state."""
+    try:
+        with open(index_dir / PREPARED_FILE, "rb") as f:
+            found, files = pickle.load(f)  # written by _cache_records in this index folder
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        return None
+    return files if found == key else None
+
+
+def _export(index_dir: Path, current: Path | None) -> StaticExport:
+    db = _open_cache(index_dir)
+    try:
+        layout = _layout(db)
+        key = _static_key(db)
+        exported = _info(db, "exported")
+        result = None
+        # a rebuild's prepared export first: making it gave the documents their new keys in
+        # the cache, so the cache no longer says which keys the published files use
+        prepared = _prepared(index_dir, key)
+        if current is not None and exported is not None and prepared is None:
+            seen = _Current(current)
+            try:
+                if seen.read("key.txt").decode("utf-8", "replace").strip() != exported:
+                    raise _Stale("key")
+                files, removed = _incremental_export(db, layout, key, seen)
+                changed = {}
+                for path, data in files.items():
+                    name = path.removeprefix(f"{STATIC_DIR}/")
+                    try:
+                        same = seen.read(name) == data
+                    except _Stale:
+                        same = False
+                    if not same:
+                        changed[path] = data
+                result = StaticExport(changed, removed, False, key)
+            except _Stale:
+                db.rollback()
+        if result is None:
+            files = prepared or _full_export(db, layout, key)
+            result = StaticExport(files, set(), True, key)
+            if current is not None and current.is_dir():
+                for path in sorted(current.rglob("*")):
+                    if not path.is_file():
+                        continue
+                    rel = f"{STATIC_DIR}/{path.relative_to(current).as_posix()}"
+                    if rel not in files:
+                        result.removed.add(rel)
+                    elif path.read_bytes() == files[rel]:
+                        del files[rel]
+        (index_dir / PREPARED_FILE).unlink(missing_ok=True)  # used, or stale
+        db.execute("DELETE FROM docs WHERE hash IS NULL")
+        db.execute("DELETE FROM dirty")
+        _set_info(db, "exported", key)
+        _set_info(db, "layout", layout)
+        db.commit()
+        return result
+    finally:
+        db.close()
+
+
+def export_static(index_dir: Path, current: Path) -> StaticExport:
+    """The static index as changes to `current` (the site's search/ folder as published):
+    only the files that differ from a full export, and the files to delete. When `current`
+    is not the export the cache last made (missing, another build, a build that failed
+    before publishing) the export is done in full. Write key.txt last: it is what vouches
+    for the folder next time."""
+    if not _has_index(index_dir):
+        raise SearchError("no search index here: run `broadsheet build` first", index_dir)
+    return _export(index_dir, current)
+
+
+def _has_index(index_dir: Path) -> bool:
+    # the table of contents' file, not Whoosh's exists_in(): this runs beside a commit of
+    # the same index (write_index), which writes a new one and then deletes the old one
+    return any(index_dir.glob("_MAIN_*.toc"))
+
+
+def static_files(index_dir: Path) -> dict[str, bytes]:
+    """Every file of the static index, by path under site/ (a full export)."""
+    if not _exists(index_dir):
+        raise SearchError("no search index here: run `broadsheet build` first", index_dir)
+    return _export(index_dir, None).files
