@@ -139,7 +139,7 @@ def test_an_edit_rewrites_few_files(tmp_path, corpus):
     # the surface entries of those words
     assert len(export.files) <= 8, sorted(export.files)
     assert "search/key.txt" in export.files
-    assert total >= 30
+    assert total >= 3 * 8  # few of many
 
 
 def _colliding_id(doc_id: str, keybits: int) -> str:

@@ -6,30 +6,29 @@ directly, so every path finds the same terms.
 
 - Case and accents are folded before stemming, so "etat" finds "État" and "securite" finds
   "sécurité".
-- Stop words are the document's language's at index time and every language's at query
-  time, so "the strikes" does not demand that a French article contain "the".
-
-Whoosh is imported here for its stop-word lists only.
+- Every word is a term, stop words and single letters included ("de", "the", the "d" of
+  "d'Etat"), with its position: a word typed is never lost, and a quoted phrase matches its
+  words in their order. BM25 weighs a word found in most documents at almost nothing, as
+  Lucene's and Elasticsearch's standard analyzers leave it to do.
+- An apostrophe, straight or curly, parts words: "d'Etat" and "d’Etat" are "d" and "etat".
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import unicodedata
 from functools import cache, lru_cache
 
 import Stemmer  # PyStemmer: the Snowball stemmers in C
-from whoosh.lang import has_stopwords, stopwords_for_language
 
 
-# the languages with a Snowball stemmer (PyStemmer's algorithm names) and Whoosh stop words
+# the languages with a Snowball stemmer (PyStemmer's algorithm names)
 SNOWBALL = {"da": "danish", "de": "german", "en": "english", "es": "spanish", "fi": "finnish",
             "fr": "french", "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian",
             "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish"}
 STEMMED = tuple(sorted(SNOWBALL))
-ANALYSIS_VERSION = 4  # bump when analysis changes: stored indexes are then rebuilt in full
+ANALYSIS_VERSION = 5  # bump when analysis changes: stored indexes are then rebuilt in full
+# 5: no stop words, single letters indexed
 _WORD = re.compile(r"\w+")
 
 
@@ -53,18 +52,6 @@ def fold(word: str) -> str:
 
 
 @cache
-def _stopwords(lang: str | None) -> frozenset[str]:
-    if not lang or not has_stopwords(lang):
-        return frozenset()
-    return frozenset(fold(w) for w in stopwords_for_language(lang))
-
-
-@cache
-def _all_stopwords() -> frozenset[str]:
-    return frozenset().union(*(_stopwords(lang) for lang in STEMMED))
-
-
-@cache
 def _stemmer(lang: str):
     """The language's Snowball stemmer (C, PyStemmer) behind a per-word cache."""
     stem = Stemmer.Stemmer(SNOWBALL[lang], 0).stemWord
@@ -83,58 +70,69 @@ def term(word: str, lang: str | None) -> str:
     return _stemmer(lang)(folded) if lang else folded
 
 
-def tokens(text: str, lang: str | None, query_mode: bool = False):
-    """(position, term, start, end) for every kept word of text. Positions count every word,
-    stop words included, so phrases match exactly."""
-    stops = _all_stopwords() if query_mode else _stopwords(lang)
+@cache
+def common_words() -> frozenset[str]:
+    """The commonest words of every language Whoosh has a stop-word list for, folded. Nothing
+    drops them: they say which pairs of words side by side the static index records, so that
+    the search page can match a quoted phrase's words in their order (as Lucene's
+    CommonGrams filter does). Every language's, whatever the document's: a French phrase's
+    "de" must not find "de" and "terrain" apart in an English text either."""
+    from whoosh.lang import has_stopwords, stopwords_for_language
+
+    return frozenset(fold(w) for lang in STEMMED if has_stopwords(lang)
+                     for w in stopwords_for_language(lang))
+
+
+@cache
+def common_terms(lang: str | None) -> frozenset[str]:
+    """common_words() as the terms of a text in lang."""
+    return frozenset(t for w in common_words() if (t := term(w, lang)))
+
+
+def tokens(text: str, lang: str | None):
+    """(position, term, start, end) for every word of text."""
+    stem = _stemmer(lang) if lang else None
     for pos, m in enumerate(_WORD.finditer(text)):
-        word = m.group(0)
-        folded = fold(word)
-        if len(folded) < 2 or folded in stops:
-            continue
-        yield pos, (_stemmer(lang)(folded) if lang else folded), m.start(), m.end()
+        folded = fold(m.group(0))
+        if folded:
+            yield pos, (stem(folded) if stem else folded), m.start(), m.end()
 
 
-_SKIP = ""  # a word that gives no term (too short, a stop word)
+_SKIP = ""  # a word that gives no term (nothing left of it once folded)
 _TABLE_MAX = 1 << 20
 
 
 @cache
-def _term_table(lang: str | None, query_mode: bool) -> dict[str, str]:
+def _term_table(lang: str | None) -> dict[str, str]:
     return {}
 
 
-def terms_of(text: str, lang: str | None, query_mode: bool = False) -> list[str]:
-    """The term of every word of text in order ("" for a word that gives none), so that a
-    word's position is its index."""
-    return _terms(_WORD.findall(text), lang, query_mode)
+def terms_of(text: str, lang: str | None) -> list[str]:
+    """The term of every word of text in order, so that a word's position is its index."""
+    return _terms(_WORD.findall(text), lang)
 
 
-def _terms(words: list[str], lang: str | None, query_mode: bool = False) -> list[str]:
+def _terms(words: list[str], lang: str | None) -> list[str]:
     """terms_of() of the text's words. The indexing path: one dictionary look-up per word as
-    written, the folding, stop-word test and stemming done once per distinct word."""
-    table = _term_table(lang, query_mode)
+    written, the folding and stemming done once per distinct word."""
+    table = _term_table(lang)
     try:
         return [table[w] for w in words]
     except KeyError:
         pass
     if len(table) > _TABLE_MAX:
         table.clear()
-    stops = _all_stopwords() if query_mode else _stopwords(lang)
     stem = _stemmer(lang) if lang else None
     out = []
     for w in words:
         t = table.get(w)
         if t is None:
             folded = fold(w)
-            t = table[w] = (_SKIP if len(folded) < 2 or folded in stops
-                            else stem(folded) if stem else folded)
+            t = table[w] = (_SKIP if not folded else stem(folded) if stem else folded)
         out.append(t)
     return out
 
 
 def fingerprint() -> dict:
     """What decides the terms: a stored index made with other settings is rebuilt."""
-    stops = hashlib.sha256(json.dumps({lang or "": sorted(_stopwords(lang)) for lang in STEMMED},
-                                      sort_keys=True).encode()).hexdigest()[:16]
-    return {"analysis": ANALYSIS_VERSION, "languages": list(STEMMED), "stopwords": stops}
+    return {"analysis": ANALYSIS_VERSION, "languages": list(STEMMED)}

@@ -44,14 +44,14 @@ class Analyzer(Tokenizer):
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not chars:  # indexing: no character offsets needed, the fast path
-            for pos, text in enumerate(terms_of(value, self.lang, query_mode=mode == "query")):
+            for pos, text in enumerate(terms_of(value, self.lang)):
                 if text:
                     t.text, t.boost, t.stopped = text, 1.0, False
                     if positions:
                         t.pos = start_pos + pos
                     yield t
             return
-        for pos, text, start, end in tokens(value, self.lang, query_mode=mode == "query"):
+        for pos, text, start, end in tokens(value, self.lang):
             t.text, t.boost, t.stopped = text, 1.0, False
             if positions:
                 t.pos = start_pos + pos
@@ -156,14 +156,6 @@ def _term_counts(text: str, lang: str | None) -> dict[str, int]:
     counts = Counter(terms_of(text, lang))
     counts.pop(_SKIP, None)
     return dict(counts)
-
-
-def _counts(doc: Document) -> dict[str, dict[str, int]]:
-    """What the static index needs of _analyse(doc): each term's count."""
-    lang = route(doc.language)
-    return {"tagtext": _term_counts(" ".join(doc.tags), None),
-            _field(lang, "title"): _term_counts(doc.title, lang),
-            _field(lang, "body"): _term_counts(doc.body, lang)}
 
 
 def _analyse(doc: Document, words: set[str] | None = None) -> dict[str, dict[str, list[int]]]:

@@ -51,7 +51,7 @@ def _spans(text: str, terms: set[str], lang: str | None) -> list[tuple[int, int]
     but looking each distinct word up once in the analysis table (a page of snippets
     analysed word by word was a third of a query's time), then finding the matching ones
     with one regular expression."""
-    table = _term_table(lang, False)
+    table = _term_table(lang)
     distinct = set(_WORD.findall(text))
     unknown = [w for w in distinct if w not in table]
     if unknown:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.errors import SearchError
-from broadsheet.publish.search.analysis import _all_stopwords
+from broadsheet.publish.search.analysis import common_words
 from broadsheet.publish.search.documents import _exists, _stored_length, schema
 from broadsheet.publish.search.static_cache import (
     _info, _load_record, _open_cache, _select_in, _set_info, _static_key)
@@ -45,7 +45,7 @@ def _pow2(x: float) -> int:
 def _layout(db) -> dict:
     n, posts = db.execute(
         "SELECT COUNT(*), COALESCE(SUM(npost), 0) FROM docs WHERE hash IS NOT NULL").fetchone()
-    words = db.execute("SELECT COUNT(*) FROM vocab").fetchone()[0] + len(_all_stopwords())
+    words = db.execute("SELECT COUNT(*) FROM vocab").fetchone()[0]
     groups = sorted({"tagtext"} | {g for (g,) in db.execute(
         "SELECT DISTINCT grp FROM docs WHERE hash IS NOT NULL")})
     # the shard counts and the key space change only when the corpus doubles or halves
@@ -71,7 +71,9 @@ def _meta(db, layout: dict, big: dict[str, str], key: str) -> dict:
     # static host's heuristic one) mixes this export's files with an earlier one's
     return {"version": STATIC_VERSION, "key": key, "docs": n, "docsPerShard": DOCS_PER_SHARD,
             "shards": {k: layout[k] for k in ("p", "s", "d")}, "big": big, "groups": groups,
-            "bm25": [BM25_B, BM25_K1], "names": names}
+            "bm25": [BM25_B, BM25_K1], "names": names,
+            # the common words: which of a phrase's pairs of words _pairs() recorded
+            "common": sorted(common_words())}
 
 
 class _Files:
@@ -116,8 +118,6 @@ def _big_name(key: str) -> str:
 
 
 def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool]) -> dict:
-    if word in _all_stopwords():
-        return {}  # a stop word maps to nothing: the query drops it
     # only the groups where the word's term is indexed: a French word does not make the
     # page load German posting shards
     found = {g: _term_in(word, g) for g in groups}
@@ -180,7 +180,6 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
     # the words of the records: the vocabulary table counts them
     surface = {w: _surface_entry(w, groups, present.__contains__)
                for (w,) in db.execute("SELECT word FROM vocab")}
-    surface.update({w: {} for w in _all_stopwords()})
     S, D = layout["s"], layout["d"]
     out.table("s", S, surface, lambda w: fnv1a(w) % S)
     out.table("d", D, docs, lambda k: int(k, 36) % D)
@@ -309,7 +308,7 @@ def _incremental_export(db, layout: dict, key: str,
         n = fnv1a(w) % S
         if n not in sbuckets:
             sbuckets[n] = dict(current.data(f"s/{n}.js"))
-        if w in in_vocab or w in _all_stopwords():
+        if w in in_vocab:
             sbuckets[n][w] = _surface_entry(w, layout["groups"], present.__contains__)
         else:
             sbuckets[n].pop(w, None)

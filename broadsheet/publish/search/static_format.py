@@ -33,14 +33,15 @@ from itertools import accumulate, repeat
 import orjson
 
 from broadsheet.model import SEARCH_DIR, slugify
-from broadsheet.publish.search.analysis import _WORD, fold, route, term
-from broadsheet.publish.search.documents import Document, _counts, _field, _stored_length
+from broadsheet.publish.search.analysis import _WORD, common_terms, fold, route, term
+from broadsheet.publish.search.documents import Document, _analyse, _field, _stored_length
 from broadsheet.publish.search.snippets import snippet_parts
 
 
 STATIC_DIR = SEARCH_DIR
-STATIC_VERSION = 3  # bump when the static index's format or scoring changes
+STATIC_VERSION = 4  # bump when the static index's format or scoring changes
 # 3: meta.js names its export's key (the page asks for the other files under it)
+# 4: no stop words; pairs of words with a common one (_pairs), and meta's common terms
 SHARD_BYTES = 12_000  # target size of one shard file; a larger posting list gets a file
 DOCS_PER_SHARD = 10  # a page of 10 results loads at most 10 small files
 BM25_B, BM25_K1 = 0.75, 1.2  # Whoosh's BM25F defaults
@@ -90,8 +91,9 @@ def _record(doc: Document, analysis: dict | None = None, words: set[str] | None 
     written); else they are made here."""
     lang = route(doc.language)
     group = lang or "any"
-    by_field = _counts(doc) if analysis is None else {
-        field: {t: len(p) for t, p in poses.items()} for field, poses in analysis.items()}
+    if analysis is None:
+        analysis = _analyse(doc)
+    by_field = {field: {t: len(p) for t, p in poses.items()} for field, poses in analysis.items()}
     fields = {field: [sum(counts.values()), counts]
               for field, counts in by_field.items() if counts}
     facets = {f"tag={s.strip()}" for s in doc.tag_slugs if s.strip()}
@@ -109,8 +111,28 @@ def _record(doc: Document, analysis: dict | None = None, words: set[str] | None 
     row = [doc.url, doc.title, doc.date or "", doc.source or "", doc.language.lower(),
            list(doc.tags), snippet, [slugify(t) for t in doc.tags],  # the filters' own keys
            slugify(doc.source) if doc.source else ""]
+    facets |= _pairs(analysis, lang)
     return {"g": group, "f": fields, "x": sorted(facets),
-            "w": sorted(w for w in words if len(w) >= 2), "d": row}
+            "w": sorted(w for w in words if w), "d": row}
+
+
+def _pairs(analysis: dict[str, dict[str, list[int]]], lang: str | None) -> set[str]:
+    """"fr=de terrain": every two terms side by side in the title or the body of which one is
+    a common word (analysis.common_words). A quoted phrase's common words are
+    its glue ("opération de terrain", "in the middle of the night"): the search page asks
+    for these pairs to match the phrase's words in their order, as the server's positions
+    do, without loading the postings of "de" or "the"."""
+    common, group = common_terms(lang), lang or "any"
+    found = set()
+    for field, poses in analysis.items():
+        if field == "tagtext":
+            continue
+        at = {p: t for t, ps in poses.items() for p in ps}
+        for p, a in at.items():
+            b = at.get(p + 1)
+            if b is not None and (a in common or b in common):
+                found.add(f"{group}={a} {b}")
+    return found
 
 
 def _contributions(rec: dict):

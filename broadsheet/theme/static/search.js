@@ -97,9 +97,9 @@
     var folded = fold(word);
     return need("s/" + (fnv1a(folded) % meta.shards.s)).then(function (shard) {
       var entry = shard[folded];
-      if (entry && Object.keys(entry).length === 0) return null;  // a stop word
-      if (entry) return entry;  // the groups where the word is indexed, with its term there
-      if (folded.length < 2) return null;
+      // the groups where the word is indexed, with its term there (none: it matches nothing)
+      if (entry) return entry;
+      if (!folded) return null;
       var guess = {};  // a form no article uses: look it up as written in every group
       Object.keys(meta.groups).forEach(function (g) { guess[g] = folded; });
       return guess;
@@ -111,10 +111,43 @@
       var groups = Object.keys(entry);
       return Promise.all(groups.map(function (g) { return postings(meta, g + ":" + entry[g]); }))
         .then(function (maps) {
-          var out = new Map();
-          maps.forEach(function (m) { m.forEach(function (s, d) { out.set(d, (out.get(d) || 0) + s); }); });
-          return {entry: entry, docs: out};
+          var out = new Map(), byGroup = {};
+          maps.forEach(function (m, i) {
+            byGroup[groups[i]] = m;
+            m.forEach(function (s, d) { out.set(d, (out.get(d) || 0) + s); });
+          });
+          return {entry: entry, docs: out, byGroup: byGroup};
         });
+    });
+  }
+  var commonWords = null;
+  function phraseDocs(meta, words, found) {
+    // a quoted phrase: the documents where its words are in its order. Every two words side
+    // by side of which one is a common word (its glue: "de", "the") must be a pair the
+    // document has (the build records those pairs, by language); the words of the phrase
+    // must all be in that language's fields
+    if (commonWords === null) commonWords = new Set(meta.common || []);
+    var glue = words.map(function (w) { return commonWords.has(fold(w)); });
+    var groups = Object.keys(found[0].byGroup).filter(function (g) {
+      return found.every(function (w) { return w.byGroup[g]; });
+    });
+    return Promise.all(groups.map(function (g) {
+      var keys = [];
+      for (var i = 0; i + 1 < found.length; i++) {
+        if (glue[i] || glue[i + 1]) keys.push(g + "=" + found[i].entry[g] + " " + found[i + 1].entry[g]);
+      }
+      return Promise.all(keys.map(function (k) { return postings(meta, k); })).then(function (pairs) {
+        var docs = new Set();
+        found[0].byGroup[g].forEach(function (s, d) {
+          if (found.every(function (w) { return w.byGroup[g].has(d); }) &&
+              pairs.every(function (p) { return p.has(d); })) docs.add(d);
+        });
+        return docs;
+      });
+    })).then(function (sets) {
+      var all = new Set();
+      sets.forEach(function (set) { set.forEach(function (d) { all.add(d); }); });
+      return all;
     });
   }
   function parse(q) {
@@ -123,7 +156,7 @@
     // as the server's parser reads it: tokens are ANDed, the words of one ("zebra-story",
     // a quoted phrase) a group that must all be there; "a OR b" is one clause matching
     // either (OR binds closer than the AND between tokens); "NOT a" and "-a" exclude; the
-    // operators count in capitals only ("or" is a word, and a stop word in English)
+    // operators count in capitals only ("or" is a word)
     var clauses = [], exclude = [], next = null;
     rest.replace(/(^|\s)(-?)("[^"]*"|\S+)/g, function (m, pre, minus, token) {
       if (!minus && (token === "AND" || token === "OR" || token === "NOT")) {
@@ -131,6 +164,7 @@
         return m;
       }
       var group = token.replace(/"/g, "").match(WORD) || [];
+      group.phrase = token.charAt(0) === '"' && group.length > 1;
       if (group.length) {
         if (minus || next === "NOT") exclude.push(group);
         else if (next === "OR" && clauses.length) clauses[clauses.length - 1].push(group);
@@ -141,7 +175,7 @@
     });
     return {clauses: clauses, exclude: exclude, filters: filters};
   }
-  function groupMatches(meta, words) {  // docs with every word (stop words aside), summed
+  function groupMatches(meta, words) {  // docs with every word, summed
     return Promise.all(words.map(function (w) { return wordMatches(meta, w); })).then(function (found) {
       found = found.filter(Boolean);
       if (!found.length) return null;
@@ -152,7 +186,12 @@
         out.forEach(function (s, d) { if (w.docs.has(d)) both.set(d, s + w.docs.get(d)); });
         out = both;
       });
-      return {entries: found.map(function (w) { return w.entry; }), docs: out};
+      var entries = found.map(function (w) { return w.entry; });
+      if (!words.phrase || found.length < words.length) return {entries: entries, docs: out};
+      return phraseDocs(meta, words, found).then(function (inOrder) {
+        out.forEach(function (s, d) { if (!inOrder.has(d)) out.delete(d); });
+        return {entries: entries, docs: out};
+      });
     });
   }
   function clauseMatches(meta, alternatives) {  // docs with any of the groups, summed
@@ -195,7 +234,7 @@
           scores.forEach(function (s, d) { if (w.docs.has(d)) next.set(d, s + w.docs.get(d)); });
           scores = next;
         });
-        if (scores === null) {  // no words, or only stop words: the filters decide
+        if (scores === null) {  // no words: the filters decide
           scores = new Map();
           if (filterKeys.length) {  // the first filter's documents, narrowed by the others
             parts[2][0].forEach(function (s, d) { scores.set(d, 0); });
