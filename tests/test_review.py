@@ -71,12 +71,13 @@ def test_order_does_not_depend_on_the_machines_time_zone(project):
     assert titles[:4] == ["Zoned", "Late", "Early", "Ancient"]
 
 
-def test_wrapped_paragraphs_and_stop_words_with_filters(project):
+def test_wrapped_paragraphs_and_words_with_filters(project):
     write(project, "a", "title: Conseil\ntags: [Syrie]\nlanguage: fr", "The mayor\nannounced it.")
     assert run(project, "build") == 0
     index_dir = load_config(project).index_dir
     assert search(index_dir, "mayor")["total"] == 1
-    assert search(index_dir, "le tag:syrie")["total"] == 1
+    assert search(index_dir, "the tag:syrie")["total"] == 1
+    assert search(index_dir, "le tag:syrie")["total"] == 0  # every word counts, "le" too
     assert search(index_dir, "lang:FR")["total"] == 1
 
 

@@ -17,7 +17,10 @@ from test_browser import TITLE, WAIT
 EVAL = REPO / "bench" / "eval" / "articles"
 QUERIES = ["cookie", "cookies banner", "Lyon", "tramway", "port", "incendio", "ferry strike",
            "Hochwasser", "police", "Syrie", "maison blanche", "etat islamique", "council vote",
-           "agua", "consent", "tag:syrie", "lang:it porto", "the harbour", "école", "mayor"]
+           "agua", "consent", "tag:syrie", "lang:it porto", "the harbour", "école", "mayor",
+           # phrases with small words inside, elisions, words common in another language
+           '"opération de terrain"', '"de la vallée"', '"de la ligne"', "l'EI", "l’EI", "d'Etat",
+           '"secrétaire d’Etat"', "war", "will", "die", "also", "con", '"the harbour"']
 
 
 @pytest.fixture(scope="module")
