@@ -39,9 +39,10 @@ from broadsheet.publish.search.snippets import snippet_parts
 
 
 STATIC_DIR = SEARCH_DIR
-STATIC_VERSION = 4  # bump when the static index's format or scoring changes
+STATIC_VERSION = 5  # bump when the static index's format or scoring changes
 # 3: meta.js names its export's key (the page asks for the other files under it)
-# 4: no stop words; pairs of words with a common one (_pairs), and meta's common terms
+# 4: no stop words; pairs of words with a common one (_pairs), and meta's common words
+# 5: no pairs of two common words
 SHARD_BYTES = 12_000  # target size of one shard file; a larger posting list gets a file
 DOCS_PER_SHARD = 10  # a page of 10 results loads at most 10 small files
 BM25_B, BM25_K1 = 0.75, 1.2  # Whoosh's BM25F defaults
@@ -117,11 +118,13 @@ def _record(doc: Document, analysis: dict | None = None, words: set[str] | None 
 
 
 def _pairs(analysis: dict[str, dict[str, list[int]]], lang: str | None) -> set[str]:
-    """"fr=de terrain": every two terms side by side in the title or the body of which one is
-    a common word (analysis.common_words). A quoted phrase's common words are
+    """"fr=de terrain": every two terms side by side in the title or the body of which one,
+    and only one, is a common word (analysis.common_words). A quoted phrase's common words are
     its glue ("opération de terrain", "in the middle of the night"): the search page asks
     for these pairs to match the phrase's words in their order, as the server's positions
-    do, without loading the postings of "de" or "the"."""
+    do, without loading the postings of "de" or "the". Two common words side by side ("of
+    the") are not recorded: a phrase's words are held in order by their pairs with the others
+    (a third of the pairs, and of the static index's size, for nothing most phrases need)."""
     common, group = common_terms(lang), lang or "any"
     found = set()
     for field, poses in analysis.items():
@@ -130,7 +133,7 @@ def _pairs(analysis: dict[str, dict[str, list[int]]], lang: str | None) -> set[s
         at = {p: t for t, ps in poses.items() for p in ps}
         for p, a in at.items():
             b = at.get(p + 1)
-            if b is not None and (a in common or b in common):
+            if b is not None and (a in common) != (b in common):
                 found.add(f"{group}={a} {b}")
     return found
 

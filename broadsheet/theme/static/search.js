@@ -123,9 +123,9 @@
   var commonWords = null;
   function phraseDocs(meta, words, found) {
     // a quoted phrase: the documents where its words are in its order. Every two words side
-    // by side of which one is a common word (its glue: "de", "the") must be a pair the
-    // document has (the build records those pairs, by language); the words of the phrase
-    // must all be in that language's fields
+    // by side of which one, and only one, is a common word (its glue: "de", "the") must be a
+    // pair the document has (the build records those pairs, by language); the words of the
+    // phrase must all be in that language's fields
     if (commonWords === null) commonWords = new Set(meta.common || []);
     var glue = words.map(function (w) { return commonWords.has(fold(w)); });
     var groups = Object.keys(found[0].byGroup).filter(function (g) {
@@ -134,7 +134,7 @@
     return Promise.all(groups.map(function (g) {
       var keys = [];
       for (var i = 0; i + 1 < found.length; i++) {
-        if (glue[i] || glue[i + 1]) keys.push(g + "=" + found[i].entry[g] + " " + found[i + 1].entry[g]);
+        if (glue[i] !== glue[i + 1]) keys.push(g + "=" + found[i].entry[g] + " " + found[i + 1].entry[g]);
       }
       return Promise.all(keys.map(function (k) { return postings(meta, k); })).then(function (pairs) {
         var docs = new Set();
