@@ -13,9 +13,11 @@ from broadsheet.model import Article, slugify
 PLACEHOLDER = "Write the article here, in Markdown."
 
 
-def new_article(title: str, *, today: dt.date, language: str | None = None,
+def new_article(title: str, *, today: dt.date | None, language: str | None = None,
                 tags: tuple[str, ...] = (), source: str | None = None,
-                slug: str | None = None) -> Article:
+                slug: str | None = None, draft: bool = True) -> Article:
+    """A new article: a draft (`draft: true`, dated when it is published) unless draft is
+    False; today: its date (None: none yet)."""
     title = " ".join(title.split())
     if not title:
         raise ContentError("a new article needs a title")
@@ -24,7 +26,7 @@ def new_article(title: str, *, today: dt.date, language: str | None = None,
         raise ContentError(f"no slug can be made from the title {title!r}: give --slug")
     return Article(title=title, slug=slug, date=today, language=language, source=source,
                    tags=tuple(dict.fromkeys(t.strip() for t in tags if t.strip())),
-                   body=PLACEHOLDER)
+                   body=PLACEHOLDER, draft=True if draft else None)
 
 
 def taken_names(articles: list[Article]) -> dict[str, Path]:

@@ -1,14 +1,19 @@
-"""The command line: the only place that prints or exits.
+"""broadsheet: scraped news articles, cleaned into Markdown and published as a static site
+you can search.
 
-    broadsheet all      ingest, then build (site + index): what `python build.py` runs
-    broadsheet ingest   raw/*.txt -> content/*.md
-    broadsheet build    content/ -> site/ and the search index
-    broadsheet index    content/ -> the search index only
-    broadsheet search   query the index from the terminal
-    broadsheet serve    preview site/ with /api/search on 127.0.0.1
-    broadsheet new      create a content file for an article written by hand
-    broadsheet check    validate content/, the built site, its links and the index
-    broadsheet explain  show, line by line, what the cleaner keeps and why it drops the rest
+    broadsheet init PATH   start a new site in a new folder
+    broadsheet all         ingest, then build the site and its search
+    broadsheet ingest      raw/ (.txt, .html, .jsonl) -> clean articles in content/*.md
+    broadsheet build       content/ -> site/ and its search index
+    broadsheet index       content/ -> the search index only
+    broadsheet search      search the articles from the terminal
+    broadsheet serve       preview the site, with search, on http://127.0.0.1:8000/
+    broadsheet new         start an article written by hand (a draft)
+    broadsheet check       check content/, the built site, its links and the index
+    broadsheet explain     show, line by line, what ingest keeps of a raw file and why
+
+Every command but init works on the site.yaml in the current folder or the nearest folder
+above it. (For developers: this module is the only place that prints or exits.)
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from broadsheet.config import Config, load_config
 from broadsheet.errors import BroadsheetError
 from broadsheet.fsutil import atomic_write
 from broadsheet.lock import project_lock
+from broadsheet.scaffold import find_config
 
 WRITERS = {"all", "ingest", "build", "index"}  # verbs that write: one at a time per project
 
@@ -44,13 +50,32 @@ def _say(msg: str = "") -> None:
     print(msg, flush=True)
 
 
-def _warn(err: BaseException) -> None:
+def _warn(err: BaseException | str) -> None:
     # file names and YAML keys come from the web: control characters shown, not obeyed
-    print(f"error: {_printable(str(err))}", file=sys.stderr, flush=True)
+    print(f"error: {_printable(_located(err))}", file=sys.stderr, flush=True)
+    for other in getattr(err, "others", ()):  # a config's other problems, a line each
+        _warn(other)
 
 
 def _note(warning: BaseException) -> None:
-    print(f"warning: {_printable(str(warning))}", file=sys.stderr, flush=True)
+    print(f"warning: {_printable(_located(warning))}", file=sys.stderr, flush=True)
+
+
+def _located(err: BaseException | str) -> str:
+    """The one-line form of a problem, its path relative to the current folder where it is
+    inside it (what a person types, and what an editor opens from a terminal)."""
+    if isinstance(err, BroadsheetError) and err.path is not None:
+        where = _rel(Path(err.path))
+        return f"{where}:{err.line}: {err.message}" if err.line else f"{where}: {err.message}"
+    return str(err)
+
+
+def _matches(n: int) -> str:
+    return f"{_plural(n, 'article')} {'matches' if n == 1 else 'match'}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _config(args) -> Config:
@@ -112,10 +137,11 @@ def cmd_build(args, config: Config) -> int:
                         indent=2, sort_keys=True))
         return code
     timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
-    _say(f"build: {result.articles} articles -> {_rel(config.site_dir)}\n"
+    _say(f"build: {_plural(result.articles, 'article')} -> {_rel(config.site_dir)}\n"
          f"  files     {result.written} written, {result.unchanged} unchanged, "
          f"{result.removed} removed\n"
-         f"  problems  {len(result.errors)} files with errors, {len(result.warnings)} warnings"
+         f"  problems  {_plural(len(result.errors), 'file')} with errors, "
+         f"{_plural(len(result.warnings), 'warning')}"
          + (" (listed above; files with errors were left out)"
             if result.errors or result.warnings else "") + "\n"
          f"  time      {total:.2f}s ({timing})")
@@ -159,9 +185,20 @@ def cmd_all(args, config: Config) -> int:
     code = max(code, cmd_build(args, config))
     site = config.site_dir / "index.html"
     _say(f"\nThe site is in {_rel(config.site_dir)}/ (open {_rel(site)}).")
-    _say("Preview it with search: make serve  (or: broadsheet serve), then open "
-         "http://127.0.0.1:8000/")
+    _say(f"Preview it with search: {_command()} serve, then open http://127.0.0.1:8000/")
     return code
+
+
+def _command() -> str:
+    """How the reader runs broadsheet from here: its name where it is on the PATH, else its
+    path (a virtual environment's bin/ that is not activated)."""
+    import shutil
+
+    here = Path(sys.executable).parent / "broadsheet"
+    on_path = shutil.which("broadsheet")
+    if on_path and (not here.exists() or Path(on_path).resolve() == here.resolve()):
+        return "broadsheet"
+    return _rel(here) if here.exists() else "broadsheet"
 
 
 def cmd_search(args, config: Config) -> int:
@@ -173,7 +210,7 @@ def cmd_search(args, config: Config) -> int:
         _say(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
         return 0
     if not data["hits"] and data["total"]:
-        _say(f"{data['total']} articles match {data['query']!r}; page {data['page']} is past "
+        _say(f"{_matches(data['total'])} {data['query']!r}; page {data['page']} is past "
              f"the last ({data['pages']})")
         return 0
     if not data["hits"]:
@@ -181,7 +218,7 @@ def cmd_search(args, config: Config) -> int:
         if data.get("suggestion"):
             _say(f"did you mean: {_printable(data['suggestion'])}")
         return 0
-    _say(f"{data['total']} articles match {data['query']!r} (page {data['page']} of {data['pages']})")
+    _say(f"{_matches(data['total'])} {data['query']!r} (page {data['page']} of {data['pages']})")
     bold = sys.stdout.isatty()
     for n, hit in enumerate(data["hits"], start=(data["page"] - 1) * args.limit + 1):
         meta = _printable(" · ".join(x for x in (hit["date"], hit["source"]) if x))
@@ -204,27 +241,30 @@ def cmd_search(args, config: Config) -> int:
 def cmd_serve(args, config: Config) -> int:
     from broadsheet.serve import LiveReload, make_server
 
-    live = watcher = None
-    if getattr(args, "watch", False):
-        from broadsheet.parallel import default_jobs
-        from broadsheet.watch import Watcher
-
-        live = LiveReload()
-        watcher = Watcher(config, lambda: _config(args), live.send, _report_rebuild,
-                          jobs=default_jobs())
-        if not (config.site_dir / "index.html").is_file():
-            watcher.rebuild([])  # a first build before there is anything to serve
-    if not (config.site_dir / "index.html").is_file():
-        raise BroadsheetError("no site to serve: run `broadsheet build` first", config.site_dir)
-    server = make_server(config.site_dir, config.index_dir, args.host, args.port, live=live)
-    host, port = server.server_address[:2]
-    host = f"[{host}]" if ":" in host else host
-    _say(f"Serving {_rel(config.site_dir)} at http://{host}:{port}/ (search at /api/search?q=); "
-         "Ctrl-C stops.")
+    live = LiveReload() if args.watch else None
+    server = _listen(lambda port: make_server(config.site_dir, config.index_dir, args.host,
+                                              port, live=live), args.host, args.port)
+    watcher = None
     try:
+        if live is not None:
+            from broadsheet.parallel import default_jobs
+            from broadsheet.watch import Watcher
+
+            watcher = Watcher(config, lambda: _config(args), live.send, _report_rebuild,
+                              jobs=default_jobs())
+            # built first: a site missing, or older than its content, is brought up to date
+            # (an incremental build: a second or so when nothing changed)
+            watcher.rebuild([])
+        if not (config.site_dir / "index.html").is_file():
+            raise BroadsheetError("no site to serve: run `broadsheet build` first",
+                                  config.site_dir)
+        host, port = server.server_address[:2]
+        host = f"[{host}]" if ":" in host else host
+        _say(f"Serving {_rel(config.site_dir)} at http://{host}:{port}/ (search at "
+             "/api/search?q=); Ctrl-C stops.")
         if watcher is not None:
             _say("Watching content, templates, static files, the config and the theme: "
-                 "pages reload after each rebuild.")
+                 "pages reload after each rebuild (--no-watch: serve the site as it is).")
             watcher.start()
         server.serve_forever()
     except KeyboardInterrupt:
@@ -238,6 +278,29 @@ def cmd_serve(args, config: Config) -> int:
             live.close()
         server.server_close()
     return 0
+
+
+DEFAULT_PORT = 8000
+
+
+def _listen(make, host: str, asked: int | None):
+    """make(port): the server on the port asked for; with none asked, on DEFAULT_PORT or,
+    when that is in use, the next free one (said). A port asked for and in use is an error
+    that names a free one."""
+    from broadsheet.serve import next_free_port
+
+    port = DEFAULT_PORT if asked is None else asked
+    try:
+        return make(port)
+    except BroadsheetError as exc:
+        free = next_free_port(host, port) if "in use" in exc.message else None
+        if free is None:
+            raise
+        if asked is not None:
+            raise BroadsheetError(f"{exc.message} (port {free} is free: --port {free}, or "
+                                  "--port 0 for any free port)") from None
+        _say(f"port {port} is in use: serving on port {free} instead")
+        return make(free)
 
 
 def _report_rebuild(outcome) -> None:
@@ -267,7 +330,7 @@ def cmd_check(args, config: Config) -> int:
     articles, problems = check(config, _progress_factory(args.quiet))
     for problem in problems:
         _say(_printable(str(problem)))
-    _say(f"check: {articles} articles, {len(problems)} problems")
+    _say(f"check: {_plural(articles, 'article')}, {_plural(len(problems), 'problem')}")
     return 1 if problems else 0
 
 
@@ -278,16 +341,35 @@ def cmd_new(args, config: Config) -> int:
     from broadsheet.publish.load import load_content
     from broadsheet.publish.state import code_fingerprint, load_sources, load_state
 
-    today = dt.date.fromisoformat(args.date) if args.date else dt.datetime.now(dt.timezone.utc).date()
-    article = new_article(args.title, today=today, language=args.language or config.language,
-                          tags=tuple(args.tag), source=args.source, slug=args.slug)
+    date = dt.date.fromisoformat(args.date) if args.date else (
+        dt.datetime.now(dt.timezone.utc).date() if args.publish else None)
+    article = new_article(args.title, today=date, language=args.language or config.language,
+                          tags=tuple(args.tag), source=args.source, slug=args.slug,
+                          draft=not args.publish)
     taken = {}
     if config.content_dir.is_dir():  # the slugs in use; the last build's sources spare a parse
         state = load_state(config.state_dir, code_fingerprint())
         known = load_sources(config.state_dir, state, config.content_dir) if state else None
         taken = taken_names(load_content(config.content_dir, known)[0])
     path = write_new(config.content_dir, article, taken)
-    _say(f"created {_rel(path)}: edit it, then `broadsheet build`")
+    if args.publish:
+        _say(f"created {_rel(path)}: edit it, then `broadsheet build`")
+    else:
+        _say(f"created {_rel(path)}, a draft: edit it, then remove `draft: true` and add a "
+             "`date:` to publish it (`broadsheet build --drafts` previews it)")
+    return 0
+
+
+def cmd_init(args) -> int:
+    from broadsheet.scaffold import init
+
+    folder = Path(args.path)
+    init(folder, title=args.title, language=args.language)
+    _say(f"created a site in {_rel(folder)}/. Next:\n"
+         f"  cd {_rel(folder)}\n"
+         f"  (copy your scraped articles into raw/: .txt, .html or .jsonl)\n"
+         f"  broadsheet all      clean them into content/ and build the site\n"
+         f"  broadsheet serve    preview it on http://127.0.0.1:8000/")
     return 0
 
 
@@ -327,11 +409,20 @@ def _explain(raw) -> None:
 
 # --- plumbing ---------------------------------------------------------------------------------
 
+_site_root: list[Path] = []  # the folder of the site.yaml this command works on
+
+
 def _rel(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """path as seen from the current folder where it is inside it, or inside the site that
+    the current folder is in ("../site.yaml" from content/); else as given. Not resolved: a
+    symlink is shown as the name the user knows (and a loop does not raise)."""
+    full, here = Path(os.path.abspath(path)), Path.cwd()
+    if full.is_relative_to(here):
+        return str(full.relative_to(here))
+    root = _site_root[0] if _site_root else None
+    if root is not None and here.is_relative_to(root) and full.is_relative_to(root):
+        return os.path.relpath(full, here)
+    return str(path)
 
 
 def _printable(text: str) -> str:
@@ -366,7 +457,8 @@ def _iso_date(text: str) -> str:
 def _common(default) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH", default=default(None),
-                        help="site config (default: ./site.yaml); its paths are relative to it")
+                        help="the site's config (default: site.yaml in this folder or the "
+                             "nearest one above); the paths in it are relative to it")
     common.add_argument("-q", "--quiet", action="store_true", default=default(False),
                         help="no progress bars")
     return common
@@ -375,38 +467,69 @@ def _common(default) -> argparse.ArgumentParser:
 def _writer() -> argparse.ArgumentParser:
     writer = argparse.ArgumentParser(add_help=False)
     writer.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                        help="if another build or ingest is writing this project, wait for it "
-                             "up to SECONDS (default: exit at once, code 1)")
+                        help="if another build or ingest is writing this site, wait for it "
+                             "up to SECONDS (default: stop at once, exit code 1)")
     return writer
+
+
+def _verb(sub, name: str, summary: str, description: str, parents: list, func):
+    """A verb: its summary in `broadsheet --help`, its description in `broadsheet VERB --help`."""
+    s = sub.add_parser(name, parents=parents, help=summary,
+                       description=f"{summary[0].upper()}{summary[1:]}. {description}")
+    s.set_defaults(func=func)
+    return s
+
+
+CONTENT_HELP = "the content folder (default: content_dir of site.yaml)"
 
 
 def parser() -> argparse.ArgumentParser:
     # verbs take the common options too, but must not reset what was given before the verb
     common = _common(lambda value: argparse.SUPPRESS)
     writer = _writer()
-    p = argparse.ArgumentParser(prog="broadsheet", description=__doc__.split("\n")[0],
-                                parents=[_common(lambda value: value)])
+    p = argparse.ArgumentParser(
+        prog="broadsheet", description=__doc__.split("\n\n")[0].replace("\n", " "),
+        epilog="Start with `broadsheet init mysite`; `broadsheet VERB --help` says more.",
+        parents=[_common(lambda value: value)])
     p.add_argument("--version", action="version", version=f"broadsheet {__version__}")
     sub = p.add_subparsers(dest="verb", metavar="VERB")
 
-    s = sub.add_parser("all", parents=[common, writer], help="ingest, then build site and index")
-    s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
-    s.set_defaults(func=cmd_all)
+    s = _verb(sub, "init", "start a new site in a new folder",
+              "Writes a commented site.yaml, raw/ for your scraped articles, content/, "
+              "templates/ and static/ for overriding the theme, a .gitignore, a GitHub Pages "
+              "workflow and a short README. The folder must be new or empty.", [], cmd_init)
+    s.add_argument("path", help="the new site's folder")
+    s.add_argument("--title", help="the site's title (default: \"My news archive\")")
+    s.add_argument("--language", metavar="CODE",
+                   help="the language of the site's pages, like fr or en (default: en)")
 
-    s = sub.add_parser("ingest", parents=[common, writer], help="raw articles (.txt, .jsonl, .html) -> content/*.md")
-    s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of the config)")
-    s.add_argument("--content", metavar="DIR", help="content folder to write (default: config)")
+    s = _verb(sub, "all", "ingest, then build the site and its search",
+              "What to run after adding raw articles: `ingest` then `build`.",
+              [common, writer], cmd_all)
+    s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
+
+    s = _verb(sub, "ingest", "clean raw articles into content/",
+              "Reads .txt, .html and .jsonl files (default: raw_dir of site.yaml), keeps each "
+              "article's text without the page's menus, credits and other leftovers, and writes "
+              "one Markdown file per article into content/. A file already taken in is "
+              "skipped; content files you have edited are never overwritten.",
+              [common, writer], cmd_ingest)
+    s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of site.yaml)")
+    s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
     s.add_argument("--force", action="store_true",
                    help="overwrite content files that exist, and read every raw file again")
     s.add_argument("--verbose", action="store_true",
                    help="list each raw file skipped because its articles are in content/")
     s.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="processes for cleaning and detection (default: the CPUs, up to 4)")
-    s.set_defaults(func=cmd_ingest)
 
-    s = sub.add_parser("build", parents=[common, writer], help="content/ -> site/ and the search index")
-    s.add_argument("--content", metavar="DIR")
-    s.add_argument("--out", metavar="DIR", help="site folder to write (default: config)")
+    s = _verb(sub, "build", "build the site and its search index from content/",
+              "Writes site/ (articles, listings, tags, sources, feeds, sitemap, the search "
+              "page) and the search index. Only what changed since the last build is "
+              "rendered again; a bad content file is reported and left out.",
+              [common, writer], cmd_build)
+    s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
+    s.add_argument("--out", metavar="DIR", help="the site folder to write (default: site_dir)")
     s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
     s.add_argument("--no-index", action="store_true", help="write the site only")
     s.add_argument("--full", action="store_true",
@@ -418,50 +541,63 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the summary as JSON")
     s.add_argument("--drafts", action="store_true",
                    help="publish articles marked `draft: true` too (a preview)")
-    s.set_defaults(func=cmd_build)
 
-    s = sub.add_parser("index", parents=[common, writer], help="content/ -> the search index only")
-    s.add_argument("--content", metavar="DIR")
+    s = _verb(sub, "index", "build the search index only",
+              "Updates the search index (and the static search files' cache) from content/ "
+              "without writing the site.", [common, writer], cmd_index)
+    s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
     s.add_argument("--full", action="store_true", help="rebuild it all, not just what changed")
     s.add_argument("--drafts", action="store_true", help="index drafts too (as build --drafts)")
-    s.set_defaults(func=cmd_index)
 
-    s = sub.add_parser("search", parents=[common], help="search the index")
-    s.add_argument("query", nargs="+")
-    s.add_argument("--limit", type=_positive, default=10)
-    s.add_argument("--page", type=_positive, default=1)
-    s.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    s = _verb(sub, "search", "search the articles from the terminal",
+              'Words are ANDed; "a phrase" in quotes, -word to exclude, a OR b, and the '
+              'filters tag:NAME, source:"NAME", lang:CODE, year:YYYY.', [common], cmd_search)
+    s.add_argument("query", nargs="+", help="what to search for")
+    s.add_argument("--limit", type=_positive, default=10, help="results per page (default 10)")
+    s.add_argument("--page", type=_positive, default=1, help="which page of results (default 1)")
+    s.add_argument("--sort", choices=["relevance", "date"], default="relevance",
+                   help="best match first (default) or newest first")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
-    s.set_defaults(func=cmd_search)
 
-    s = sub.add_parser("serve", parents=[common], help="preview server with /api/search")
+    s = _verb(sub, "serve", "preview the site, with its search",
+              "Builds what changed, then serves site/ and /api/search on this machine only "
+              "(127.0.0.1), rebuilding when content, templates, static files or site.yaml "
+              "change and reloading the open pages.", [common], cmd_serve)
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--out", metavar="DIR", help="site folder to serve (default: config)")
-    s.add_argument("--watch", action="store_true",
-                   help="rebuild when content, templates, static files or the config change, "
-                        "and reload the open pages")
-    s.set_defaults(func=cmd_serve)
+    s.add_argument("--port", type=int, default=None,
+                   help="port to listen on (default 8000, or the next free one; 0: any free)")
+    s.add_argument("--out", metavar="DIR", help="the site folder to serve (default: site_dir)")
+    s.add_argument("--watch", action=argparse.BooleanOptionalAction, default=True,
+                   help="build first, rebuild on every change and reload the open pages "
+                        "(default); --no-watch serves the site as it is")
 
-    s = sub.add_parser("new", parents=[common], help="create a content file for a new article")
-    s.add_argument("title")
-    s.add_argument("--tag", action="append", default=[], metavar="TAG", help="repeat for more")
-    s.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date, help="default: today (UTC)")
+    s = _verb(sub, "new", "start an article written by hand",
+              "Writes content/SLUG.md with the front matter filled in and a line to replace "
+              "with the text, as a draft (not published until you remove `draft: true`) "
+              "unless --publish.", [common], cmd_new)
+    s.add_argument("--publish", action="store_true",
+                   help="publish it at the next build, dated today (or --date)")
+    s.add_argument("title", help="the article's title")
+    s.add_argument("--tag", action="append", default=[], metavar="TAG", help="a tag; repeat for more")
+    s.add_argument("--date", metavar="YYYY-MM-DD", type=_iso_date,
+                   help="its date (default: none for a draft, today (UTC) with --publish)")
     s.add_argument("--language", metavar="CODE", help="default: the site's language")
-    s.add_argument("--source", metavar="TEXT")
-    s.add_argument("--slug", metavar="SLUG", help="default: from the title")
-    s.add_argument("--content", metavar="DIR")
-    s.set_defaults(func=cmd_new)
+    s.add_argument("--source", metavar="TEXT", help="the outlet it comes from")
+    s.add_argument("--slug", metavar="SLUG", help="its URL's name (default: from the title)")
+    s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
 
-    s = sub.add_parser("check", parents=[common],
-                       help="validate content/, the built site, its links and the index")
-    s.add_argument("--content", metavar="DIR")
-    s.add_argument("--out", metavar="DIR", help="site folder to check (default: config)")
-    s.set_defaults(func=cmd_check)
+    s = _verb(sub, "check", "check content, the built site, its links and the search index",
+              "Reads every content file, every page of site/ and the index; reports each "
+              "problem as one line (file and line), exit code 1 if there is any.",
+              [common], cmd_check)
+    s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
+    s.add_argument("--out", metavar="DIR", help="the site folder to check (default: site_dir)")
 
-    s = sub.add_parser("explain", parents=[common], help="show how the cleaner reads raw files")
-    s.add_argument("files", nargs="+")
-    s.set_defaults(func=cmd_explain)
+    s = _verb(sub, "explain", "show what ingest keeps of raw files, and why",
+              "For every line of each file: kept or dropped, and the evidence (the rule that "
+              "fired, or the model's score and the features that weighed most).",
+              [common], cmd_explain)
+    s.add_argument("files", nargs="+", help="raw files (.txt, .html, .jsonl)")
     return p
 
 
@@ -469,11 +605,23 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
     if not args.verb:
-        args = parser().parse_args(["all", *argv])
-    args.config_given = args.config is not None
-    args.config = args.config or "site.yaml"
+        parser().print_help()
+        return 0
     config = None
     try:
+        if args.verb == "init":
+            return cmd_init(args)
+        args.config_given = args.config is not None
+        found = None if args.config_given else find_config(Path.cwd())
+        if args.config_given or found:
+            args.config = args.config or str(found)
+        elif args.verb == "explain":  # cleaning a file needs no site
+            args.config = "site.yaml"
+        else:
+            raise BroadsheetError("no site.yaml in this folder or any folder above it: "
+                                  "start a site with `broadsheet init PATH`, or name one "
+                                  "with --config")
+        _site_root[:] = [Path(os.path.abspath(args.config)).parent]
         config = _config(args)
         if args.verb not in WRITERS:
             return args.func(args, config)

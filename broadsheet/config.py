@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from broadsheet import yamlhelp
 from broadsheet.errors import ConfigError
 from broadsheet.model import is_web_url
 from broadsheet.ingest.outlets import SourcePolicy
@@ -111,15 +112,17 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
     """
     path = Path(path)
     data: dict = {}
+    lines: dict[str, int] = {}
     if path.exists():
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            loaded = yaml.safe_load(text)
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read config: {exc}", path) from None
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path,
-                              mark.line + 1 if mark else None) from None
+            message, line = yamlhelp.explain(exc)
+            raise ConfigError(message, path, None if line is None else line + 1) from None
+        lines = yamlhelp.key_lines(text)
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
@@ -128,22 +131,27 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
     elif required:
         raise ConfigError("config file not found", path)
 
-    problems: list[str] = []
+    problems: list[ConfigError] = []
     values: dict[str, object] = {}
     for key, value in data.items():
+        line = lines[str(key)] + 1 if str(key) in lines else None
         if key not in _KEYS:
-            problems.append(f"unknown key '{key}' (known: {', '.join(_KEYS)})")
+            problems.append(ConfigError(yamlhelp.unknown_key(key, _KEYS), path, line))
             continue
-        value, problem = _check(key, value)
+        checked, problem = _check(key, value)
         if problem:
-            problems.append(problem if problem.startswith(("'", "unknown")) else f"'{key}' {problem}")
+            if not problem.startswith(("'", "unknown")):
+                problem = f"'{key}' {problem}" + (
+                    "" if isinstance(value, (dict, list)) else f", not {yamlhelp.shown(value)}")
+            problems.append(ConfigError(problem, path, line))
         else:
-            values[key] = value
+            values[key] = checked
     for key, value in overrides.items():
         if value is not None:
             values[key] = Path(value) if key in _PATH_KEYS else value
     if problems:
-        raise ConfigError("; ".join(problems), path)
+        first, *others = problems
+        raise ConfigError(first.message, path, first.line, others=tuple(others))
 
     root = path.resolve().parent
     for key in _PATH_KEYS:

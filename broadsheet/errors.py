@@ -36,7 +36,12 @@ class BroadsheetError(Exception):
 
 
 class ConfigError(BroadsheetError):
-    pass
+    """`others`: the file's other problems, each its own line: site.yaml is fixed in one pass."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None,
+                 others: tuple[BroadsheetError, ...] = ()):
+        super().__init__(message, path, line)
+        self.others = tuple(others)
 
 
 class InputError(BroadsheetError):

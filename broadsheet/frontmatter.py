@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from broadsheet import yamlhelp
 from broadsheet.errors import ContentError
 from broadsheet.model import (FRONT_MATTER_KEYS, Article, has_utc, is_valid_slug, is_web_url,
                               slugify)
@@ -99,10 +100,10 @@ def _parse_yaml(text: str, path: str | Path):
             return None, {}
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening '---'
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise ContentError(f"front matter: {problem}", path, line) from None
+        problem, line = yamlhelp.explain(exc)
+        # +1 for 0-based, +1 for the opening '---'
+        raise ContentError(f"front matter: {problem}", path,
+                           line + 2 if line is not None else 1) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"front matter: {exc}", path, 1) from None
     except (ValueError, TypeError, OverflowError) as exc:  # "2015-02-30", "!!float abc"
@@ -159,8 +160,7 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
     for key, value in data.items():
         line = lines.get(key, 2)
         if key not in FRONT_MATTER_KEYS:
-            raise ContentError(f"unknown key '{key}' (known: {', '.join(FRONT_MATTER_KEYS)})",
-                               path, line)
+            raise ContentError(yamlhelp.unknown_key(key, list(FRONT_MATTER_KEYS)), path, line)
         if value is None:
             continue
         if key == "author" and isinstance(value, list):  # several authors

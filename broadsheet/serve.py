@@ -460,6 +460,19 @@ def make_server(site_dir: Path, index_dir: Path, host: str = "127.0.0.1",
                               f"{getattr(exc, 'strerror', None) or exc}") from None
 
 
+def next_free_port(host: str, port: int, tries: int = 50) -> int | None:
+    """The first port after port that host can listen on, or None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        with socket.socket(family) as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
+
+
 @contextlib.contextmanager
 def running(site_dir: Path, index_dir: Path, live: LiveReload | None = None):
     """The server on a free loopback port, in a background thread, for as long as the block

@@ -12,6 +12,7 @@ the exact behaviour a user sees:
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
@@ -23,6 +24,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from broadsheet import frontmatter
 from broadsheet.model import FRONT_MATTER_KEYS
@@ -278,8 +280,10 @@ def test_max_input_mb_bad_value(tmp_path, capsys, value):
     config.write_text(config.read_text(encoding="utf-8") + f"max_input_mb: {value}\n",
                       encoding="utf-8")
     assert run(config, "ingest") == 1
+    line = len(config.read_text(encoding="utf-8").splitlines())  # the key added last
     assert stderr_lines(capsys) == [
-        f"error: {config}: 'max_input_mb' must be a number of megabytes above 0"]
+        f"error: {config}:{line}: 'max_input_mb' must be a number of megabytes above 0, "
+        f"not {json.dumps(yaml.safe_load(str(value)))}"]
 
 
 # Accepted inputs: (id, bytes, warning or None, title, words of the body)
@@ -404,11 +408,19 @@ CONTENT_ERRORS = [
     ("missing-closing-fence", {"bad.md": "---\ntitle: A\ntags: [x]\n\nTexte.\n"}, "bad.md", 1,
      "front matter opened on line 1 is never closed with '---'"),
     ("yaml-syntax-flow", {"bad.md": "---\ntitle: A\ntags: [a, b\nsource: S\n---\n\nT.\n"},
-     "bad.md", 4, "front matter: did not find expected ',' or ']'"),
+     "bad.md", 3, "front matter: a [ or { opened on this line is never closed"),
     ("yaml-syntax-indent", {"bad.md": "---\ntitle: A\nsource: S\n  bad: x\n---\n\nT.\n"},
-     "bad.md", 4, "front matter: mapping values are not allowed in this context"),
+     "bad.md", 4, 'front matter: a ": " inside a value: put the value in quotes (title: "Paris: '
+     'the strike goes on"), or a line is indented too far'),
+    ("yaml-syntax-colon", {"bad.md": "---\ntitle: Paris: la grève continue\n---\n\nT.\n"},
+     "bad.md", 2, 'front matter: a ": " inside a value: put the value in quotes (title: "Paris: '
+     'the strike goes on"), or a line is indented too far'),
+    ("yaml-syntax-quote", {"bad.md": "---\ntitle: \"Paris\nsource: S\n---\n\nT.\n"},
+     "bad.md", 2, "front matter: a quote opened on this line is never closed"),
     ("yaml-syntax-tab", {"bad.md": "---\ntitle: A\n\tsource: S\n---\n\nT.\n"}, "bad.md", 3,
-     "front matter: found a tab character that violates indentation"),
+     "front matter: a tab in the indentation: indent with spaces"),
+    ("misspelt-key", {"bad.md": "---\ntitle: A\nlangauge: fr\n---\n\nT.\n"}, "bad.md", 3,
+     "unknown key 'langauge' (did you mean 'language'?)"),
     ("tags-as-string", {"bad.md": "---\ntitle: A\ntags: Irak, Syrie\n---\n\nT.\n"}, "bad.md", 3,
      "'tags' must be a list of text items"),
     ("date-yesterday", {"bad.md": "---\ntitle: A\ndate: yesterday\n---\n\nT.\n"}, "bad.md", 3,
@@ -439,7 +451,7 @@ CONTENT_ERRORS = [
      "bad.md", 3, "front matter: YAML anchors and aliases (&name, *name) are not allowed"),
     ("python-object-tag",
      {"bad.md": "---\ntitle: !!python/object/apply:os.system ['touch pwned']\n---\n\nT.\n"},
-     "bad.md", 2, "front matter: could not determine a constructor for the tag "
+     "bad.md", 2, "front matter: invalid YAML: could not determine a constructor for the tag "
      "'tag:yaml.org,2002:python/object/apply:os.system'"),
     ("invalid-utf8", {"bad.md": b"---\ntitle: A\n---\n\nd\xe9j\xe0\n"}, "bad.md", 5,
      "not valid UTF-8 (byte 0xe9)"),
@@ -485,7 +497,8 @@ def test_content_file_errors(tmp_path, capsys, files, bad, line, message):
     finally:
         os.chdir(cwd)
     assert code == 1
-    where = f"{content / bad}:{line}" if line else f"{content / bad}"
+    bad_path = (content / bad).relative_to(tmp_path)  # as the folder it was run from sees it
+    where = f"{bad_path}:{line}" if line else f"{bad_path}"
     assert stderr_lines(capsys) == [f"error: {where}: {message}"]
     site = config.parent / "site"
     pages = {p.name for p in (site / "articles").iterdir()}

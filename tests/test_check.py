@@ -22,7 +22,7 @@ def check(config: Path, capsys) -> tuple[int, list[str]]:
 def test_a_fresh_build_checks_clean(built, capsys):
     code, lines = check(built, capsys)
     assert code == 0
-    assert lines == ["check: 1 articles, 0 problems"]
+    assert lines == ["check: 1 article, 0 problems"]
 
 
 def test_tags_of_one_article_have_no_page_and_no_link(project, capsys):
@@ -37,7 +37,7 @@ def test_tags_of_one_article_have_no_page_and_no_link(project, capsys):
     assert "tags/irak" not in page
     assert 'property="article:tag" content="Irak"' in page and '"keywords":["Irak"' in page
     code, lines = check(project, capsys)
-    assert code == 0 and lines == ["check: 1 articles, 0 problems"]
+    assert code == 0 and lines == ["check: 1 article, 0 problems"]
 
 
 def content_file(config: Path) -> Path:
@@ -64,7 +64,7 @@ def duplicate_slug(config: Path) -> None:
 # (what is done to a built project, the lines check must print, in order)
 CASES = {
     "bad front matter": (broken_front_matter, [
-        "content/bad.md:3: front matter: did not find expected ',' or ']'",
+        "content/bad.md:2: front matter: a [ or { opened on this line is never closed",
         "site: content, templates, static files, config or index changed since the last "]),
     # copie.md comes first by name, so it keeps the slug; the index still has the other one
     "duplicate slug": (duplicate_slug, [
@@ -100,7 +100,7 @@ def test_each_problem_is_one_line(built, capsys, case):
     code, lines = check(built, capsys)
     assert code == 1
     problems, summary = lines[:-1], lines[-1]
-    assert summary == f"check: 1 articles, {len(problems)} problems"
+    assert summary == f"check: 1 article, {len(problems)} problem" + ("s" * (len(problems) != 1))
     assert len(problems) == len(expected), problems
     for line, want in zip(problems, expected):
         assert want in line

@@ -18,7 +18,7 @@ def test_build_py_runs_the_whole_pipeline_with_site_yaml(project):
     assert (project.parent / ".broadsheet" / "index").is_dir()
     again = subprocess.run([sys.executable, "build.py", "search", "maison", "blanche"],
                            cwd=project.parent, capture_output=True, text=True)
-    assert again.returncode == 0 and "1 articles match" in again.stdout
+    assert again.returncode == 0 and "1 article matches" in again.stdout
 
 
 def test_config_option_before_the_verb(project, capsys):

@@ -26,10 +26,25 @@ def test_unknown_keys_and_bad_values_are_all_named(tmp_path):
     cfg = write(tmp_path, "titel: T\nper_page: 0\nbase_url: ftp://x\nlanguage: French\n")
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
-    message = str(err.value)
-    assert message.startswith(str(cfg))
-    for key in ("titel", "per_page", "base_url", "language"):
-        assert f"'{key}'" in message
+    lines = [str(e) for e in (err.value, *err.value.others)]
+    # one problem a line, each at its key's line, the value as written, a misspelt key's fix
+    assert lines == [
+        f"{cfg}:1: unknown key 'titel' (did you mean 'title'?)",
+        f"{cfg}:2: 'per_page' must be a whole number of at least 1, not 0",
+        f"{cfg}:3: 'base_url' must be an absolute http(s) URL without spaces, query or "
+        f'fragment, like https://example.org/news/, not "ftp://x"',
+        f"{cfg}:4: 'language' must be a language code like 'fr' or 'en', not \"French\""]
+
+
+def test_config_yaml_mistakes_are_told_at_their_line_with_what_to_do(tmp_path):
+    for text, line, message in (
+            ('title: Paris: la grève\n', 1, 'a ": " inside a value: put the value in quotes'),
+            ('title: T\n\tper_page: 3\n', 2, "a tab in the indentation: indent with spaces"),
+            ('title: "T\nper_page: 3\n', 1, "a quote opened on this line is never closed"),
+            ('title: T\ntags: [a, b\nper_page: 3\n', 2, "a [ or { opened on this line")):
+        with pytest.raises(ConfigError) as err:
+            load_config(write(tmp_path, text))
+        assert err.value.line == line and err.value.message.startswith(message), text
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
@@ -96,3 +111,16 @@ def test_values_a_build_would_misuse_are_refused(tmp_path, line, words):
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
     assert words.format(root=tmp_path) in str(err.value)
+
+
+def test_the_cli_names_each_problem_on_its_line_relative_to_the_folder(tmp_path, monkeypatch,
+                                                                         capsys):
+    from broadsheet.cli import main
+
+    write(tmp_path, "title: T\nper_pgae: 3\nfeed_size: many\n")
+    (tmp_path / "content").mkdir()
+    monkeypatch.chdir(tmp_path / "content")  # the site.yaml above is found, named as seen
+    assert main(["build", "--quiet"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: ../site.yaml:2: unknown key 'per_pgae' (did you mean 'per_page'?)",
+        "error: ../site.yaml:3: 'feed_size' must be a whole number of at least 1, not \"many\""]

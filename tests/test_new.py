@@ -11,7 +11,7 @@ from broadsheet.frontmatter import load
 def test_new_article_builds_into_a_page(project, capsys):
     content = project.parent / "content"
     assert run(project, "new", "Un été à Lyon: <b>grève</b>", "--tag", "Lyon", "--tag",
-               "Grève", "--date", "2026-11-25") == 0
+               "Grève", "--date", "2026-11-25", "--publish") == 0
     path = content / "un-ete-a-lyon-b-greve-b.md"
     assert capsys.readouterr().out.startswith("created ")
     article = load(path.read_text(encoding="utf-8"), path)
@@ -22,6 +22,21 @@ def test_new_article_builds_into_a_page(project, capsys):
     page = (project.parent / "site" / "articles" / "un-ete-a-lyon-b-greve-b.html").read_text()
     assert "Un été à Lyon: &lt;b&gt;grève&lt;/b&gt;" in page
     assert (project.parent / "site" / "tags" / "greve.html").is_file()
+
+
+def test_new_writes_a_draft_the_build_leaves_out(project, capsys):
+    # its placeholder is not the site's top story, dated today, the moment it is written
+    assert run(project, "new", "Brouillon du jour") == 0
+    path = project.parent / "content" / "brouillon-du-jour.md"
+    article = load(path.read_text(encoding="utf-8"), path)
+    assert article.draft is True and article.date is None
+    assert "a draft" in capsys.readouterr().out
+    site = project.parent / "site"
+    assert run(project, "build", "--no-index") == 0
+    assert not (site / "articles" / "brouillon-du-jour.html").exists()
+    assert "Brouillon du jour" not in (site / "index.html").read_text(encoding="utf-8")
+    assert run(project, "build", "--no-index", "--drafts") == 0
+    assert (site / "articles" / "brouillon-du-jour.html").is_file()
 
 
 def test_new_never_overwrites(project, capsys):

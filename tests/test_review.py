@@ -106,10 +106,15 @@ def test_stated_jsonl_ids_never_make_paths(project, capsys):
     assert len([n for n in names if n.startswith("live-updates")]) == 2
 
 
-def test_config_option_without_a_verb(project, tmp_path, monkeypatch):
+def test_config_option_without_a_verb_prints_the_help_and_all_builds(project, tmp_path,
+                                                                      monkeypatch):
     monkeypatch.chdir(tmp_path)
     done = subprocess.run([sys.executable, "-m", "broadsheet", "--config", str(project), "-q"],
                           capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("usage: broadsheet"), done.stderr
+    assert not (project.parent / "site").exists()
+    done = subprocess.run([sys.executable, "-m", "broadsheet", "--config", str(project), "-q",
+                           "all"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (project.parent / "site" / "index.html").is_file()
     assert not (tmp_path / "content").exists()

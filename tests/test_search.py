@@ -120,7 +120,7 @@ def test_cli_search(built, capsys):
     capsys.readouterr()
     assert run(built, "search", "etat", "islamique") == 0
     out = capsys.readouterr().out
-    assert "1 articles match 'etat islamique'" in out and "[Etat] [islamique]" in out
+    assert "1 article matches 'etat islamique'" in out and "[Etat] [islamique]" in out
     assert run(built, "search", "maison blanche", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["total"] == 1 and data["hits"][0]["source"] == "RT en français"

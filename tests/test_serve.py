@@ -90,6 +90,8 @@ def test_cli_serve_binds_loopback_and_stops_on_ctrl_c(built_session):
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         line = proc.stdout.readline()
+        while line and not line.startswith("Serving"):  # the build that comes first
+            line = proc.stdout.readline()
         assert f"http://127.0.0.1:{port}/" in line
         deadline = time.monotonic() + 10
         while True:
@@ -523,6 +525,35 @@ def test_a_port_it_cannot_listen_on_is_one_line(built, capsys):
             err = capsys.readouterr().err.strip().splitlines()
             assert len(err) == 1 and err[0].startswith("error: cannot listen on"), err
             assert words in err[0]
+    finally:
+        taken.close()
+
+
+def test_a_port_in_use_gives_way_to_the_next_free_one(built, capsys, monkeypatch):
+    from broadsheet import cli
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        monkeypatch.setattr(cli, "DEFAULT_PORT", port)
+        made = []
+
+        def make(p):
+            made.append(p)
+            return make_server(built.parent / "site", built.parent / ".broadsheet" / "index",
+                               "127.0.0.1", p)
+        server = cli._listen(make, "127.0.0.1", None)  # no --port: the next free one, said
+        try:
+            assert made[0] == port and server.server_address[1] == made[-1] > port
+            assert capsys.readouterr().out == \
+                f"port {port} is in use: serving on port {made[-1]} instead\n"
+        finally:
+            server.server_close()
+        assert run(built, "serve", "--port", str(port)) == 1  # asked for: named, not taken
+        err = capsys.readouterr().err
+        assert "Address already in use" in err and re.search(r"port (\d+) is free: --port \1", err)
     finally:
         taken.close()
 

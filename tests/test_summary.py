@@ -13,7 +13,7 @@ def test_summary_lines(built, capsys):
     capsys.readouterr()
     assert run(built, "build", "--full") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("build: 1 articles -> ") and lines[0].endswith("site")
+    assert lines[0].startswith("build: 1 article -> ") and lines[0].endswith("site")
     files = lines[1].split()
     assert files[0] == "files" and int(files[1]) > 20 and files[2:] == [
         "written,", "0", "unchanged,", "0", "removed"]
@@ -33,11 +33,11 @@ def test_json_summary_with_a_bad_file(built, capsys):
     assert data["files"]["written"] == 0 and data["files"]["removed"] == 0
     assert data["files"]["unchanged"] > 20
     [error] = data["errors"]
-    assert error["path"].endswith("content/bad.md") and error["line"] == 3
+    assert error["path"].endswith("content/bad.md") and error["line"] == 2  # the "[" line
     assert "front matter" in error["message"]
     assert data["seconds"]["total"] >= 0 and set(data["seconds"]) > {"total"}
-    assert captured.err.strip().endswith("content/bad.md:3: front matter: did not find "
-                                         "expected ',' or ']'")
+    assert captured.err.strip().endswith("content/bad.md:2: front matter: a [ or { opened "
+                                         "on this line is never closed")
 
 
 def _broken_template(config):
