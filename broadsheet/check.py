@@ -45,8 +45,9 @@ def check(config: Config, progress: Progress = no_progress) -> tuple[int, list[B
         problems += _index_in_step(config, {a.id or a.slug: digests[a.slug] for a in articles
                                             if not a.exclude_from_search})
     pages = sorted(rel for rel in files if rel.endswith((".html", ".xml")))
+    written = {a.url: a.path for a in articles if a.path is not None}  # page -> content file
     for rel in progress(pages, "links", len(pages)):
-        problems += _broken_links(config, site, rel, files)
+        problems += _broken_links(config, site, rel, files, written.get(rel))
     return len(articles), problems
 
 
@@ -156,9 +157,30 @@ def _links(data: bytes, xml: bool) -> Iterator[str]:
         yield link
 
 
-def _broken_links(config: Config, site: Path, rel: str, files: set[str]
-                  ) -> list[BroadsheetError]:
-    """Links of one page that stay on the site and lead to no file of it."""
+def _where(link: str, page: Path, source: Path | None) -> tuple[Path, int | None]:
+    """Where a link was written: the line of the article's content file that holds it (as
+    written, or as the page has it, decoded), where it is there; else the built page (a
+    template's link)."""
+    if source is not None:
+        try:
+            lines = source.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for n, line in enumerate(lines, start=1):
+            if f"({link}" in line or f"({unquote(link)}" in line or f"<{link}>" in line:
+                return source, n
+    return page, None
+
+
+def _is_image(link: str) -> bool:
+    return urlsplit(link).path.lower().endswith((".png", ".jpg", ".jpeg", ".gif", ".webp",
+                                                 ".svg", ".avif"))
+
+
+def _broken_links(config: Config, site: Path, rel: str, files: set[str],
+                  source: Path | None = None) -> list[BroadsheetError]:
+    """Links of one page that stay on the site and lead to no file of it; source: the
+    content file the page was made from, where a link written in it is reported."""
     base = config.base_url if config.base_url.endswith("/") else config.base_url + "/"
     origin = urlsplit(base)
     here = urljoin(base, rel)
@@ -176,7 +198,7 @@ def _broken_links(config: Config, site: Path, rel: str, files: set[str]
                     and target not in seen:
                 seen.add(target)
                 out.append(Problem(f"link to {link!r} leaves the site (it is under "
-                                   f"{origin.path})", site / rel))
+                                   f"{origin.path})", *_where(link, site / rel, source)))
             continue  # another site, mailto:, data:...
         path = unquote(parts.path)[len(origin.path):]
         if path == "" or path.endswith("/"):
@@ -184,5 +206,6 @@ def _broken_links(config: Config, site: Path, rel: str, files: set[str]
         if path in files or path in seen:
             continue
         seen.add(path)
-        out.append(Problem(f"link to {link!r} points nowhere in the site", site / rel))
+        what = f"image {link!r} is" if _is_image(link) else f"link to {link!r} points"
+        out.append(Problem(f"{what} nowhere in the site", *_where(link, site / rel, source)))
     return out

@@ -56,6 +56,13 @@ def link_to_nowhere(config: Path) -> None:
     assert run(config, "build") == 0
 
 
+def image_to_nowhere(config: Path) -> None:
+    path = content_file(config)
+    path.write_text(path.read_text(encoding="utf-8") + "\n![La carte](../images/carte.png)\n",
+                    encoding="utf-8")
+    assert run(config, "build") == 0
+
+
 def duplicate_slug(config: Path) -> None:
     text = content_file(config).read_text(encoding="utf-8").replace("id: ", "id: x")
     (config.parent / "content" / "copie.md").write_text(text, encoding="utf-8")
@@ -83,8 +90,11 @@ CASES = {
         [f"site/articles/{SLUG}.html: changed since the last build wrote it"]),
     "stray file": (lambda c: (c.parent / "site" / "stray.txt").write_text("x"),
                    ["site/stray.txt: not written by the last build"]),
+    # where it was written: the content file and its line, not the page built from it
     "link to nowhere in a body": (link_to_nowhere, [
-        f"site/articles/{SLUG}.html: link to '../tags/nulle-part.html' points nowhere"]),
+        f"content/{SLUG}.md:LAST: link to '../tags/nulle-part.html' points nowhere"]),
+    "image missing from the site": (image_to_nowhere, [
+        f"content/{SLUG}.md:LAST: image '../images/carte.png' is nowhere in the site"]),
     "content changed since the build": (
         lambda c: content_file(c).write_text(content_file(c).read_text(encoding="utf-8")
                                              .replace("Syrie", "Liban"), encoding="utf-8"),
@@ -102,10 +112,12 @@ def test_each_problem_is_one_line(built, capsys, case):
     problems, summary = lines[:-1], lines[-1]
     assert summary == f"check: 1 article, {len(problems)} problem" + ("s" * (len(problems) != 1))
     assert len(problems) == len(expected), problems
+    last = len(content_file(built).read_text(encoding="utf-8").splitlines())
     for line, want in zip(problems, expected):
-        assert want in line
+        assert want.replace("LAST", str(last)) in line
     # build repairs all but the content's own errors
-    if case not in ("bad front matter", "duplicate slug", "link to nowhere in a body"):
+    if case not in ("bad front matter", "duplicate slug", "link to nowhere in a body",
+                    "image missing from the site"):
         assert run(built, "build") == 0
         assert check(built, capsys)[0] == 0
 
@@ -149,8 +161,7 @@ def test_links_that_leave_a_site_under_a_sub_path(built, capsys):
     assert run(built, "build") == 0
     code, lines = check(built, capsys)
     assert code == 1
+    last = len(path.read_text(encoding="utf-8").splitlines())  # where they were written
     assert lines[:-1] == [
-        f"{built.parent}/site/articles/{SLUG}.html: link to '/articles/x.html' leaves the site "
-        "(it is under /news/)",
-        f"{built.parent}/site/articles/{SLUG}.html: link to '../../../etc/passwd' leaves the "
-        "site (it is under /news/)"]
+        f"{path}:{last}: link to '/articles/x.html' leaves the site (it is under /news/)",
+        f"{path}:{last}: link to '../../../etc/passwd' leaves the site (it is under /news/)"]

@@ -75,3 +75,19 @@ def test_new_refuses_a_bad_slug_or_date(project, capsys):
         run(project, "new", "x", "--date", "yesterday")
     assert exc.value.code == 2
     assert not list(content.iterdir())
+
+
+def test_an_article_written_by_hand_can_have_tables_strikethrough_and_footnotes(project):
+    # GitHub's tables and ~~strikethrough~~, footnotes; raw HTML still shown, not run
+    path = project.parent / "content" / "tableau.md"
+    path.write_text(
+        "---\ntitle: Les résultats\ndate: 2024-03-03\n---\n\n"
+        "| Ville | Voix |\n|---|---:|\n| Lyon | 1 200 |\n| <b>Brême</b> | 900 |\n\n"
+        "Le ~~premier~~ second tour[^1].\n\n[^1]: Dimanche 3 mars.\n", encoding="utf-8")
+    assert run(project, "build", "--no-index") == 0
+    page = (project.parent / "site" / "articles" / "tableau.html").read_text(encoding="utf-8")
+    body = page[page.index('class="body"'):]
+    assert "<table>" in body and '<td style="text-align:right">1 200</td>' in body
+    assert "<td>&lt;b&gt;Brême&lt;/b&gt;</td>" in body and "<b>Brême" not in body
+    assert "<s>premier</s>" in body
+    assert 'href="#fn1"' in body and "Dimanche 3 mars." in body

@@ -30,6 +30,7 @@ from urllib.parse import urljoin
 import jinja2
 import jinja2.meta
 from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 from markupsafe import Markup, escape
 
 from broadsheet.config import Config
@@ -100,7 +101,10 @@ def _md() -> MarkdownIt:
     # commonmark with raw HTML off: '<script>' in a body is shown, not run; links only of
     # the safe schemes (an allowlist: markdown-it's own check is a denylist); a link that is
     # refused stays as its Markdown text.
+    # with GitHub's tables and ~~strikethrough~~ (markdown-it's own rules) and footnotes
+    # (mdit-py-plugins), which articles written by hand use; still no raw HTML
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"]).use(footnote_plugin)
     md.validateLink = _link_ok
     md.add_render_rule("image", _image)
     return md
