@@ -30,7 +30,7 @@ def test_docs_build_strict(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert (out / "index.html").is_file()
-    assert (out / "reference" / "cli" / "index.html").is_file()
+    assert (out / "reference" / "cli.html").is_file()  # opens from disk: no folder URLs
     assert (out / "screenshots" / "home-desktop.png").is_file()  # the pictures pages show
     assert not (out / "screenshots.py").exists()  # make screenshots' script is not a page
 
