@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test serve clean screenshots
+.PHONY: site test serve clean screenshots docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ serve: $(VENV)/.installed
 # free loopback port, photographed by headless Chromium (the browser tests' chromium packages)
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python docs/screenshots.py --out docs/screenshots
+
+# the documentation site (mkdocs.yml, docs/) into build/docs/; a broken link fails it
+docs: | $(BIN)/python
+	@$(BIN)/python -c 'import mkdocs' 2>/dev/null || $(BIN)/python -m pip install --quiet 'mkdocs>=1.6'
+	$(BIN)/python -m mkdocs build --strict
+	@echo "The documentation is in build/docs/ (open build/docs/index.html)."
 
 clean:
 	rm -rf site .broadsheet .site.prev-* .site.new-* .site.old-*

@@ -1,5 +1,6 @@
-"""The CI files shipped for users (GitHub Actions in .github/, GitLab CI in README) parse and
-name only what exists: make targets, broadsheet verbs and options, the folders to cache."""
+"""The CI files shipped for users (GitHub Actions in .github/, GitLab CI in the deployment
+guide, docs/guide/deployment.md) parse and name only what exists: make targets, broadsheet
+verbs and options, the folders to cache."""
 
 from __future__ import annotations
 
@@ -66,10 +67,10 @@ def test_github_workflow_builds_caches_and_deploys():
     assert flow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
 
 
-def test_gitlab_snippet_in_readme():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```yaml\n(# \.gitlab-ci\.yml.*?)```", readme, re.S)
-    assert block, "README has the GitLab CI snippet"
+def test_gitlab_snippet_in_the_deployment_guide():
+    guide = (REPO / "docs" / "guide" / "deployment.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(# \.gitlab-ci\.yml.*?)```", guide, re.S)
+    assert block, "the deployment guide has the GitLab CI snippet"
     flow = yaml.safe_load(block.group(1))
     job = flow["pages"]
     config = load_config(REPO / "site.yaml")

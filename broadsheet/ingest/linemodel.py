@@ -2,9 +2,9 @@
 
 data/line_model.json holds one weight per feature (by name), the means and scales the
 features were standardised with, and the decision's thresholds. bench/fit_cleaner.py fits
-it on labelled pages (see README, "How ingest cleans a page"); inference is a dot product.
-The decision reads the page as one article region with furniture around it, and sometimes
-inside it, as the labelled pages showed.
+it on labelled pages (see docs/guide/ingest.md, "How ingest cleans a page"); inference is a
+dot product. The decision reads the page as one article region with furniture around it, and
+sometimes inside it, as the labelled pages showed.
 """
 
 from __future__ import annotations
