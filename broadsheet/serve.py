@@ -66,7 +66,7 @@ class LiveReload:
         self.max_clients = max_clients
         self.heartbeat = heartbeat
         self.generation = 0  # builds that changed the site
-        self.error: str | None = None  # the last build's problem, while it lasts
+        self.error: tuple[str, str] | None = None  # the last build's problem (its event)
         self._lock = threading.Lock()
         self._clients: set[queue.Queue] = set()
         self._closed = False
@@ -76,12 +76,12 @@ class LiveReload:
         return len(self._clients)
 
     def send(self, event: str, data: str = "") -> None:
-        """reload, error (data: one line) or ok, to every open stream."""
+        """reload, error or partial (data: one line) or ok, to every open stream."""
         with self._lock:
             if event == "reload":
                 self.generation += 1
-            elif event == "error":
-                self.error = data
+            elif event in ("error", "partial"):
+                self.error = (event, data)
             elif event == "ok":
                 self.error = None
             for q in self._clients:
@@ -96,7 +96,7 @@ class LiveReload:
             q: queue.Queue = queue.Queue(maxsize=64)
             q.put(("hello", str(self.generation)))
             if self.error is not None:
-                q.put(("error", self.error))
+                q.put(self.error)
             self._clients.add(q)
             return q
 

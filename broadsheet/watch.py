@@ -17,7 +17,8 @@ build make one more build after it. Each build gives an Outcome: `report` (the C
 it, and `notify` (the preview server's live-reload hub) gets its events:
 
     reload   a build published and changed files
-    error    the build failed (nothing published), or files were left out: one line of text
+    error    the build failed, nothing published: one line of text
+    partial  the build published, without the files that have errors: one line of text
     ok       a build succeeded after a failing one
 
 The builder is one long-lived thread on purpose: the build forks its index process and
@@ -86,8 +87,8 @@ def events(outcome: Outcome, failing: bool) -> list[tuple[str, str]]:
         out.append(("ok", ""))
     if outcome.changed:
         out.append(("reload", ""))
-    if problem is not None:
-        out.append(("error", problem))
+    if problem is not None:  # the overlay says which: the page is the last good build, or new
+        out.append(("error" if outcome.error is not None else "partial", problem))
     return out
 
 

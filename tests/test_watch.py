@@ -221,8 +221,9 @@ def test_events_of_outcomes():
     bad = BuildResult()
     bad.written_paths = ["index.html"]
     bad.errors = [ContentError("front matter: no", "content/a.md", 2), ContentError("x", "b.md")]
+    # published without the bad files: the page is this build, and the overlay says so
     assert events(Outcome([], result=bad), failing=True) == [
-        ("reload", ""), ("error", "content/a.md:2: front matter: no (and 1 more)")]
+        ("reload", ""), ("partial", "content/a.md:2: front matter: no (and 1 more)")]
 
 
 def test_live_tag_goes_before_the_last_body_end():
@@ -269,7 +270,7 @@ def test_broken_template_is_an_error_event_and_the_old_page_stays(built):
             error = sse.wait_for("error")
             assert error.startswith("templates/article.html:3: template syntax"), error
             assert live.page(ARTICLE) == before  # nothing published: the last good site
-            assert live.live.error == error
+            assert live.live.error == ("error", error)
             # a page opened now learns the error at once
             late = Events(live.url)
             try:
@@ -326,7 +327,7 @@ def test_config_change_rebuilds(built):
               "the config's build reported")  # reported just after it is published
         # a config that does not load is a failed build, and the server goes on
         built.write_text(text + "\nper_page: zero\n", encoding="utf-8")
-        until(lambda: live.live.error and "per_page" in live.live.error, "the config error")
+        until(lambda: live.live.error and "per_page" in live.live.error[1], "the config error")
         assert "Le Veilleur" in live.page("index.html")
         built.write_text(text, encoding="utf-8")
         until(lambda: live.live.error is None and "Le Veilleur" not in live.page("index.html"),
@@ -565,6 +566,7 @@ def test_browser_reloads_by_itself_and_shows_build_errors(driver, built):
         template.write_text(good + "{% if %}\n", encoding="utf-8")
         text = wait(overlay_text, "the error overlay")
         assert "article.html" in text and "template syntax" in text, text
+        assert "the build failed (the page shows the last good build)" in text
         assert driver.find_element(By.TAG_NAME, "h1").text == "Rechargé tout seul"
 
         template.write_text(good, encoding="utf-8")
@@ -575,6 +577,8 @@ def test_browser_reloads_by_itself_and_shows_build_errors(driver, built):
         bad.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
         text = wait(overlay_text, "the overlay for a bad content file")
         assert "<img src=x onerror=window.__pwned=1>.md" in text, text
+        # the site was built without it: the overlay does not say it was not
+        assert "built without the files that have errors" in text and "last good" not in text
         assert driver.execute_script("return window.__pwned === undefined")
         assert driver.find_elements(By.CSS_SELECTOR, "#broadsheet-live-error img") == []
         bad.unlink()

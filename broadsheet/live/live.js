@@ -15,7 +15,10 @@
     if (box) box.remove();
   }
 
-  function show(text) {
+  var FAILED = "broadsheet: the build failed (the page shows the last good build)";
+  var PARTIAL = "broadsheet: built without the files that have errors (the page shows this build)";
+
+  function show(text, heading) {
     hide();
     var box = document.createElement("div");
     box.id = OVERLAY;
@@ -35,7 +38,7 @@
     s.overflow = "auto";
     s.boxShadow = "0 2px 12px rgba(0,0,0,.4)";
     var title = document.createElement("strong");
-    title.textContent = "broadsheet: the build failed (the page shows the last good build)";
+    title.textContent = heading;
     var message = document.createElement("div");
     message.className = "broadsheet-live-message";
     message.textContent = text;
@@ -58,9 +61,10 @@
     });
     source.addEventListener("reload", function () { location.reload(); });
     source.addEventListener("ok", hide);
+    source.addEventListener("partial", function (e) { show(e.data, PARTIAL); });
     source.addEventListener("error", function (e) {
       if (typeof e.data === "string") { // the server's event, not a lost connection
-        show(e.data);
+        show(e.data, FAILED);
       } else if (source.readyState === EventSource.CLOSED) {
         // refused (the server restarted without --watch, or too many live pages): retry
         source = null;
