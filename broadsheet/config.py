@@ -17,6 +17,7 @@ import yaml
 
 from broadsheet import yamlhelp
 from broadsheet.errors import ConfigError
+from broadsheet.i18n import Overrides, overrides_from_config
 from broadsheet.model import is_web_url
 from broadsheet.ingest.outlets import SourcePolicy
 from broadsheet.ingest.outlets import policy_from_config as source_policy_from_config
@@ -47,6 +48,7 @@ class Config:
     git_dates: bool = True  # `updated` from the last commit to each content file, when in git
     tags: TagPolicy = field(default_factory=TagPolicy)
     sources: SourcePolicy = field(default_factory=SourcePolicy)  # outlets' other spellings
+    strings: Overrides = field(default_factory=Overrides)  # the theme's words, as the site has them
 
     @property
     def base_path(self) -> str:
@@ -71,6 +73,9 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
     if key == "sources":
         policy, problems = source_policy_from_config(value)
         return policy, "; ".join(problems) or None
+    if key == "strings":
+        overrides, problems = overrides_from_config(value)
+        return overrides, "; ".join(problems) or None
     if key in _PATH_KEYS:
         if not isinstance(value, str) or not value.strip():
             return value, "must be a non-empty path"

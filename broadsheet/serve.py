@@ -278,7 +278,12 @@ class Handler(SimpleHTTPRequestHandler):
             # line, a TLS handshake): it would send the body alone, no status, no headers
             self.request_version = "HTTP/1.0"
         page = Path(self.directory) / "404.html"
-        if code == HTTPStatus.NOT_FOUND and page.is_file():
+        if code == HTTPStatus.NOT_FOUND and urlsplit(self.path).path.endswith(".css"):
+            # a stylesheet, as the 404 page's own link from beside it asks for at a depth
+            # (the link that works from disk): empty, as CSS, where the HTML page would be
+            # refused (nosniff) with a complaint in the browser's console
+            body, kind = b"", "text/css; charset=utf-8"
+        elif code == HTTPStatus.NOT_FOUND and page.is_file():
             body, kind = page.read_bytes(), "text/html; charset=utf-8"
             if self.live is not None:
                 body = with_live_tag(body)

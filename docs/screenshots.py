@@ -126,7 +126,7 @@ def wait_ready(driver, page: str, timeout: float = 15) -> None:
     wait = WebDriverWait(driver, timeout)
     wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
     if page == "search":
-        wait.until(lambda d: "match" in d.find_element("id", "search-status").text)
+        wait.until(lambda d: d.find_elements("css selector", "#search-results > li"))  # any language
 
 
 def png_size(data: bytes) -> tuple[int, int]:

@@ -105,7 +105,7 @@ def load(driver, url: str, kind: str) -> None:
     if kind == "misspelled":  # no results, and a suggestion inserted under the status line
         wait.until(lambda d: d.find_elements("id", "search-suggestion"), "no suggestion shown")
     if kind == "search":
-        wait.until(lambda d: re.search(r"\d+ articles? match",
+        wait.until(lambda d: re.search(r"\d+ articles? correspond",  # the site is French
                                        d.find_element("id", "search-status").text),
                    "the search page shows no results")
         assert driver.find_elements("css selector", "#search-results > li")
@@ -180,9 +180,9 @@ def test_tab_order_skip_link_navigation_search(driver, view, base, pages, width)
     while not order[-1]["inMain"] and len(order) < 30:
         order.append(tab(driver))
     nav = [e["text"] for e in order if e["inNav"]]
-    assert nav == ["Articles", "Archive", "Tags", "Sources", "Languages", "Search", "Feed"], order
+    assert nav == ["Articles", "Archives", "Mots-clés", "Sources", "Langues", "Recherche", "Flux"], order
     names = [e["id"] or e["text"] for e in order]
-    assert names.index("site-search") > names.index("Feed"), names  # nav, then the search box
+    assert names.index("site-search") > names.index("Flux"), names  # nav, then the search box
     for e in order[1:]:
         assert e["visible"] and e["outline"] != "none", f"no visible focus on {e}"
 
@@ -196,8 +196,8 @@ def test_tab_order_skip_link_navigation_search(driver, view, base, pages, width)
 
 
 def test_current_section_is_marked(driver, base, pages):
-    for kind, label in [("home", "Articles"), ("article", "Articles"), ("tag", "Tags"),
-                        ("tag index", "Tags"), ("archive", "Archive"), ("source", "Sources")]:
+    for kind, label in [("home", "Articles"), ("article", "Articles"), ("tag", "Mots-clés"),
+                        ("tag index", "Mots-clés"), ("archive", "Archives"), ("source", "Sources")]:
         driver.get(base + pages[kind])
         marked = driver.find_elements("css selector", "nav[aria-label=Site] a[aria-current]")
         assert [a.text for a in marked] == [label], kind

@@ -104,12 +104,12 @@ def test_tag_links_and_tag_index(driver, base):
     open_article(driver, base + "index.html")
     tag = driver.find_element(By.CSS_SELECTOR, "ul.tags").find_element(By.LINK_TEXT, "Syrie")
     click_and_wait(driver, tag, "tags/syrie.html")
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Tag: Syrie"
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Mot-clé : Syrie"  # a French site (.text: no-break space as a space)
     listed = driver.find_elements(By.CSS_SELECTOR, "ol.listing h2 a")
     assert [a.text for a in listed] == [TITLE]
 
     nav = driver.find_element(By.CSS_SELECTOR, "nav[aria-label='Site']")
-    click_and_wait(driver, nav.find_element(By.LINK_TEXT, "Tags"), "tags/index.html")
+    click_and_wait(driver, nav.find_element(By.LINK_TEXT, "Mots-clés"), "tags/index.html")
     rows = {li.find_element(By.TAG_NAME, "a").text: li.find_element(By.CLASS_NAME, "count").text
             for li in driver.find_elements(By.CSS_SELECTOR, "ul.tag-index li")}
     assert rows.get("Syrie") == "(1)", rows
@@ -121,8 +121,8 @@ def test_search_from_header_then_again_then_back(driver, base):
     driver.find_element(By.ID, "site-search").send_keys("etat islamique" + Keys.ENTER)
     wait(driver, lambda d: "search.html?" in d.current_url, "header search did not submit")
     assert driver.current_url.split("?", 1)[1] in ("q=etat+islamique", "q=etat%20islamique")
-    status = status_text(driver, r"\barticles? match")
-    assert re.search(r"\b1 article matches\b", status), status
+    status = status_text(driver, r"\barticles? correspond")
+    assert re.search(r"\b1 article correspond à\b", status), status
     results = driver.find_elements(By.CSS_SELECTOR, "#search-results > li")
     assert len(results) == 1
     link = results[0].find_element(By.CSS_SELECTOR, "h2 a")
@@ -135,13 +135,13 @@ def test_search_from_header_then_again_then_back(driver, base):
     box = driver.find_element(By.ID, "q")
     box.clear()
     box.send_keys("zzzznotaword" + Keys.ENTER)
-    status = status_text(driver, r"No articles match")
+    status = status_text(driver, r"Aucun article ne correspond")
     assert "zzzznotaword" in status
     assert driver.find_elements(By.CSS_SELECTOR, "#search-results > li") == []
     assert driver.current_url.endswith("search.html?q=zzzznotaword")
 
     driver.back()
-    status = status_text(driver, r"\b1 article matches\b")
+    status = status_text(driver, r"\b1 article correspond\b")
     assert driver.find_element(By.ID, "q").get_attribute("value") == "etat islamique"
     titles = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#search-results h2 a")]
     assert titles == [TITLE]
@@ -181,7 +181,7 @@ def test_untrusted_text_is_shown_not_run(driver, evil):
         assert [a.text for a in driver.find_elements(By.CSS_SELECTOR, "ol.listing h2 a")] == [EVIL_TITLE]
 
     driver.get(evil + "search.html?q=meridian")
-    status_text(driver, r"\b1 article matches\b")
+    status_text(driver, r"\b1 article correspond\b")
     assert_inert(driver, "search")
     assert driver.find_element(By.CSS_SELECTOR, "#search-results h2 a").text == EVIL_TITLE
     snippet = driver.find_element(By.CSS_SELECTOR, "#search-results p.snippet")

@@ -298,7 +298,7 @@ def test_bidi_text_is_isolated_and_balanced(site):
     assert "<bdi>Tag" not in a  # left-to-right text without controls: no extra markup
     tags = (site / "tags" / "index.html").read_text(encoding="utf-8")
     assert f'<bdi>{RLO}Reversed tag\u202c</bdi></a> <span class="count">(2)</span>' in tags
-    assert f'<h1>Tag: <bdi>{RLO}Reversed tag\u202c</bdi></h1>' in (site / "tags" / "reversed-tag.html").read_text(encoding="utf-8")
+    assert f'<h1>Mot-clé\u00a0: <bdi>{RLO}Reversed tag\u202c</bdi></h1>' in (site / "tags" / "reversed-tag.html").read_text(encoding="utf-8")
 
 
 def test_feed_and_sitemap_are_well_formed_and_round_trip(site, titles):
@@ -522,9 +522,9 @@ def check_site(driver, base: str, titles: dict[str, str], where: str) -> None:
 def check_search(driver, base: str, titles: dict[str, str], where: str) -> None:
     driver.get(base + f"search.html?q={WORD}")
     WebDriverWait(driver, WAIT).until(
-        lambda d: re.search(r"\d+ articles? match", visible(d, "#search-status")),
+        lambda d: re.search(r"\d+ articles? correspond", visible(d, "#search-status")),
         f"no results on {where}")
-    assert visible(driver, "#search-status").startswith(f"{len(titles)} articles match")
+    assert visible(driver, "#search-status").startswith(f"{len(titles)} articles correspondent")
     assert_page_inert(driver, f"{where} search")
     shown_titles = [no_bidi(a.text) for a in driver.find_elements(By.CSS_SELECTOR, "#search-results h2 a")]
     assert sorted(shown_titles) == sorted(no_bidi(t) for t in titles.values())
@@ -533,7 +533,7 @@ def check_search(driver, base: str, titles: dict[str, str], where: str) -> None:
     snippets = " ".join(p.text for p in driver.find_elements(By.CSS_SELECTOR, "#search-results p.snippet"))
     assert "\x1b" not in snippets
     # a facet label with a right-to-left override keeps its count to its right
-    links = driver.find_elements(By.CSS_SELECTOR, "#search-facets section[aria-label=Tags] a")
+    links = driver.find_elements(By.CSS_SELECTOR, "#search-facets section[aria-label='Mots-clés'] a")
     link = next(a for a in links if "Reversed tag" in a.text)
     assert driver.execute_script(
         "const r = document.createRange(); r.selectNode(arguments[0].firstChild);"
@@ -542,7 +542,7 @@ def check_search(driver, base: str, titles: dict[str, str], where: str) -> None:
         "a right-to-left override reordered a facet link"
     # a shared link with an override in the query: the status line keeps its order too
     driver.get(base + f"search.html?q=%E2%80%AE{WORD}")
-    WebDriverWait(driver, WAIT).until(lambda d: "match" in visible(d, "#search-status"))
+    WebDriverWait(driver, WAIT).until(lambda d: "correspond" in visible(d, "#search-status"))
     assert_page_inert(driver, f"{where} search with an override in the query")
 
 

@@ -80,15 +80,20 @@ def titles(html: str) -> list[str]:
     return re.findall(r'<h2><a href="[^"]*">([^<]*)</a></h2>', html)
 
 
+FR_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre")
+
+
 def test_archive_index_counts_years_and_months(site):
     html = page(site, "archive/index.html")
     years = re.findall(r'<a href="../archive/(\d{4}).html">\d{4}</a> <span class="count">\((\d+)\)', html)
     per_year = count(lambda a: [str(a.date.year)] if a.date else [])
     assert years == [(y, str(per_year[y])) for y in sorted(per_year, reverse=True)]
-    assert "1 articles have no date" in html
+    # the site is French (the sample's site.yaml): its months and its plurals too
+    assert "1 article n’a pas de date\u00a0; il figure en dernier sur la" in html
     months = re.findall(r'href="../archive/(\d{4}-\d\d).html">(\w+ \d{4})</a> <span class="count">\((\d+)\)', html)
     per_month = count(lambda a: [a.date.strftime("%Y-%m")] if a.date else [])
-    assert months == [(m, dt.date(int(m[:4]), int(m[5:]), 1).strftime("%B %Y"), str(per_month[m]))
+    assert months == [(m, f"{FR_MONTHS[int(m[5:]) - 1]} {m[:4]}", str(per_month[m]))
                       for m in sorted(per_month, reverse=True)]
 
 
@@ -102,8 +107,9 @@ def test_year_and_month_pages_list_their_articles_paginated(site):
     for n in range(k - 1, 0, -1):
         shown += titles(page(site, f"archive/2023/{n}.html"))
     assert shown == [a.title for a in in_2023]
-    assert "<h1>Articles of: 2023</h1>" in page(site, "archive/2023.html")
-    assert "<h1>Articles of: February 2024</h1>" in page(site, "archive/2024-02.html")
+    assert "<h1>Articles de 2023</h1>" in page(site, "archive/2023.html")
+    assert "<h1>Articles de février 2024</h1>" in page(site, "archive/2024-02.html")
+    assert "<title>février 2024 · broadsheet sample</title>" in page(site, "archive/2024-02.html")
 
 
 def test_sources_and_languages_have_indexes_and_pages(site):
@@ -112,7 +118,7 @@ def test_sources_and_languages_have_indexes_and_pages(site):
     assert re.findall(r'href="../sources/([\w-]+).html">([^<]+)</a> <span class="count">\((\d+)\)', html) \
         == [("daily-news", "Daily News", str(per_source["Daily News"])),
             ("le-quotidien", "Le Quotidien", str(per_source["Le Quotidien"]))]
-    assert "<h1>Source: Daily News</h1>" in page(site, "sources/daily-news.html")
+    assert "<h1>Source\u00a0: Daily News</h1>" in page(site, "sources/daily-news.html")
     langs = page(site, "languages/index.html")
     per_lang = count(lambda a: [a.language])
     for code in ("en", "fr"):
@@ -134,8 +140,8 @@ def test_tag_index_alphabetical_with_counts_and_a_minimum(site):
     try:
         assert run(site, "build") == 0
         assert "rarissime" not in page(site, "tags/index.html")
-        assert ("1 tags used on fewer than 3 articles have no page yet: a tag gets one when 3 "
-                "articles use it") in page(site, "tags/index.html")
+        assert ("1 mot-clé utilisé par moins de 3 articles n’a pas encore de page\u00a0: un "
+                "mot-clé en reçoit une dès que 3 articles l’utilisent.") in page(site, "tags/index.html")
         assert not (config.site_dir / "tags" / "rarissime.html").exists()
         assert not (config.site_dir / "tags" / "rarissime.xml").exists()
         html = page(site, "articles/rare.html")
@@ -205,10 +211,14 @@ def test_article_page_navigation_and_metadata(site):
     assert '<html lang="en">' in html
     crumbs = re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', html.split('class="crumbs"')[1]
                         .split("</nav>")[0])
+    # an English article on the French site: its page is in English
     assert crumbs == [("../index.html", "Home"), ("../archive/2024.html", "2024"),
                       ("../archive/2024-02.html", "February 2024")]
     words = len(art(1).body.split())
     assert f"{words} words · 1 min read" in html
+    french = page(site, "articles/a02.html")
+    assert '<html lang="fr">' in french and ">mars 2023</a>" in french and ">Accueil</a>" in french
+    assert f"{len(art(2).body.split())} mots · 1 min de lecture" in french
     # newest first: a01 (2024-02-02) sits between a10 (2024-02-11) and a07 (2024-02-08)?
     newer = re.search(r'rel="prev" href="../articles/(\w+).html"', html).group(1)
     older = re.search(r'rel="next" href="../articles/(\w+).html"', html).group(1)

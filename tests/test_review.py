@@ -52,7 +52,7 @@ def test_a_tag_or_source_named_index(project):
                 "sources/index-source.html"):
         assert (site / rel).is_file(), rel
     assert "Index Tag" in (site / "tags" / "index-tag.html").read_text(encoding="utf-8")
-    assert "<h1>Tags</h1>" in (site / "tags" / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Mots-clés</h1>" in (site / "tags" / "index.html").read_text(encoding="utf-8")
 
 
 def test_order_does_not_depend_on_the_machines_time_zone(project):

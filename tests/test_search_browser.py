@@ -92,8 +92,9 @@ def type_query(browser, text: str) -> None:
 
 
 def wait_for_results(browser):
+    # the sample's site.yaml says `language: fr`: the page says "N articles correspondent"
     WebDriverWait(browser, WAIT).until(
-        lambda b: "match" in b.find_element(By.ID, "search-status").text)
+        lambda b: "correspond" in b.find_element(By.ID, "search-status").text)
 
 
 @pytest.mark.parametrize("mode", ["served", "static"])
@@ -113,10 +114,10 @@ def test_search_facet_and_pages(driver, corpus, mode):
         total = int(driver.find_element(By.ID, "search-status").text.split()[0])
         assert total > 10
         pager = driver.find_element(By.ID, "search-pager")
-        pager.find_element(By.PARTIAL_LINK_TEXT, "Next").click()
-        WebDriverWait(driver, WAIT).until(lambda b: "Page 2 of" in b.find_element(By.ID, "search-pager").text)
+        pager.find_element(By.PARTIAL_LINK_TEXT, "Suivante").click()
+        WebDriverWait(driver, WAIT).until(lambda b: "Page 2 sur" in b.find_element(By.ID, "search-pager").text)
         assert "page=2" in driver.current_url
-        facet = driver.find_element(By.CSS_SELECTOR, "#search-facets section[aria-label=Languages] a")
+        facet = driver.find_element(By.CSS_SELECTOR, "#search-facets section[aria-label=Langues] a")
         facet.click()
         WebDriverWait(driver, WAIT).until(lambda b: "lang=" in b.current_url)
         wait_for_results(driver)
@@ -150,7 +151,7 @@ def test_static_mode_over_plain_http(driver, corpus):
         wait_for_results(driver)
         first = driver.find_element(By.CSS_SELECTOR, "#search-results li h2 a")
         assert first.text == TITLE
-        assert driver.find_element(By.ID, "search-status").text.startswith("1 article matches")
+        assert driver.find_element(By.ID, "search-status").text.startswith("1 article correspond")
     finally:
         server.shutdown()
         server.server_close()
@@ -250,7 +251,7 @@ def test_a_static_host_never_serves_a_stale_index_to_a_reloaded_page(driver, tmp
         age(site)
         driver.get(url + "ornithorynque")
         wait_for_results(driver)
-        assert driver.find_element(By.ID, "search-status").text.startswith("3 articles match")
+        assert driver.find_element(By.ID, "search-status").text.startswith("3 articles correspondent")
     finally:
         server.shutdown()
         server.server_close()

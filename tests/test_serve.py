@@ -64,7 +64,7 @@ def test_api_search_errors(server):
 
 def test_missing_page_gets_the_site_404(server):
     status, _, body = get(server + "/no/such/page.html")
-    assert status == 404 and b"Page not found" in body
+    assert status == 404 and "Page introuvable".encode() in body
 
 
 def test_no_path_escapes_the_site(server):
@@ -204,7 +204,7 @@ def test_no_request_reads_outside_the_site(hostile, target):
     assert SECRET.encode() not in body and b"root:" not in body
     assert status in (301, 400, 404), (status, body[:200])
     if status == 404:  # the site's own page, as a static host would answer
-        assert b"Page not found" in body and headers["X-Content-Type-Options"] == "nosniff"
+        assert "Page introuvable".encode() in body and headers["X-Content-Type-Options"] == "nosniff"
     if status == 301:  # a folder: the redirect stays on this host
         assert headers["Location"].startswith("/") and not headers["Location"].startswith("//")
     assert_alive(hostile)

@@ -10,7 +10,7 @@ def test_the_theme_is_used_when_the_site_has_no_templates(built):
     site = built.parent / "site"
     assert (site / "static" / "style.css").read_bytes() == (THEME / "static" / "style.css").read_bytes()
     assert not (site / "static" / ".gitkeep").exists()  # hidden files are not published
-    assert "<h1>Latest articles</h1>" in (site / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Derniers articles</h1>" in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_one_template_overridden_the_rest_from_the_theme(built):
@@ -29,5 +29,5 @@ def test_one_template_overridden_the_rest_from_the_theme(built):
     path.unlink()
     css.unlink()
     assert run(built, "build") == 0  # back to the theme: the override's pages are made again
-    assert "<h1>Latest articles</h1>" in (site / "index.html").read_text(encoding="utf-8")
+    assert "<h1>Derniers articles</h1>" in (site / "index.html").read_text(encoding="utf-8")
     assert (site / "static" / "style.css").read_bytes() == (THEME / "static" / "style.css").read_bytes()

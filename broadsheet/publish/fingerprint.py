@@ -55,9 +55,11 @@ def page_fingerprint(page: Page, template: str, site: str, encode) -> str:
         "utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def site_fingerprint(site: dict) -> str:
-    return hashlib.blake2b(json.dumps(site, sort_keys=True, ensure_ascii=False).encode(),
-                           digest_size=16).hexdigest()
+def site_fingerprint(site: dict, strings: str = "") -> str:
+    """The site's settings as pages see them; strings: what the theme's words depend on (the
+    language, the site's overrides, the catalogues: i18n.strings_fingerprint)."""
+    return hashlib.blake2b(json.dumps([site, strings], sort_keys=True,
+                                      ensure_ascii=False).encode(), digest_size=16).hexdigest()
 
 
 # What an article is to the planners: everything but what is derived from its body (the

@@ -32,7 +32,8 @@ from broadsheet.publish.fingerprint import (PageIndex, article_digest, fingerpri
 from broadsheet.publish.indexing import SearchFiles, index_and_export, published_search
 from broadsheet.publish.load import load_content, read_body
 from broadsheet.publish.plan import plan, tag_names
-from broadsheet.publish.render import (THEME, make_env, render, site_context,
+from broadsheet.i18n import strings_fingerprint
+from broadsheet.publish.render import (THEME, Theme, render, site_context,
                                        template_fingerprints)
 from broadsheet.publish.state import (BuildState, Output, cached_related, code_fingerprint, digest,
                                       inputs_fingerprint, listing, load_page_index, load_sources,
@@ -195,10 +196,11 @@ def _build_into(staging: Staging, config: Config, previous: BuildState | None, s
     storing = None
     try:
         t = time.perf_counter()
-        env = make_env(config.templates_dir)
+        env = Theme.of(config)
         site = site_context(config)
-        templates = template_fingerprints(env)
-        site_fp = site_fingerprint(site)
+        templates = template_fingerprints(env.env())
+        # the theme's words too: the site's language, its `strings:`, the catalogues
+        site_fp = site_fingerprint(site, strings_fingerprint(config.language, config.strings))
         shape = site_shape(articles, str(config), templates, site_fp)
         last = load_page_index(config.state_dir, previous)
         same = _same_shape(config, previous, last, shape, articles, digests, trusted, templates,
@@ -494,12 +496,13 @@ def _with_bodies(value, lazy: dict[str, _ReadsBody]):
     return value
 
 
-def _render_all(pages: list[Page], env, site: dict, root: Path, twin: Path | None,
+def _render_all(pages: list[Page], env: Theme, site: dict, root: Path, twin: Path | None,
                 trusted: dict, jobs: int, progress: Progress):
     global _JOB
-    for name in sorted({p.template for p in pages}):
+    for language, name in sorted({(env.language_of(p) or "", p.template) for p in pages}):
         try:
-            env.get_template(name)  # compiled once here, before the workers fork
+            # compiled once here, before the workers fork
+            env.env(language or None).get_template(name)
         except Exception:  # noqa: BLE001 - render() reports it, naming the page
             pass
     _JOB = (pages, env, site, root, twin, trusted)

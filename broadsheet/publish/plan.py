@@ -19,9 +19,8 @@ from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, ROBOTS_URL, 
                               article_url, as_utc, group_feed_url, index_free, home_url, language_url,
                               sort_key, source_url, tag_url)
 from broadsheet.publish.related import related as related_articles
+from broadsheet.publish.search.analysis import fold
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
 SITEMAP_MAX = 50_000  # URLs per sitemap file (the protocol's limit): above, a sitemap index
 
 
@@ -86,25 +85,47 @@ def local_day(article: Article) -> str:
     return article.day
 
 
-def month_label(ym: str) -> str:
-    return f"{MONTHS[int(ym[5:7]) - 1]} {ym[:4]}"
-
-
 def crumbs(article: Article) -> list[tuple[str, str]]:
-    """Home › year › month: where an article sits in the archive."""
+    """Home › year › month: where an article sits in the archive, as (label, url). The
+    labels are what templates show through the `period` filter: '' (the home page), the
+    year '2024', the month '2024-03' ('March 2024', 'mars 2024')."""
     return list(_crumbs(local_day(article)[:7]))
 
 
 @cache
 def _crumbs(month: str) -> tuple[tuple[str, str], ...]:
-    out = [("Home", home_url())]
+    out = [("", home_url())]
     if month:
-        out += [(month[:4], archive_url(month[:4])), (month_label(month), archive_url(month))]
+        out += [(month[:4], archive_url(month[:4])), (month, archive_url(month))]
     return tuple(out)
+
+
+def _folded_title(title: str) -> str:
+    return " ".join(fold(title).split())
+
+
+def related_links(articles: Sequence[Article]) -> Callable[[Article], list]:
+    """article -> its related headlines as (headline, the site's article of that title or
+    None): a headline that is the title of another article of the site links to it. Titles
+    are compared folded (case, accents and spacing aside); a title two articles share names
+    the first in the site's order."""
+    by_title: dict[str, Article] = {}
+    for a in articles:
+        by_title.setdefault(_folded_title(a.title), a)
+
+    def links(article: Article) -> list:
+        out = []
+        for headline in article.related:
+            target = by_title.get(_folded_title(headline))
+            out.append((headline, target if target is not None and target.slug != article.slug
+                        else None))
+        return out
+    return links
 
 
 def article_pages(articles, config, tags, related) -> list[Page]:
     tag_by_slug = {t.slug: t for t, _ in tags}
+    links = related_links(articles)
     pages = []
     for i, a in enumerate(articles):
         # newer/older in the site's order (newest first): undated articles come last
@@ -112,6 +133,7 @@ def article_pages(articles, config, tags, related) -> list[Page]:
             article_url(a.slug), "article.html", article=a,
             tags=[tag_by_slug[t.slug] for t in a.tag_objects if t.slug in tag_by_slug],
             related_articles=related.get(a.slug, []),
+            related_links=links(a) if a.related else [],
             newer=articles[i - 1] if i > 0 else None,
             older=articles[i + 1] if i + 1 < len(articles) else None,
             crumbs=crumbs(a)))
@@ -142,6 +164,27 @@ def tag_size(count: int, most: int) -> int:
     return 1 + round(4 * math.log(count) / math.log(most))
 
 
+JUMP_MIN = 100  # tags on the index from which it is cut by initial, with A-Z jump links
+
+
+def by_letter(shown: list) -> list[tuple[str, list]]:
+    """The tag index's rows by the first character of their slugs ('É' with the E's), as
+    (initial, rows); the digits and any other character together under '#'. Empty below
+    JUMP_MIN tags: one list is easier to read."""
+    if len(shown) < JUMP_MIN:
+        return []
+    out: list[tuple[str, list]] = []
+    for row in shown:  # sorted by slug
+        first = row[0].slug[:1]
+        initial = first.upper() if "a" <= first <= "z" else "#"
+        if not out or out[-1][0] != initial:
+            out.append((initial, []))
+        out[-1][1].append(row)
+    if out and out[0][0] == "#":  # digits sort first by slug: the # list goes last
+        out.append(out.pop(0))
+    return out
+
+
 def tag_pages(articles, config, tags, related) -> list[Page]:
     """The tag index and a listing per tag. tags: those with a page (see plan()); the index
     says how many others there are."""
@@ -149,7 +192,7 @@ def tag_pages(articles, config, tags, related) -> list[Page]:
     shown = [(t, len(m), tag_size(len(m), most)) for t, m in tags]
     used = {t.slug for a in articles for t in a.tag_objects if t.slug}
     pages = [_page(TAGS_URL, "tags.html", tags=shown, hidden=len(used) - len(shown),
-                   min_count=config.tag_min_count)]
+                   min_count=config.tag_min_count, by_letter=by_letter(shown))]
     for tag, members in tags:
         pages += _listing_pages(members, config, lambda n, s=tag.slug: tag_url(s, n),
                                 _listing("tag", tag.name, group_feed_url("tags", tag.slug)), tag)
@@ -170,8 +213,9 @@ def archive_pages(articles, config, tags, related) -> list[Page]:
     """A page per year and per month (paginated), and the archive index with counts."""
     years = groups_of(articles, lambda a: local_day(a)[:4])
     months = groups_of(articles, lambda a: local_day(a)[:7])
+    # months by 'YYYY-MM': templates name them in the site's language (the `period` filter)
     index = [(y, archive_url(y), len(years[y]),
-              [(month_label(m), archive_url(m), len(months[m]))
+              [(m, archive_url(m), len(months[m]))
                for m in sorted((m for m in months if m[:4] == y), reverse=True)])
              for y in sorted(years, reverse=True)]
     pages = [_page(ARCHIVE_URL, "archive.html", years=index,
@@ -181,7 +225,7 @@ def archive_pages(articles, config, tags, related) -> list[Page]:
                                 _listing("year", y))
     for m in sorted(months):
         pages += _listing_pages(months[m], config, lambda n, m=m: archive_url(m, n),
-                                _listing("month", month_label(m)))
+                                _listing("month", m))
     return pages
 
 
@@ -192,7 +236,7 @@ def _group_pages(articles, config, kind: str, index_url: str, heading: str, key,
     groups = groups_of(articles, key)
     names = {k: label(members) for k, members in groups.items()}
     order = sorted(groups, key=lambda k: (names[k].casefold(), k))
-    pages = [_page(index_url, "groups.html", heading=heading, kind=kind,
+    pages = [_page(index_url, "groups.html", heading=heading, kind=kind,  # heading: in English
                    groups=[(names[k], url_of(k, None), len(groups[k])) for k in order])]
     for k in order:
         feed = group_feed_url(index_url.split("/")[0], k) if feeds else None
@@ -274,8 +318,20 @@ def redirect_pages(articles, config, tags, related) -> list[Page]:
             for a in articles for alias in a.aliases]
 
 
+def search_hint(articles: Sequence[Article], tags) -> dict:
+    """The site's own examples for the search page's filters: its commonest tag and source
+    (ties to the first by name), the year of its newest article; None where it has none."""
+    tag = max(tags, key=lambda t: len(t[1]), default=None)  # tags come sorted by slug
+    sources = groups_of(articles, lambda a: source_slug(a.source))
+    source = max(sorted(sources), key=lambda k: len(sources[k]), default=None)
+    year = next((local_day(a)[:4] for a in articles if a.date is not None), None)
+    return {"tag": tag[0].name if tag else None,
+            "source": _commonest(a.source for a in sources[source]) if source else None,
+            "year": year}
+
+
 def fixed_pages(articles, config, tags, related) -> list[Page]:
-    return [_page(SEARCH_URL, "search.html"),
+    return [_page(SEARCH_URL, "search.html", hint=search_hint(articles, tags)),
             # 404.html is served for any missing path, at any depth: it links from the root
             Page(path="404.html", template="404.html",
                  context={"root": config.base_path, "path": "404.html"}),

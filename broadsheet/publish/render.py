@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 
 from broadsheet.config import Config
 from broadsheet.errors import BuildError
+from broadsheet.i18n import Catalogue, Overrides, catalogue, theme_language
 from broadsheet.publish.summary import reading_minutes
 from broadsheet.model import (ARCHIVE_URL, FEED_URL, LANGUAGES_URL, SEARCH_URL, SITEMAP_URL,
                               SOURCES_URL, TAGS_URL, Page, home_url)
@@ -280,9 +281,34 @@ def news_article(article, site: dict, absolute) -> dict:
 THEME = Path(__file__).resolve().parent.parent / "theme"  # the default templates and static files
 
 
-def make_env(templates_dir: Path) -> jinja2.Environment:
+def _gettext(cat: Catalogue):
+    """Jinja's "newstyle" gettext: the text escaped where the template autoescapes (a
+    translation or a site's override is text, never HTML), then its %(name)s filled in,
+    each value escaped unless it is markup already."""
+    @jinja2.pass_eval_context
+    def gettext(ctx, __string: str, **variables):
+        rv = cat.gettext(__string)
+        return (escape(rv) if ctx.autoescape else rv) % variables
+
+    @jinja2.pass_eval_context
+    def pgettext(ctx, __context: str, __string: str, **variables):
+        rv = cat.pgettext(__context, __string)
+        return (escape(rv) if ctx.autoescape else rv) % variables
+
+    @jinja2.pass_eval_context
+    def ngettext(ctx, __singular: str, __plural: str, __num: int, **variables):
+        variables.setdefault("num", cat.number(__num))  # '1 234' in French, '1,234' in English
+        rv = cat.ngettext(__singular, __plural, __num)
+        return (escape(rv) if ctx.autoescape else rv) % variables
+
+    return gettext, pgettext, ngettext
+
+
+def make_env(templates_dir: Path, strings: Catalogue | None = None) -> jinja2.Environment:
     """Templates from the site's templates_dir where it has them, else from the theme: a
-    site overrides one template by putting a file of that name in its own folder."""
+    site overrides one template by putting a file of that name in its own folder. Their
+    words are in the language of `strings` (English when None), through Jinja's i18n
+    extension: _("..."), ngettext(...), pgettext(...), {% trans %}."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(templates_dir), str(THEME / "templates")]),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
@@ -290,13 +316,70 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    cat = strings if strings is not None else catalogue("en")
+    gettext, pgettext, ngettext = _gettext(cat)
+    env.newstyle_gettext = True  # {% trans %} hands its values to gettext, which fills them in
+    env.globals.update(gettext=gettext, pgettext=pgettext, ngettext=ngettext,
+                       search_strings=cat.script_strings)
     env.filters.update(markdown=markdown_html, plain=plain_text, iso=iso, day=day,
                        bidi=bidi_filter, bdi=bdi_filter, minutes=reading_minutes,
-                       ld_json=ld_json)
+                       ld_json=ld_json, json=_json, long_date=cat.date, number=cat.number,
+                       period=partial(_period, cat), and_list=partial(_and_list, cat))
     env.tests["safe_url"] = safe_url
     env.globals["news_article"] = news_article
     return env
+
+
+def _period(cat: Catalogue, value: str) -> str:
+    """An archive period as the language names it: '2024-03' -> 'March 2024', 'mars 2024';
+    a year as it is."""
+    return cat.month(value) if len(value) == 7 else value
+
+
+def _and_list(cat: Catalogue, items) -> Markup:
+    """Names joined as the language does ('A, B and C', 'A, B et C'), each escaped."""
+    return Markup(cat.join([str(escape(item)) for item in items]))
+
+
+def _json(value) -> str:
+    """JSON text for an attribute (data-i18n="..."): escaped there like any text."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class Theme:
+    """The site's templates in each language its pages are in: the site's `language`, and
+    on an article page the article's own when a catalogue is shipped for it. One Jinja
+    environment per language, made when first asked for."""
+
+    def __init__(self, templates_dir: Path, language: str = "en",
+                 overrides: Overrides = Overrides()):
+        self.templates_dir = templates_dir
+        self.language = language
+        self.overrides = overrides
+        self._envs: dict[str | None, jinja2.Environment] = {}
+
+    @classmethod
+    def of(cls, config: Config) -> Theme:
+        return cls(config.templates_dir, config.language, config.strings)
+
+    def language_of(self, page: Page) -> str | None:
+        """None: the site's language; else the shipped catalogue of the page's article."""
+        article = page.context.get("article")
+        own = theme_language(getattr(article, "language", None))
+        return own if own is not None and own != theme_language(self.language) else None
+
+    def env(self, language: str | None = None) -> jinja2.Environment:
+        env = self._envs.get(language)
+        if env is None:
+            strings = (catalogue(self.language, self.overrides) if language is None
+                       else catalogue(language))
+            env = self._envs[language] = make_env(self.templates_dir, strings)
+        return env
+
+    def env_for(self, page: Page) -> jinja2.Environment:
+        return self.env(self.language_of(page))
 
 
 def template_fingerprints(env: jinja2.Environment) -> dict[str, str]:
@@ -356,8 +439,11 @@ def site_context(config: Config) -> dict:
 _absolute = lru_cache(maxsize=1 << 16)(urljoin)
 
 
-def render(page: Page, env: jinja2.Environment, site: dict) -> bytes:
-    """One page to bytes. Templates see their page's context, `site` and `absolute(url)`."""
+def render(page: Page, env: jinja2.Environment | Theme, site: dict) -> bytes:
+    """One page to bytes. Templates see their page's context, `site` and `absolute(url)`;
+    with a Theme, in the page's language."""
+    if isinstance(env, Theme):
+        env = env.env_for(page)
     try:
         template = env.get_template(page.template)
         text = template.render(site=site, absolute=partial(_absolute, site["base_url"]),

@@ -303,5 +303,6 @@ def _count_facets(docnums, tables, labels: dict) -> dict:
         counts = numpy.bincount(idx[matched[docs]], minlength=len(values)) if len(docs) else []
         rows = [{"value": v, "label": labels.get(name, {}).get(v, v), "count": int(n)}
                 for v, n in zip(values, counts) if n and v]
-        out[name] = sorted(rows, key=lambda r: (-r["count"], r["label"]))[:20]
+        # commonest first, then by label folded: 'État' among the E's, not after 'Syrie'
+        out[name] = sorted(rows, key=lambda r: (-r["count"], fold(r["label"]), r["label"]))[:20]
     return out

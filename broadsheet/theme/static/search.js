@@ -14,6 +14,60 @@
   var root = (script && script.dataset.root) || "";
   var FILTERS = ["tag", "source", "lang", "year"];
 
+  // ---- the page's language ----------------------------------------------------------------
+  // search.html hands over its strings (data-i18n: the site's catalogue and overrides) and
+  // its language, for plurals (Intl.PluralRules: CLDR's categories, as the catalogue holds
+  // them), numbers and dates. A page without them (a site's own older search.html) reads in
+  // English.
+  var I18N = {};
+  try { I18N = JSON.parse((script && script.dataset.i18n) || "{}"); } catch (e) { I18N = {}; }
+  var LOCALE = I18N.locale || document.documentElement.lang || "en";
+  var STRINGS = I18N.strings || {};
+  var ENGLISH = {
+    searching: "Searching\u2026", search_failed: "Search failed: %(error)s",
+    no_match: "No articles match \u201c%(query)s\u201d.", did_you_mean: "Did you mean: %(suggestion)s",
+    matches_query: {one: "%(num)s article matches \u201c%(query)s\u201d.",
+                    other: "%(num)s articles match \u201c%(query)s\u201d."},
+    matches: {one: "%(num)s article matches.", other: "%(num)s articles match."},
+    tags: "Tags", sources: "Sources", languages: "Languages", years: "Years",
+    previous: "\u2190 Previous", next: "Next \u2192", page_of: "Page %(page)s of %(pages)s"
+  };
+  function intl(make, fallback) {
+    try { return make(); } catch (e) { return fallback; }  // a tag Intl does not know
+  }
+  var plurals = intl(function () { return new Intl.PluralRules(LOCALE); }, null);
+  var numbers = intl(function () { return new Intl.NumberFormat(LOCALE); }, null);
+  var dates = intl(function () {
+    return new Intl.DateTimeFormat(LOCALE, {dateStyle: "long", timeZone: "UTC"});
+  }, null);
+  function number(n) { return numbers ? numbers.format(n) : String(n); }
+  function longDate(iso) {  // "2024-03-03" -> "3 mars 2024", "March 3, 2024"
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    if (!m || !dates) return iso;
+    var d = new Date(0);
+    d.setUTCFullYear(+m[1], +m[2] - 1, +m[3]);
+    return dates.format(d);
+  }
+  function fill(template, vars) {  // "%(name)s" -> vars.name (a string or a node), "%%" -> "%"
+    var out = [], re = /%\((\w+)\)s|%%/g, at = 0, m;
+    while ((m = re.exec(template)) !== null) {
+      if (m.index > at) out.push(template.slice(at, m.index));
+      out.push(m[0] === "%%" ? "%" : vars[m[1]] !== undefined ? vars[m[1]] : m[0]);
+      at = re.lastIndex;
+    }
+    if (at < template.length) out.push(template.slice(at));
+    return out;
+  }
+  function t(key, vars, n) {  // the parts of a string: text and the nodes put in it
+    var text = Object.prototype.hasOwnProperty.call(STRINGS, key) ? STRINGS[key] : ENGLISH[key];
+    if (typeof text === "object") {
+      var cat = plurals ? plurals.select(n) : (n === 1 ? "one" : "other");
+      text = text[cat] || text.other;
+    }
+    return fill(text, Object.assign({num: n === undefined ? "" : number(n)}, vars || {}));
+  }
+  function tt(key, vars, n) { return t(key, vars, n).join(""); }  // as plain text
+
   // ---- the static engine ------------------------------------------------------------------
   var S = window.BroadsheetSearch = window.BroadsheetSearch || {};
   var loaded = {}, waiting = {};
@@ -276,12 +330,16 @@
     });
     var out = {};
     Object.keys(counts).forEach(function (name) {
-      out[name] = Object.values(counts[name]).sort(function (a, b) {
-        return b.count - a.count || (a.label < b.label ? -1 : 1);
-      }).slice(0, 20);
+      out[name] = Object.values(counts[name]).sort(byCountThenLabel).slice(0, 20);
     });
     return out;
   }
+  function byCountThenLabel(a, b) {
+    // commonest first, then by label folded ("État" among the E's), as the server sorts
+    var fa = fold(String(a.label)), fb = fold(String(b.label));
+    return b.count - a.count || (fa < fb ? -1 : fa > fb ? 1 : a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
+  }
+  S.byCountThenLabel = byCountThenLabel;  // for the test that holds it to the server's order
   function mark(text, entries, lang) {
     // a word is marked when its folded form is one the query looked up, or starts with the
     // stem the query has in the article's language
@@ -396,16 +454,17 @@
     facetBox.replaceChildren();
     pager.replaceChildren();
     if (data.total === 0) {
-      status.replaceChildren(line(["No articles match \u201c", bdi(s.q || ""), "\u201d."]));
+      status.replaceChildren(line(t("no_match", {query: bdi(s.q || "")})));
       if (data.suggestion) {
-        var p = el("p", "Did you mean: ");
-        p.appendChild(link(line([bdi(data.suggestion)]), {q: data.suggestion, page: 1}));
+        var p = el("p");
+        p.appendChild(line(t("did_you_mean", {
+          suggestion: link(line([bdi(data.suggestion)]), {q: data.suggestion, page: 1})})));
         p.id = "search-suggestion";
         status.after(p);
       }
     } else {
-      status.replaceChildren(line([data.total + (data.total === 1 ? " article matches" : " articles match")]
-        .concat(s.q ? [" \u201c", bdi(s.q), "\u201d."] : ["."])));
+      status.replaceChildren(line(s.q ? t("matches_query", {query: bdi(s.q)}, data.total)
+                                      : t("matches", {}, data.total)));
     }
     data.hits.forEach(function (hit) {
       var li = el("li"), h2 = el("h2"), a = el("a");
@@ -415,7 +474,11 @@
       li.appendChild(h2);
       if (hit.date || hit.source) {
         var meta = el("p", undefined, "meta");
-        if (hit.date) meta.appendChild(document.createTextNode(hit.date));
+        if (hit.date) {
+          var time = el("time", longDate(hit.date));
+          time.setAttribute("datetime", hit.date);
+          meta.appendChild(time);
+        }
         if (hit.date && hit.source) meta.appendChild(document.createTextNode(" \u00b7 "));
         if (hit.source) meta.appendChild(bdi(hit.source));
         li.appendChild(meta);
@@ -428,7 +491,8 @@
       list.appendChild(li);
     });
     if (data.facets) {
-      [["tag", "Tags"], ["source", "Sources"], ["lang", "Languages"], ["year", "Years"]].forEach(function (f) {
+      [["tag", tt("tags")], ["source", tt("sources")], ["lang", tt("languages")],
+       ["year", tt("years")]].forEach(function (f) {
         var rows = data.facets[f[0]] || [];
         if (!rows.length) return;
         var section = el("section"), ul = el("ul");
@@ -437,7 +501,7 @@
         rows.forEach(function (r) {
           var li = el("li"), next = Object.assign({}, s, {page: 1});
           next[f[0]] = s[f[0]] === r.value ? "" : r.value;
-          li.appendChild(link(line([bdi(r.label), " (" + r.count + ")"]), next, s[f[0]] === r.value));
+          li.appendChild(link(line([bdi(r.label), " (" + number(r.count) + ")"]), next, s[f[0]] === r.value));
           ul.appendChild(li);
         });
         section.appendChild(ul);
@@ -445,9 +509,9 @@
       });
     }
     if (data.pages > 1) {
-      if (data.page > 1) pager.appendChild(link("\u2190 Previous", Object.assign({}, s, {page: data.page - 1})));
-      pager.appendChild(el("span", "Page " + data.page + " of " + data.pages));
-      if (data.page < data.pages) pager.appendChild(link("Next \u2192", Object.assign({}, s, {page: data.page + 1})));
+      if (data.page > 1) pager.appendChild(link(tt("previous"), Object.assign({}, s, {page: data.page - 1})));
+      pager.appendChild(el("span", tt("page_of", {page: number(data.page), pages: number(data.pages)})));
+      if (data.page < data.pages) pager.appendChild(link(tt("next"), Object.assign({}, s, {page: data.page + 1})));
     }
   }
   function render(s) {
@@ -458,9 +522,9 @@
       status.textContent = ""; list.replaceChildren(); facetBox.replaceChildren(); pager.replaceChildren();
       return;
     }
-    status.textContent = "Searching\u2026";
+    status.textContent = tt("searching");
     run(s.q, s).then(function (data) { show(data, s); }, function (err) {
-      status.textContent = "Search failed: " + err.message;
+      status.textContent = tt("search_failed", {error: err.message});
     });
   }
   form.addEventListener("submit", function (event) {
