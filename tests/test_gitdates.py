@@ -38,9 +38,13 @@ def test_parse_log_keeps_each_files_newest_date():
 
 @pytest.fixture
 def repo(project: Path) -> Path:
-    """The sample project in git: the article committed on 2024-03-01, then edited on 06-15."""
+    """The sample project in git: the article (dated: an undated one shows no commit date)
+    committed on 2024-03-01, then edited on 06-15."""
     root = project.parent
     assert run(project, "ingest") == 0
+    path = next((root / "content").glob("*.md"))
+    path.write_text(path.read_text(encoding="utf-8").replace("\ntitle:", "\ndate: 2015-10-27"
+                                                             "\ntitle:", 1), encoding="utf-8")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "content")
     git(root, "commit", "-q", "-m", "first", when="2024-03-01T09:00:00+01:00")
@@ -149,3 +153,17 @@ def test_dates_are_kept_per_commit(repo, monkeypatch):
     git(root, "commit", "-q", "-am", "third", when="2025-03-03T10:00:00+01:00")
     assert load(config)[0][0].updated == dt.datetime.fromisoformat("2025-03-03T10:00:00+01:00")
     assert len(calls) == 1
+
+
+def test_an_undated_article_does_not_show_its_commit_as_a_date(repo):
+    # the last commit says when the file entered the archive; a reader takes "updated …"
+    # beside a headline for the news's date, so an undated article shows none
+    path = next((repo.parent / "content").glob("*.md"))
+    text = path.read_text(encoding="utf-8")
+    path.write_text("\n".join(ln for ln in text.split("\n") if not ln.startswith("date:")),
+                    encoding="utf-8")
+    git(repo.parent, "commit", "-q", "-am", "undated", when="2024-07-01T12:00:00+02:00")
+    assert run(repo, "build", "--no-index") == 0
+    [page] = (repo.parent / "site" / "articles").glob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "2024-07-01" not in html and "modified_time" not in html and "dateModified" not in html

@@ -260,7 +260,7 @@ def news_article(article, site: dict, absolute) -> dict:
             "publisher": {"@type": "Organization", "name": site["title"]}}
     if article.date:
         data["datePublished"] = iso(article.date)
-    if article.updated or article.date:
+    if article.date:  # an undated article's commit date is not the news's
         data["dateModified"] = iso(article.updated or article.date)
     if article.language:
         data["inLanguage"] = article.language
