@@ -37,7 +37,7 @@ from babel.numbers import format_decimal
 LOCALE_DIR = Path(__file__).resolve().parent / "theme" / "locale"
 SHIPPED = ("en", "fr", "de", "es", "it")  # the catalogues in LOCALE_DIR
 CATEGORIES = ("zero", "one", "two", "few", "many", "other")
-DOCS = "docs/theme-language.md"
+DOCS = "docs/guide/language.md"
 
 # key -> the English text (msgid), (singular, plural) for a plural, or (context, msgid) as
 # ("ctx:button", "Search") for a word that reads differently as a button

@@ -100,7 +100,7 @@ def test_search_js_speaks_english_only_as_the_catalogue_does():
 
 
 def test_the_docs_list_every_key():
-    docs = (REPO / "docs" / "theme-language.md").read_text(encoding="utf-8")
+    docs = (REPO / "docs" / "guide" / "language.md").read_text(encoding="utf-8")
     assert [k for k in STRINGS if f"`{k}`" not in docs] == []
     assert all(f"`{code}`" in docs for code in SHIPPED)
 
@@ -200,7 +200,7 @@ def test_an_override_is_text_not_html(tmp_path):
 @pytest.mark.parametrize("yaml_text, message", [
     ("strings:\n  latest_article: x\n",
      "unknown key 'strings.latest_article' (did you mean 'latest_articles'? the keys are "
-     "listed in docs/theme-language.md)"),
+     "listed in docs/guide/language.md)"),
     ("strings:\n  by: 'par %(name)s'\n",
      "'strings.by' uses %(name)s, which the theme does not give it (it gives: %(names)s)"),
     ("strings:\n  latest_articles: '100% news'\n",

@@ -347,6 +347,9 @@ def test_a_commit_alone_rebuilds_with_its_date(built):
     def git(*args: str) -> None:
         subprocess.run(["git", "-C", str(root), *args], check=True, env=env, capture_output=True)
 
+    path = content_file(built)  # dated: an undated article shows no commit date
+    path.write_text(path.read_text(encoding="utf-8").replace("\ntitle:", "\ndate: 2015-10-27"
+                                                             "\ntitle:", 1), encoding="utf-8")
     git("init", "-q", "-b", "main")
     git("add", "content")
     git("commit", "-q", "-m", "first")
