@@ -265,7 +265,7 @@ def cmd_serve(args, config: Config) -> int:
         if watcher is not None:
             _say("Watching content, templates, static files, the config and the theme: "
                  "pages reload after each rebuild (--no-watch: serve the site as it is).")
-            watcher.start()
+            watcher.start(build_now=False)  # built just above
         server.serve_forever()
     except KeyboardInterrupt:
         _say("\nstopped")
