@@ -604,6 +604,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    _site_root.clear()  # this command's, not a previous one's (tests call main() in turn)
     if not args.verb:
         parser().print_help()
         return 0

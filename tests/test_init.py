@@ -151,3 +151,25 @@ def test_the_package_ships_the_new_site_files():
     files = [p.relative_to(REPO / "broadsheet").as_posix()
              for p in (REPO / "broadsheet" / "skeleton").iterdir()]
     assert files and all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files)
+
+
+def test_the_preview_command_printed_is_one_that_runs_from_here(monkeypatch, tmp_path):
+    # `make site` runs broadsheet from .venv/bin, which is not on the PATH: the hint it
+    # prints must be that path, not a bare `broadsheet` the shell cannot find
+    from broadsheet import cli
+
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    here = Path(sys.executable).parent / "broadsheet"
+    assert cli._command() == (os.path.relpath(here) if not os.path.relpath(here).startswith("..")
+                              else str(here))
+    monkeypatch.setattr(shutil, "which", lambda name: str(here))
+    assert cli._command() == "broadsheet"
+
+
+def test_the_license_is_an_spdx_string():
+    # a table ({text = "MIT"}) makes pip warn, three times, on every install
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["license"] == "MIT"
