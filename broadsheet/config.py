@@ -18,12 +18,11 @@ import yaml
 from broadsheet import yamlhelp
 from broadsheet.errors import ConfigError
 from broadsheet.i18n import Overrides, overrides_from_config
-from broadsheet.model import is_web_url
+from broadsheet.model import LANGUAGE_CODE, is_web_url
 from broadsheet.ingest.outlets import SourcePolicy
 from broadsheet.ingest.outlets import policy_from_config as source_policy_from_config
 from broadsheet.tags import TagPolicy, policy_from_config
 
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # as front matter's `language`
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def _check(key: str, value: object) -> tuple[object, str | None]:
             return value, ("must be an absolute http(s) URL without spaces, query or "
                            "fragment, like https://example.org/news/")
         return value if value.endswith("/") else value + "/", None
-    if key == "language" and not _LANG.match(value):
+    if key == "language" and not LANGUAGE_CODE.match(value):
         return value, "must be a language code like 'fr' or 'en'"
     if key == "title" and not value.strip():
         return value, "must not be empty"

@@ -20,15 +20,12 @@ import yaml
 
 from broadsheet import yamlhelp
 from broadsheet.errors import ContentError
-from broadsheet.model import (FRONT_MATTER_KEYS, Article, has_utc, is_valid_slug, is_web_url,
-                              slugify)
+from broadsheet.model import (CONTROL_CHARS, FRONT_MATTER_KEYS, LANGUAGE_CODE, Article,
+                              has_utc, is_valid_slug, is_web_url, slugify)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # invalid in XML, invisible
 _TEXT_KEYS = {"title", "source", "author", "source_url", "summary", "origin", "id"}
 _LIST_KEYS = {"agencies", "related", "tags", "duplicates", "aliases"}
 _BOOL_KEYS = {"draft", "exclude_from_search"}
@@ -143,12 +140,12 @@ def _date(value, key, path, line):
 
 def body_of(text: str, path: str | Path) -> str:
     """The body of a content file, exactly as `load` gives it, without parsing the YAML."""
-    return _CONTROL.sub("", split(text, path)[1]).strip("\n")
+    return CONTROL_CHARS.sub("", split(text, path)[1]).strip("\n")
 
 
-def load(text: str, path: str | Path, with_body: bool = True) -> Article:
-    """Parse and validate one content file. Without with_body the article's body is None
-    (a build reads bodies only for the pages it renders: see body_of)."""
+def load(text: str, path: str | Path) -> Article:
+    """Parse and validate one content file, its body included (a build that needs only the
+    front matter keeps it, and reads a body again where a page needs it: see body_of)."""
     path = Path(path)
     meta_text, body = split(text, path)
     data, lines = _parse_yaml(meta_text, path)
@@ -166,11 +163,11 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
         if key == "author" and isinstance(value, list):  # several authors
             if not value or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ContentError("'author' must be text or a list of text items", path, line)
-            value = tuple(_CONTROL.sub("", v).strip() for v in value)
+            value = tuple(CONTROL_CHARS.sub("", v).strip() for v in value)
         elif key in _TEXT_KEYS:
             if not isinstance(value, str):
                 raise ContentError(f"'{key}' must be text, not {type(value).__name__}", path, line)
-            value = _CONTROL.sub("", value).strip()
+            value = CONTROL_CHARS.sub("", value).strip()
             if key == "title" and not value:
                 raise ContentError("'title' must not be empty", path, line)
             if key == "source_url" and not is_web_url(value):
@@ -179,7 +176,7 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
                                                       for v in value):
                 raise ContentError(f"'{key}' must be a list of text items", path, line)
-            value = tuple(_CONTROL.sub("", v).strip() for v in value)
+            value = tuple(CONTROL_CHARS.sub("", v).strip() for v in value)
             if key == "aliases":
                 bad = [v for v in value if not is_valid_slug(v)]
                 if bad:
@@ -193,7 +190,7 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
         elif key == "date":
             value = _date(value, key, path, line)
         elif key == "language":
-            if not isinstance(value, str) or not _LANG.match(value):
+            if not isinstance(value, str) or not LANGUAGE_CODE.match(value):
                 raise ContentError(f"'language' must be a code like 'fr', not {value!r}",
                                    path, line)
         elif key == "slug":
@@ -208,5 +205,5 @@ def load(text: str, path: str | Path, with_body: bool = True) -> Article:
         fields["slug"] = stem if is_valid_slug(stem) else (slugify(stem) or slugify(fields["title"]))
         if not fields["slug"]:
             raise ContentError("no usable slug: set 'slug' in the front matter", path, 1)
-    return Article(body=_CONTROL.sub("", body).strip("\n") if with_body else None, path=path,
+    return Article(body=CONTROL_CHARS.sub("", body).strip("\n"), path=path,
                    **fields)

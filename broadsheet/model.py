@@ -12,6 +12,11 @@ from urllib.parse import urlsplit
 
 from slugify import slugify as _slugify
 
+# a language code as front matter, site.yaml and JSON Lines write it: "fr", "pt-BR", "zh-Hant"
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# control characters a text from the web may carry: invalid in XML, invisible on a page
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 # Front matter keys in the order they are written. Only `title` is required.
 FRONT_MATTER_KEYS = (
     "title", "slug", "date", "language", "source", "author", "source_url", "agencies",

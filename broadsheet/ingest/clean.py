@@ -459,26 +459,11 @@ def _listed_after(lines, last: int, barrier: np.ndarray) -> int:
     return items[-1] if len(items) >= 2 else last
 
 
-
-
-
-CLEANERS: list[tuple[str, Callable[[State], State]]] = [
-    ("headline", headline),
-    ("repeated-title", repeated_title),
-    ("agency-credit", agency_credit),
-    ("dateline", dateline),
-    ("date", date_line),
-    ("copyright", copyright_line),
-    ("photo-caption", photo_caption),
-    ("follow-us", follow_us),
-    ("lists", lists),
-    ("read-more", read_more),
-    ("buttons", buttons),
-    ("consent", consent),
-    ("prompt", prompts),
-    ("byline", byline),
-    ("repeated-in-source", corpus_boilerplate),
-]
+# the rules, in the order they run (what each marks is its `drop` kind: see Line.drop)
+CLEANERS: tuple[Callable[[State], State], ...] = (
+    headline, repeated_title, agency_credit, dateline, date_line, copyright_line, photo_caption,
+    follow_us, lists, read_more, buttons, consent, prompts, byline, corpus_boilerplate,
+)
 
 
 def split_lines(text: str) -> tuple[str, tuple[Line, ...]]:
@@ -502,7 +487,7 @@ def apply_rules(text: str, boilerplate: frozenset[str] = frozenset(),
     title, lines = split_lines(text)
     state = State(title=title, lines=lines, boilerplate=boilerplate, extracted=extracted,
                   sites=sites)
-    for _, rule in CLEANERS:
+    for rule in CLEANERS:
         state = rule(state)
     return state
 

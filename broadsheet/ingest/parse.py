@@ -22,12 +22,11 @@ from pathlib import Path
 from broadsheet.errors import InputError, InputWarning
 from broadsheet.ingest.dates import page_date
 from broadsheet.ingest.titles import html_headline
-from broadsheet.model import RawArticle, has_utc, is_web_url
+from broadsheet.model import (CONTROL_CHARS, LANGUAGE_CODE, RawArticle, has_utc,
+                              is_web_url)
 
 MAX_BYTES = 10 * 1024 * 1024  # a scraped article is kilobytes; a page rarely 1 MB (max_input_mb)
 MAX_JSONL_BYTES = 2 * 1024 ** 3  # a corpus file; read line by line, never whole
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _JSONL_KEYS = {"title", "text", "url", "date", "source", "language", "tags", "id", "author"}
 _RENAMED = {"url": "source_url"}  # "url" in front matter would read as the page's own URL
 
@@ -58,7 +57,7 @@ def decode(data: bytes, path: Path, first_line: int = 1) -> str:
 
 def _normalise(text: str) -> str:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text)  # invisible, and invalid in the feed's XML
+    return CONTROL_CHARS.sub("", text)  # invisible, and invalid in the feed's XML
 
 
 # What a file that is no text at all starts with: named, rather than "binary".
@@ -191,7 +190,7 @@ def _meta_value(key: str, value, path: Path, line: int):
         value = str(value)
     if not isinstance(value, str):
         raise InputError(f"'{key}' must be text", path, line)
-    if key == "language" and not _LANG.match(value.strip().lower()):
+    if key == "language" and not LANGUAGE_CODE.match(value.strip().lower()):
         raise InputError(f"'language' must be a code like 'fr', not {value!r}", path, line)
     if key == "language":
         return value.strip().lower()
@@ -333,8 +332,7 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
     return [RawArticle(origin=path.name, text=text, id=_hash(data), meta=meta)]
 
 
-READERS = {".txt": parse_text, ".html": parse_html, ".htm": parse_html}
-EXTENSIONS = (*READERS, ".jsonl")
+EXTENSIONS = (".txt", ".html", ".htm", ".jsonl")  # what read_inputs reads (the others: skipped)
 
 
 def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError],
@@ -395,7 +393,7 @@ def read_inputs(path: Path, on_error: Callable[[InputError], None],
 
 
 def read_raw(path: Path) -> RawArticle:
-    """One plain-text or HTML article (for `explain` and tests): its error raised."""
+    """One plain-text or HTML article, its error raised (the tests read fixtures so)."""
     errors: list[InputError] = []
     found = read_inputs(path, errors.append)
     if errors:

@@ -80,16 +80,11 @@ def _page(path: str, template: str, **context) -> Page:
                                                         **context})
 
 
-def local_day(article: Article) -> str:
-    """'YYYY-MM-DD' as the article shows it (its own zone), '' undated: its archive."""
-    return article.day
-
-
 def crumbs(article: Article) -> list[tuple[str, str]]:
     """Home › year › month: where an article sits in the archive, as (label, url). The
     labels are what templates show through the `period` filter: '' (the home page), the
     year '2024', the month '2024-03' ('March 2024', 'mars 2024')."""
-    return list(_crumbs(local_day(article)[:7]))
+    return list(_crumbs(article.day[:7]))
 
 
 @cache
@@ -211,8 +206,8 @@ def groups_of(articles: Sequence[Article], key) -> dict[str, list[Article]]:
 
 def archive_pages(articles, config, tags, related) -> list[Page]:
     """A page per year and per month (paginated), and the archive index with counts."""
-    years = groups_of(articles, lambda a: local_day(a)[:4])
-    months = groups_of(articles, lambda a: local_day(a)[:7])
+    years = groups_of(articles, lambda a: a.day[:4])
+    months = groups_of(articles, lambda a: a.day[:7])
     # months by 'YYYY-MM': templates name them in the site's language (the `period` filter)
     index = [(y, archive_url(y), len(years[y]),
               [(m, archive_url(m), len(months[m]))
@@ -294,7 +289,7 @@ def feed_pages(articles, config, tags, related) -> list[Page]:
 
 def sitemap_pages(articles, config, tags, related) -> list[Page]:
     """sitemap.xml; above SITEMAP_MAX URLs it becomes the index of sitemap-1.xml, -2..."""
-    periods = sorted({d[:n] for d in map(local_day, articles) if d for n in (4, 7)})
+    periods = sorted({a.day[:n] for a in articles if a.day for n in (4, 7)})
     urls = ([home_url(), TAGS_URL, ARCHIVE_URL, SOURCES_URL, LANGUAGES_URL]
             + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags]
             + [archive_url(p) for p in periods]
@@ -324,7 +319,7 @@ def search_hint(articles: Sequence[Article], tags) -> dict:
     tag = max(tags, key=lambda t: len(t[1]), default=None)  # tags come sorted by slug
     sources = groups_of(articles, lambda a: source_slug(a.source))
     source = max(sorted(sources), key=lambda k: len(sources[k]), default=None)
-    year = next((local_day(a)[:4] for a in articles if a.date is not None), None)
+    year = next((a.day[:4] for a in articles if a.date is not None), None)
     return {"tag": tag[0].name if tag else None,
             "source": _commonest(a.source for a in sources[source]) if source else None,
             "year": year}

@@ -37,12 +37,6 @@ def stamp(st: os.stat_result) -> tuple[int, tuple[int, int]]:
     return st.st_size, (st.st_mtime_ns, st.st_ctime_ns)
 
 
-def stat_of(path: Path | str) -> tuple[int, int]:
-    """(size, mtime in ns): equal stats mean an unchanged file, as git's index assumes."""
-    st = os.stat(path)
-    return st.st_size, st.st_mtime_ns
-
-
 @dataclass
 class Source:
     """A content file as the last build read it."""
