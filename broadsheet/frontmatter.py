@@ -13,6 +13,7 @@ and reports problems as ``path:line: message`` with the line of the offending ke
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 
@@ -207,3 +208,17 @@ def load(text: str, path: str | Path) -> Article:
             raise ContentError("no usable slug: set 'slug' in the front matter", path, 1)
     return Article(body=CONTROL_CHARS.sub("", body).strip("\n"), path=path,
                    **fields)
+
+
+def content_entries(content_dir: Path) -> list[os.DirEntry]:
+    """The content files, by name: `*.md`, not hidden (an editor's `.x.md` swap file is not
+    an article). The one lister of content/, for the build and for ingest alike."""
+    with os.scandir(content_dir) as found:
+        return sorted((e for e in found if e.name.endswith(".md")
+                       and not e.name.startswith(".")), key=lambda e: e.name)
+
+
+def leads_outside(entry: os.DirEntry, content_dir: Path) -> bool:
+    """A symlink leading out of content/: not followed (nor published)."""
+    return entry.is_symlink() and not Path(os.path.realpath(entry.path)).is_relative_to(
+        content_dir.resolve())

@@ -214,3 +214,17 @@ def test_parallel_ingest_writes_what_a_single_process_writes(tmp_path):
         assert main(["ingest", str(raw), "--content", str(out), "--jobs", jobs, "-q"]) == 0
         outputs.append({p.name: p.read_bytes() for p in out.glob("*.md")})
     assert outputs[0] == outputs[1] and len(outputs[0]) > 200
+
+
+def test_ingest_and_build_read_the_same_content_files(project):
+    # an editor's hidden swap file (.x.md) is no article for the build, nor for ingest
+    from broadsheet.ingest.pipeline import existing_content
+    from broadsheet.publish.load import load_content
+
+    content = project.parent / "content"
+    for name in ("a.md", ".a.md.swp.md", "b.md"):
+        (content / name).write_text(f"---\ntitle: T {name}\nid: {name}\n---\n\nText.\n",
+                                    encoding="utf-8")
+    built = [a.path.name for a in load_content(content)[0]]
+    ingested = [p.name for p, _ in existing_content(content)[0]]
+    assert built == ingested == ["a.md", "b.md"]

@@ -234,7 +234,9 @@ def existing_content(content_dir: Path, warnings: list | None = None
     matter keeps its id: its raw article is not ingested again beside it (a second file
     with the same id, which the build would have published instead of the edited one)."""
     found, claimed = [], {}
-    for path in sorted(content_dir.glob("*.md")):
+    entries = frontmatter.content_entries(content_dir) if content_dir.is_dir() else []
+    for path in (content_dir / e.name for e in entries
+                 if not frontmatter.leads_outside(e, content_dir)):
         try:
             text = path.read_text(encoding="utf-8")
             found.append((path, frontmatter.load(text, path)))

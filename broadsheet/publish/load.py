@@ -91,20 +91,14 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
         # publish an empty site over the last one (a folder moved away for a moment)
         raise ContentError("content folder not found (run `broadsheet ingest` first); the site "
                            "and the index are left as they are", content_dir)
-    with os.scandir(content_dir) as found:
-        entries = sorted((e for e in found if e.name.endswith(".md")
-                          and not e.name.startswith(".")), key=lambda e: e.name)
     read: list = []
     todo: list[tuple[int, tuple]] = []
-    inside = None
-    for entry in entries:
-        if entry.is_symlink():  # one leading out of content/ is not followed (nor published)
-            inside = inside or content_dir.resolve()
-            if not Path(os.path.realpath(entry.path)).is_relative_to(inside):
-                if warnings is not None:
-                    warnings.append(ContentError("symlink to a file outside the content "
-                                                 "folder, not followed", content_dir / entry.name))
-                continue
+    for entry in frontmatter.content_entries(content_dir):
+        if frontmatter.leads_outside(entry, content_dir):
+            if warnings is not None:
+                warnings.append(ContentError("symlink to a file outside the content "
+                                             "folder, not followed", content_dir / entry.name))
+            continue
         source = known.get(entry.name)
         if (source is not None and not entry.is_symlink()
                 and listed.get(entry.name) == source.stat):
