@@ -109,3 +109,10 @@ def serving(config: Path):
 
     with running(config.parent / "site", config.parent / ".broadsheet" / "index") as url:
         yield url
+
+
+def pytest_collection_modifyitems(config, items):
+    """`browser` on every test that takes the driver: `make test-fast` leaves them out."""
+    for item in items:
+        if "driver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
