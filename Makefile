@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test serve clean screenshots docs
+.PHONY: site test test-fast serve clean screenshots docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ site: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# the quick loop while working: all but the tests that drive Chromium or take seconds each
+# (markers `browser` and `slow`); `make test` runs everything, as CI does
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -n auto -m "not browser and not slow"
 
 serve: $(VENV)/.installed
 	@test -f site/index.html || $(BIN)/python build.py

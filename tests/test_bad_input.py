@@ -360,6 +360,7 @@ NAMES = ["a b$(touch x);'\".txt", "été — Ünïcödé 北京.txt", "`touch y`
          "-n --force.txt"]
 
 
+@pytest.mark.slow
 def test_file_names_with_spaces_unicode_and_shell_characters(tmp_path):
     """Ingested like any other, through the real command line, with no side effect."""
     config = make_project(tmp_path / "proj", raw_files=[])
@@ -570,6 +571,7 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow
 def test_an_ingest_killed_mid_write_leaves_whole_files_and_a_rerun_finishes(tmp_path):
     raw = tmp_path / "raw"
     subprocess.run([sys.executable, str(REPO / "bench" / "gen_raw.py"), "--n", "12", "--out",

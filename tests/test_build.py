@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 
 from conftest import run
 
@@ -235,6 +236,7 @@ def test_base_url_under_a_sub_path(project):
     assert_links_resolve(out)
 
 
+@pytest.mark.slow
 def test_incremental_and_fresh_builds_write_the_same_site(built):
     """An index updated in place (deleted documents inside) and one built afresh give the
     same static search files, so site/ depends only on content/."""
@@ -315,6 +317,7 @@ def test_the_tag_index_is_in_alphabetical_order_of_letters_not_code_points(proje
     assert shown == ["Berlin", "État islamique", "Łódź", "Москва", "Zurich"]
 
 
+@pytest.mark.slow
 def test_what_is_published_has_the_modes_the_umask_gives(tmp_path):
     # the new site/ and index came from mkdtemp (0700) and content files from mkstemp (0600):
     # a web server running as another user got 403 for every page

@@ -5,9 +5,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO, run
 
 
+@pytest.mark.slow
 def test_build_py_runs_the_whole_pipeline_with_site_yaml(project):
     shutil.copy(REPO / "build.py", project.parent / "build.py")
     done = subprocess.run([sys.executable, "build.py"], cwd=project.parent,

@@ -23,6 +23,9 @@ import gen_content  # noqa: E402
 from broadsheet.config import load_config  # noqa: E402
 from broadsheet.publish.search import search  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a watcher, killed builds, generated inputs: seconds each
+
+
 N = 250  # articles: a build takes a second or two, long enough to be killed in its middle
 
 

@@ -277,6 +277,7 @@ def test_result_does_not_depend_on_input_order():
         assert find_duplicates(shuffled) == expected
 
 
+@pytest.mark.slow
 def test_result_does_not_depend_on_python_hash_seed():
     # str hashes (and so set iteration order) change between processes; results must not.
     code = (

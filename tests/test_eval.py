@@ -84,6 +84,7 @@ def test_tags_of_the_sample_and_the_set(pairs):
     assert sum(3 <= len(t) for t in shown.values()) >= 0.95 * len(shown)
 
 
+@pytest.mark.slow
 def test_generated_corpus_against_its_truth(tmp_path):
     """bench/gen_raw.py writes 22 outlets' furniture around pseudo-text, with the expected
     result of each file: a larger, rougher check of sources, agencies and bodies."""

@@ -130,6 +130,7 @@ STEPS = {
 }
 
 
+@pytest.mark.slow
 def test_incremental_builds_equal_cold_builds_step_by_step(small, tmp_path):
     for name, step in STEPS.items():
         step(small)
@@ -137,6 +138,7 @@ def test_incremental_builds_equal_cold_builds_step_by_step(small, tmp_path):
         assert tree(small.parent / "site") == cold(small, tmp_path), name
 
 
+@pytest.mark.slow
 def test_a_tag_has_a_page_while_two_articles_use_it(small, tmp_path):
     """Below tag_min_count (2) a tag has no page, and nothing links to one: a second article
     makes its page, its feed and the links to it; the second one gone, they go."""
@@ -270,6 +272,7 @@ def test_after_a_failed_build_the_next_one_is_still_incremental(small):
     assert 0 < result.written < result.unchanged / 3  # not a cold build
 
 
+@pytest.mark.slow
 def test_the_replaced_tree_is_kept_aside_and_reused(small, tmp_path):
     config = load_config(small)
     for i, title in enumerate(("Premier", "Deuxième", "Troisième")):
@@ -389,6 +392,7 @@ def test_page_index_refingerprints_only_the_pages_holding_a_changed_article(smal
     assert fingerprint_pages(pages2, templates, site, edited, shape2, index, prints)[0] == full2
 
 
+@pytest.mark.slow
 def test_a_body_edit_plans_nothing_and_a_title_edit_plans_again(small, tmp_path, monkeypatch):
     from broadsheet.publish import pipeline
 

@@ -2,6 +2,7 @@ import os
 from pathlib import Path
 
 
+import pytest
 from broadsheet.cli import main
 from conftest import REPO, SEED, make_project, run
 
@@ -202,6 +203,7 @@ def test_which_duplicate_is_kept_does_not_depend_on_names(tmp_path):
     assert kept == ["titre-b.md", "titre-b.md"]  # the longest body wins, whatever the names
 
 
+@pytest.mark.slow
 def test_parallel_ingest_writes_what_a_single_process_writes(tmp_path):
     import subprocess
     import sys

@@ -201,6 +201,7 @@ def test_a_warning_said_on_reading_is_said_again(project, capsys):
     assert [ln for ln in capsys.readouterr().err.splitlines() if "latin.txt" in ln] == first
 
 
+@pytest.mark.slow
 def test_new_files_of_known_sources_come_out_as_without_the_record(tmp_path):
     """Files of sources already ingested learn the source's recurring lines from the files
     taken before, as a run without the record (which reads them all again) does."""

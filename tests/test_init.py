@@ -58,6 +58,7 @@ def test_init_never_writes_into_what_exists(tmp_path, existing):
     assert sorted(p.name for p in tmp_path.rglob("*")) in (["mysite"], ["mysite", "notes.txt"])
 
 
+@pytest.mark.slow
 def test_every_verb_finds_the_site_from_a_folder_inside_it(tmp_path):
     assert cli("init", "s", cwd=tmp_path).returncode == 0
     shutil.copy(SEED, tmp_path / "s" / "raw" / SEED.name)
@@ -69,6 +70,7 @@ def test_every_verb_finds_the_site_from_a_folder_inside_it(tmp_path):
     assert found.returncode == 0 and "1 article matches" in found.stdout
 
 
+@pytest.mark.slow
 def test_no_site_here_is_one_line_naming_init(tmp_path):
     (tmp_path / "a.txt").write_text("Titre\n\n" + "Un paragraphe de texte assez long. " * 5,
                                     encoding="utf-8")

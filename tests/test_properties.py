@@ -37,6 +37,9 @@ from broadsheet.ingest.pipeline import ingest
 from broadsheet.publish.render import markdown_html
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # a watcher, killed builds, generated inputs: seconds each
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

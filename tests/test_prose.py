@@ -3,6 +3,7 @@ markdown-it gives; text it cannot be sure of goes to markdown-it."""
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings, strategies as st
 from markupsafe import Markup
 
@@ -37,6 +38,7 @@ DOCUMENT = st.lists(st.tuples(LINES, st.sampled_from(["\n", "\n\n", "\n\n\n"])),
 PROSE = st.lists(st.sampled_from(list("abc é\u00a0\"'.,;:%#!\n\n\n")), max_size=80).map("".join)
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None)
 @given(st.one_of(TEXT, DOCUMENT, PROSE))
 def test_shortcut_agrees_with_markdown_it(text):

@@ -55,6 +55,7 @@ def test_a_tag_or_source_named_index(project):
     assert "<h1>Mots-clés</h1>" in (site / "tags" / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_order_does_not_depend_on_the_machines_time_zone(project):
     write(project, "early", "title: Early\ndate: 2021-03-14T02:30:00")
     write(project, "late", "title: Late\ndate: 2021-03-14T03:15:00")
@@ -106,6 +107,7 @@ def test_stated_jsonl_ids_never_make_paths(project, capsys):
     assert len([n for n in names if n.startswith("live-updates")]) == 2
 
 
+@pytest.mark.slow
 def test_config_option_without_a_verb_prints_the_help_and_all_builds(project, tmp_path,
                                                                       monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -488,6 +488,7 @@ def test_searches_wait_their_turn_in_order():
     assert order == list("abcde") and not turns._busy
 
 
+@pytest.mark.slow
 def test_a_trickling_client_is_dropped(hostile, monkeypatch):
     """Slowloris: a header line every 0.2 s never trips a per-read timeout of 1 s, but the
     request's head must arrive within that second in all."""

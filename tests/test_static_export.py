@@ -73,6 +73,7 @@ def corpus():
     return {d.id: d for d in (make_doc(i, rng) for i in range(150))}, rng
 
 
+@pytest.mark.slow
 def test_incremental_exports_equal_full_exports(tmp_path, corpus):
     docs, rng = corpus
     index_dir, site = tmp_path / "index", tmp_path / "site"

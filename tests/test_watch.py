@@ -32,6 +32,9 @@ from broadsheet.serve import LIVE_TAG, LiveReload, make_server, with_live_tag
 from broadsheet.watch import Outcome, Roots, Watcher, events
 from conftest import THEME, override
 
+pytestmark = pytest.mark.slow  # a watcher, killed builds, generated inputs: seconds each
+
+
 WAIT = 60  # seconds: the most any change may take to show (it takes about one)
 ARTICLE = "articles/la-maison-blanche-a-dit-ne-pas-vouloir-lancer-de-vaste-operation-de-terrain-en.html"
 
