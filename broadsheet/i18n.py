@@ -19,7 +19,6 @@ Intl.PluralRules names them in the browser: the search page's script gets them s
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import gettext as _gettext
 import hashlib
 import json
@@ -33,6 +32,8 @@ from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+
+from broadsheet import yamlhelp
 
 LOCALE_DIR = Path(__file__).resolve().parent / "theme" / "locale"
 SHIPPED = ("en", "fr", "de", "es", "it")  # the catalogues in LOCALE_DIR
@@ -193,8 +194,8 @@ def overrides_from_config(data: object) -> tuple[Overrides, list[str]]:
     problems, items = [], []
     for key, value in data.items():
         if not isinstance(key, str) or key not in STRINGS:
-            close = difflib.get_close_matches(str(key), list(STRINGS), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            close = yamlhelp.closest(key, list(STRINGS))
+            hint = f"did you mean '{close}'? " if close else ""
             problems.append(f"unknown key 'strings.{key}' ({hint}the keys are listed in {DOCS})")
             continue
         _, msgid, plural = _split(key)

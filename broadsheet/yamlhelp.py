@@ -34,10 +34,16 @@ def explain(exc: yaml.YAMLError) -> tuple[str, int | None]:
     return f"invalid YAML: {problem}", line
 
 
+def closest(key: object, known: list[str]) -> str | None:
+    """The known key a misspelt one most likely means ('per_pgae' -> 'per_page'), or None."""
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def unknown_key(key: object, known: list[str], prefix: str = "") -> str:
     """"unknown key 'per_pgae' (did you mean 'per_page'?)", else the known keys."""
-    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-    hint = f"did you mean '{prefix}{close[0]}'?" if close else f"known: {', '.join(known)}"
+    close = closest(key, known)
+    hint = f"did you mean '{prefix}{close}'?" if close else f"known: {', '.join(known)}"
     return f"unknown key '{prefix}{key}' ({hint})"
 
 
