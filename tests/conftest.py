@@ -116,3 +116,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "driver" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+
+
+def interruptible() -> None:
+    """preexec_fn for a server a test stops with SIGINT (Ctrl-C): the child takes SIGINT as a
+    terminal would give it, even when the test run was started in the background, where
+    the shell has it ignored and every child inherits that."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -87,7 +87,7 @@ def test_cli_serve_binds_loopback_and_stops_on_ctrl_c(built_session):
     proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "--config",
                              str(built_session), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=interruptible)
     try:
         line = proc.stdout.readline()
         while line and not line.startswith("Serving"):  # the build that comes first
@@ -130,7 +130,7 @@ import http.client
 from broadsheet import serve
 from broadsheet.publish import search as search_mod
 from broadsheet.publish.search import analysis, queries, searching, snippets
-from conftest import make_project, run
+from conftest import interruptible, make_project, run
 
 SECRET = "TOP-SECRET-0f9a3c"
 ARTICLES = 60

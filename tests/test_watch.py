@@ -30,7 +30,7 @@ from broadsheet.config import load_config
 from broadsheet.lock import project_lock
 from broadsheet.serve import LIVE_TAG, LiveReload, make_server, with_live_tag
 from broadsheet.watch import Outcome, Roots, Watcher, events
-from conftest import THEME, override
+from conftest import THEME, interruptible, override
 
 pytestmark = pytest.mark.slow  # a watcher, killed builds, generated inputs: seconds each
 
@@ -485,7 +485,8 @@ def test_cli_serve_watch_stops_cleanly_on_sigint(built):
     proc = subprocess.Popen([sys.executable, "-m", "broadsheet", "serve", "--watch", "--config",
                              str(built), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            cwd=built.parent, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            cwd=built.parent, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=interruptible)
     lines: list[str] = []
 
     def read():
