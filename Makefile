@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: site test test-fast serve clean screenshots docs
+.PHONY: site test test-fast golden serve clean screenshots docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(VENV)/.installed-test
 # (markers `browser` and `slow`); `make test` runs everything, as CI does
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -n auto -m "not browser and not slow"
+
+# after a change meant to alter what a site looks like: tests/golden/expected/ rebuilt from
+# tests/golden/content (the golden test compares a build with it byte for byte)
+golden: $(VENV)/.installed
+	$(BIN)/python tests/test_golden.py
 
 serve: $(VENV)/.installed
 	@test -f site/index.html || $(BIN)/python build.py
