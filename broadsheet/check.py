@@ -15,33 +15,31 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from broadsheet.config import Config
 from broadsheet.model import SEARCH_DIR
-from broadsheet.errors import BroadsheetError
+from broadsheet.errors import BroadsheetError, CheckProblem, Diagnostics
 from broadsheet.parallel import Progress, no_progress
-
-
-class Problem(BroadsheetError):
-    """Something `broadsheet check` found: in content/, in site/ or in the index."""
 
 
 def check(config: Config, progress: Progress = no_progress) -> tuple[int, list[BroadsheetError]]:
     """(articles checked, problems found), problems in a stable order."""
     from broadsheet.model import article_url
-    from broadsheet.publish.pipeline import digests_of, load
+    from broadsheet.publish.pipeline import load
+    from broadsheet.publish.reuse import digests_of
     from broadsheet.publish.state import code_fingerprint, load_state
 
     state = load_state(config.state_dir, code_fingerprint())
-    articles, problems, sources = load(config, drafts=bool(state and state.drafts))
-    problems = list(problems)
+    found = Diagnostics()
+    articles, content_files = load(config, found, drafts=bool(state and state.drafts))
+    problems = list(found.errors)
     site = config.site_dir
     if not (site / "index.html").is_file():
-        problems.append(Problem("no site here: run `broadsheet build`", site))
+        problems.append(CheckProblem("no site here: run `broadsheet build`", site))
         return len(articles), problems
     files = _site_files(site)
     problems += _against_last_build(config, state, files)
     problems += _pages_of_articles(site, files, [a.url for a in articles] + [
         article_url(alias) for a in articles for alias in a.aliases])
     if state is None or state.with_index:
-        digests = digests_of(articles, sources, dated=False)
+        digests = digests_of(articles, content_files, dated=False)
         problems += _index_in_step(config, {a.id or a.slug: digests[a.slug] for a in articles
                                             if not a.exclude_from_search})
     pages = sorted(rel for rel in files if rel.endswith((".html", ".xml")))
@@ -59,31 +57,31 @@ def _site_files(site: Path) -> set[str]:
 
 def _against_last_build(config: Config, state, files: set[str]) -> list[BroadsheetError]:
     """site/ as the last build left it (by hash), and inputs unchanged since."""
-    from broadsheet.publish.pipeline import build_inputs
+    from broadsheet.publish.reuse import build_inputs
     from broadsheet.publish.state import digest, inputs_fingerprint, listing
 
     if state is None:
-        return [Problem("no build state from this version of broadsheet: run `broadsheet "
+        return [CheckProblem("no build state from this version of broadsheet: run `broadsheet "
                         "build` (the next build is a full one)", config.state_dir)]
     out: list[BroadsheetError] = []
     site = config.site_dir
     for rel in sorted(state.outputs.keys() - files):
-        out.append(Problem("written by the last build, now missing (run `broadsheet build`)",
+        out.append(CheckProblem("written by the last build, now missing (run `broadsheet build`)",
                            site / rel))
     for rel in sorted(files - state.outputs.keys()):
-        out.append(Problem("not written by the last build (it will be removed by the next)",
+        out.append(CheckProblem("not written by the last build (it will be removed by the next)",
                            site / rel))
     for rel in sorted(files & state.outputs.keys()):
         known = state.outputs[rel]
         path = site / rel
         st = path.stat()
         if (st.st_size, st.st_mtime_ns) != known.stat and digest(path.read_bytes()) != known.sha:
-            out.append(Problem("changed since the last build wrote it (run `broadsheet build`)",
+            out.append(CheckProblem("changed since the last build wrote it (run `broadsheet build`)",
                                path))
     index_listing = listing(config.index_dir) if state.with_index else []
     if state.inputs and state.inputs != inputs_fingerprint(build_inputs(config, state.drafts),
                                                            index_listing):
-        out.append(Problem("content, templates, static files, config or index changed since "
+        out.append(CheckProblem("content, templates, static files, config or index changed since "
                            "the last build: the site is out of date (run `broadsheet build`)",
                            site))
     return out
@@ -94,13 +92,13 @@ def _pages_of_articles(site: Path, files: set[str], urls: Iterable[str]
     wanted = set(urls)
     out: list[BroadsheetError] = []
     for url in sorted(wanted - files):
-        out.append(Problem("an article of content/ has no page (run `broadsheet build`)",
+        out.append(CheckProblem("an article of content/ has no page (run `broadsheet build`)",
                            site / url))
     folders = {url.rsplit("/", 1)[0] + "/" for url in wanted if "/" in url}
     for rel in sorted(f for f in files if f.endswith(".html")
                       and f.rsplit("/", 1)[0] + "/" in folders):
         if rel not in wanted:
-            out.append(Problem("a page for no article of content/ (run `broadsheet build`)",
+            out.append(CheckProblem("a page for no article of content/ (run `broadsheet build`)",
                                site / rel))
     return out
 
@@ -115,7 +113,7 @@ def _index_in_step(config: Config, digests: dict[str, str]) -> list[BroadsheetEr
         search.open_index(index_dir).close()
         stored = json.loads((index_dir / search.HASHES_FILE).read_text(encoding="utf-8"))
     except (BroadsheetError, OSError, ValueError) as exc:
-        return [Problem(f"search index unusable ({getattr(exc, 'message', exc)}): run "
+        return [CheckProblem(f"search index unusable ({getattr(exc, 'message', exc)}): run "
                         "`broadsheet build`", index_dir)]
     out: list[BroadsheetError] = []
     missing = sorted(digests.keys() - stored.keys())
@@ -125,12 +123,12 @@ def _index_in_step(config: Config, digests: dict[str, str]) -> list[BroadsheetEr
                       ("indexed as it was before its last change", stale)):
         if ids:
             shown = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-            out.append(Problem(f"{len(ids)} articles {what} ({shown}): run `broadsheet build`",
+            out.append(CheckProblem(f"{len(ids)} articles {what} ({shown}): run `broadsheet build`",
                                index_dir))
     key_file = config.site_dir / SEARCH_DIR / "key.txt"
     if key_file.is_file():
         if key_file.read_text(encoding="utf-8").strip() != search.static_key(index_dir):
-            out.append(Problem("the site's search files were not exported from this index "
+            out.append(CheckProblem("the site's search files were not exported from this index "
                                "(run `broadsheet build`)", key_file))
     return out
 
@@ -197,7 +195,7 @@ def _broken_links(config: Config, site: Path, rel: str, files: set[str],
             if (parts.scheme, parts.netloc) == (origin.scheme, origin.netloc) \
                     and target not in seen:
                 seen.add(target)
-                out.append(Problem(f"link to {link!r} leaves the site (it is under "
+                out.append(CheckProblem(f"link to {link!r} leaves the site (it is under "
                                    f"{origin.path})", *_where(link, site / rel, source)))
             continue  # another site, mailto:, data:...
         path = unquote(parts.path)[len(origin.path):]
@@ -207,5 +205,5 @@ def _broken_links(config: Config, site: Path, rel: str, files: set[str],
             continue
         seen.add(path)
         what = f"image {link!r} is" if _is_image(link) else f"link to {link!r} points"
-        out.append(Problem(f"{what} nowhere in the site", *_where(link, site / rel, source)))
+        out.append(CheckProblem(f"{what} nowhere in the site", *_where(link, site / rel, source)))
     return out

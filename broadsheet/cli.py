@@ -26,7 +26,7 @@ from pathlib import Path
 
 from broadsheet import cliargs
 from broadsheet.config import Config, load_config
-from broadsheet.errors import BroadsheetError
+from broadsheet.errors import BroadsheetError, Diagnostics
 from broadsheet.fsutil import atomic_write
 from broadsheet.lock import project_lock
 from broadsheet.scaffold import find_config
@@ -54,6 +54,15 @@ def _warn(err: BaseException | str) -> None:
     print(f"error: {_printable(_located(err))}", file=sys.stderr, flush=True)
     for other in getattr(err, "others", ()):  # a config's other problems, a line each
         _warn(other)
+
+
+def show(problems: Diagnostics) -> None:
+    """A stage's problems, the one way they are printed: errors (a file left out), then
+    warnings (said; the exit code stays 0), a line each on stderr."""
+    for err in problems.errors:
+        _warn(err)
+    for note in problems.warnings:
+        _note(note)
 
 
 def _note(warning: BaseException) -> None:
@@ -103,10 +112,7 @@ def cmd_ingest(args, config: Config) -> int:
         _say(f"skipped {origin}: {why}")
     for origin, why in report.skipped:
         _say(f"skipped {origin}: {why}")
-    for note in report.warnings:  # taken all the same: exit code 0
-        _note(note)
-    for err in report.errors:
-        _warn(err)
+    show(report)
     _say(f"ingest: {len(report.added):,} added, {len(report.known):,} already in content/, "
          f"{len(report.skipped):,} skipped ({report.merged:,} duplicates merged), "
          f"{len(report.errors):,} failed -> {_rel(config.content_dir)}")
@@ -123,10 +129,7 @@ def cmd_build(args, config: Config) -> int:
                    progress=_progress_factory(args.quiet or getattr(args, "json", False)),
                    drafts=getattr(args, "drafts", False))
     total = time.perf_counter() - started
-    for err in result.errors:
-        _warn(err)
-    for note in result.warnings:
-        _note(note)
+    show(result)
     if getattr(args, "changed_urls", None):
         atomic_write(Path(args.changed_urls),
                      "".join(f"{url}\n" for url in changed_urls(config, result.changed)))
@@ -165,17 +168,18 @@ def _build_summary(result, config: Config, total: float, code: int) -> dict:
 
 def cmd_index(args, config: Config) -> int:
     from broadsheet.publish.indexing import index_articles
-    from broadsheet.publish.pipeline import digests_of, load
+    from broadsheet.publish.pipeline import load
+    from broadsheet.publish.reuse import digests_of
 
-    articles, errors, sources = load(config, drafts=args.drafts)
-    for err in errors:
-        _warn(err)
-    report = index_articles(config, articles, digests_of(articles, sources, dated=False),
+    problems = Diagnostics()
+    articles, files = load(config, problems, drafts=args.drafts)
+    show(problems)
+    report = index_articles(config, articles, digests_of(articles, files, dated=False),
                             _progress_factory(args.quiet), full=args.full)
     how = "rebuilt" if report.full else "updated"
     _say(f"index: {how}: {report.added} added, {report.updated} updated, {report.removed} "
          f"removed, {report.unchanged} unchanged -> {_rel(config.index_dir)}")
-    return 1 if errors else 0
+    return 1 if problems.errors else 0
 
 
 def cmd_all(args, config: Config) -> int:
@@ -308,10 +312,7 @@ def _report_rebuild(outcome) -> None:
     if outcome.error is not None:
         _warn(_printable(str(outcome.error)))
         return
-    for err in result.errors:
-        _warn(_printable(str(err)))
-    for note in result.warnings:
-        _note(note)
+    show(result)
     if result.written_paths or result.removed_paths:
         what = f"{len(result.written_paths)} files written, {len(result.removed_paths)} removed"
     else:
@@ -338,7 +339,7 @@ def cmd_new(args, config: Config) -> int:
 
     from broadsheet.authoring import new_article, taken_names, write_new
     from broadsheet.publish.load import load_content
-    from broadsheet.publish.state import code_fingerprint, load_sources, load_state
+    from broadsheet.publish.state import code_fingerprint, load_content_files, load_state
 
     date = dt.date.fromisoformat(args.date) if args.date else (
         dt.datetime.now(dt.timezone.utc).date() if args.publish else None)
@@ -348,8 +349,8 @@ def cmd_new(args, config: Config) -> int:
     taken = {}
     if config.content_dir.is_dir():  # the slugs in use; the last build's sources spare a parse
         state = load_state(config.state_dir, code_fingerprint())
-        known = load_sources(config.state_dir, state, config.content_dir) if state else None
-        taken = taken_names(load_content(config.content_dir, known)[0])
+        known = load_content_files(config.state_dir, state, config.content_dir) if state else None
+        taken = taken_names(load_content(config.content_dir, Diagnostics(), known)[0])
     path = write_new(config.content_dir, article, taken)
     if args.publish:
         _say(f"created {_rel(path)}: edit it, then `broadsheet build`")
@@ -375,14 +376,17 @@ def cmd_init(args) -> int:
 def cmd_explain(args, config: Config) -> int:
     from broadsheet.ingest.parse import read_inputs
 
-    errors: list = []
+    failed = False
     for name in args.files:
         # every article of the file (a JSON Lines file holds many); a bad line or file is
         # its one error line, and the others are explained
-        for raw in read_inputs(Path(name), lambda exc: (errors.append(exc), _warn(exc)),
-                               _note, config.max_input_bytes):
+        problems = Diagnostics()
+        raws = read_inputs(Path(name), problems, config.max_input_bytes)
+        show(problems)
+        failed = failed or bool(problems.errors)
+        for raw in raws:
             _explain(raw)
-    return 1 if errors else 0
+    return 1 if failed else 0
 
 
 def _explain(raw) -> None:

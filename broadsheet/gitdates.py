@@ -13,12 +13,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from broadsheet.errors import BroadsheetError
+from broadsheet.errors import GitDatesWarning
 from broadsheet.fsutil import atomic_write
-
-
-class GitDatesWarning(BroadsheetError):
-    """Dates could not come from git: said once, the build goes on without them."""
 
 
 def _git(folder: Path, *args: str) -> str | None:

@@ -14,13 +14,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from broadsheet.errors import BroadsheetError
+from broadsheet.errors import LockedError
 
 LOCK_FILE = "lock"
-
-
-class LockedError(BroadsheetError):
-    pass
 
 
 def _holder(fd: int) -> str:

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 from slugify import slugify as _slugify
 
+from broadsheet.errors import Diagnostics
+
 # a language code as front matter, site.yaml and JSON Lines write it: "fr", "pt-BR", "zh-Hant"
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # control characters a text from the web may carry: invalid in XML, invisible on a page
@@ -76,6 +78,11 @@ class Tag(NamedTuple):
         return Tag(name=name, slug=index_free(slug))
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus has far fewer tag lists than articles: one tuple each
+def _tags_of(names: tuple[str, ...]) -> tuple[Tag, ...]:
+    return tuple(Tag.of(t) for t in names)
+
+
 @dataclass(frozen=True)
 class Article:
     """Exactly the front matter plus the Markdown body."""
@@ -124,7 +131,7 @@ class Article:
 
     @cached_property  # planning asks for it several times per article
     def tag_objects(self) -> tuple[Tag, ...]:
-        return tuple(Tag.of(t) for t in self.tags)
+        return _tags_of(self.tags)
 
     def front_matter(self) -> dict:
         """The keys to write, in order, leaving out what is empty (and false flags)."""
@@ -221,13 +228,12 @@ class Page:
 
 
 @dataclass
-class BuildResult:
+class BuildResult(Diagnostics):
+    """What a build did, and its problems (errors: a file left out; warnings: said)."""
     written_paths: list = field(default_factory=list)  # under site/: new or changed bytes
     removed_paths: list = field(default_factory=list)
     unchanged: int = 0
     articles: int = 0
-    errors: list = field(default_factory=list)  # BroadsheetError, one per skipped file
-    warnings: list = field(default_factory=list)  # BroadsheetError: said, exit code still 0
     timings: dict = field(default_factory=dict)
 
     @property

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import run
 from broadsheet.config import load_config
+from broadsheet.errors import Diagnostics
 from broadsheet.gitdates import file_dates, parse_log
 from broadsheet.publish.pipeline import build, load
 
@@ -55,8 +56,9 @@ def repo(project: Path) -> Path:
 
 
 def test_updated_is_the_last_commit_to_the_file(repo):
-    articles, errors, _ = load(load_config(repo))
-    assert not errors
+    problems = Diagnostics()
+    articles, _ = load(load_config(repo), problems)
+    assert not problems.errors and not problems.warnings
     assert articles[0].updated == dt.datetime.fromisoformat("2024-06-15T18:30:00+02:00")
 
 
@@ -72,19 +74,19 @@ def test_a_commit_alone_is_not_a_no_op_build(repo):
     """Committing a file already edited changes no file on disk, but its date."""
     root = repo.parent
     built_with_an_uncommitted_edit(repo)
-    before = load(load_config(repo))[0][0].updated
+    before = load(load_config(repo), Diagnostics())[0][0].updated
     git(root, "commit", "-q", "-am", "again", when="2025-01-02T08:00:00+01:00")
     config = load_config(repo)
     result = build(config)
     assert "check" not in result.timings  # not taken for a no-op
-    assert load(config)[0][0].updated != before
+    assert load(config, Diagnostics())[0][0].updated != before
 
 
 def test_no_repository_no_dates(project):
     assert run(project, "ingest") == 0
     dates, warning = file_dates(project.parent / "content")
     assert dates == {} and warning is None
-    articles, _, _ = load(load_config(project))
+    articles, _ = load(load_config(project), Diagnostics())
     assert articles[0].updated is None
 
 
@@ -99,7 +101,7 @@ def test_shallow_clone_warns_and_goes_on(repo, tmp_path, capsys):
     assert run(clone / "site.yaml", "build") == 0
     err = capsys.readouterr().err
     assert "warning: " in err and "a shallow git clone: no `updated` dates" in err
-    assert load(load_config(clone / "site.yaml"))[0][0].updated is None
+    assert load(load_config(clone / "site.yaml"), Diagnostics())[0][0].updated is None
     # the whole history fetched, HEAD unmoved: the next build dates the pages (it took the
     # unchanged HEAD for a no-op build, and the pages stayed undated)
     git(clone, "fetch", "-q", "--unshallow")
@@ -121,7 +123,7 @@ def test_a_repository_without_commits_gives_no_dates_and_no_warning(project, cap
 def test_git_dates_can_be_turned_off(repo):
     text = repo.read_text(encoding="utf-8") + "git_dates: false\n"
     repo.write_text(text, encoding="utf-8")
-    assert load(load_config(repo))[0][0].updated is None
+    assert load(load_config(repo), Diagnostics())[0][0].updated is None
 
 
 def test_a_commit_alone_reindexes_nothing(repo):
@@ -142,16 +144,16 @@ def test_dates_are_kept_per_commit(repo, monkeypatch):
     """git log walks the whole history: once per commit checked out, not once per build."""
     from broadsheet import gitdates
     config = load_config(repo)
-    first = load(config)[0][0].updated
+    first = load(config, Diagnostics())[0][0].updated
     calls = []
     real = gitdates._file_dates
     monkeypatch.setattr(gitdates, "_file_dates", lambda f: calls.append(f) or real(f))
-    assert load(config)[0][0].updated == first and calls == []  # same HEAD: kept
+    assert load(config, Diagnostics())[0][0].updated == first and calls == []  # same HEAD: kept
     root = repo.parent
     path = next((root / "content").glob("*.md"))
     path.write_text(path.read_text(encoding="utf-8") + "\nPlus.\n", encoding="utf-8")
     git(root, "commit", "-q", "-am", "third", when="2025-03-03T10:00:00+01:00")
-    assert load(config)[0][0].updated == dt.datetime.fromisoformat("2025-03-03T10:00:00+01:00")
+    assert load(config, Diagnostics())[0][0].updated == dt.datetime.fromisoformat("2025-03-03T10:00:00+01:00")
     assert len(calls) == 1
 
 

@@ -242,10 +242,10 @@ def test_unchanged_files_are_not_rewritten_by_an_edit(small):
 
 
 def test_parallel_rendering_gives_the_same_site(small, tmp_path, monkeypatch):
-    from broadsheet.publish import pipeline
+    from broadsheet.publish import renderjob
     config = load_config(small)
-    monkeypatch.setattr(pipeline, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(pipeline, "RENDER_CHUNK", 7)
+    monkeypatch.setattr(renderjob, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(renderjob, "RENDER_CHUNK", 7)
     build(config, full=True, jobs=2)
     assert tree(config.site_dir) == cold(small, tmp_path)
 
@@ -308,7 +308,7 @@ def test_a_cold_build_keeps_a_twin_of_the_site_for_the_next_build(small, tmp_pat
 
 def test_an_edit_rewrites_one_bucket_of_the_saved_front_matter(small):
     config = load_config(small)
-    folder = config.state_dir / "sources"
+    folder = config.state_dir / "content"
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     assert len(before) > 10
     put(small, article(6, title="Un seul fichier change"))

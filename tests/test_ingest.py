@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from broadsheet.cli import main
+from broadsheet.errors import Diagnostics
 from conftest import REPO, SEED, make_project, run
 
 PROSE = ("Le gouvernement a présenté mardi un projet de loi sur le logement, qui sera débattu "
@@ -227,6 +228,6 @@ def test_ingest_and_build_read_the_same_content_files(project):
     for name in ("a.md", ".a.md.swp.md", "b.md"):
         (content / name).write_text(f"---\ntitle: T {name}\nid: {name}\n---\n\nText.\n",
                                     encoding="utf-8")
-    built = [a.path.name for a in load_content(content)[0]]
-    ingested = [p.name for p, _ in existing_content(content)[0]]
+    built = [a.path.name for a in load_content(content, Diagnostics())[0]]
+    ingested = [p.name for p, _ in existing_content(content, Diagnostics())[0]]
     assert built == ingested == ["a.md", "b.md"]

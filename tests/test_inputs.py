@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from broadsheet import frontmatter
+from broadsheet.errors import Diagnostics
 from broadsheet.ingest.clean import body_paragraphs
 from broadsheet.ingest.parse import read_inputs
 from broadsheet.ingest.pipeline import clean_corpus, make_article
@@ -100,8 +101,8 @@ def f1(got, expected):
 def test_html_pages(name, trafilatura_keeps_furniture):
     path = INPUTS / f"{name}.html"
     expected = yaml.safe_load((INPUTS / f"{name}.yaml").read_text(encoding="utf-8"))
-    errors = []
-    (raw,) = read_inputs(path, errors.append)
+    problems = Diagnostics()
+    (raw,) = read_inputs(path, problems)
     (state,) = clean_corpus([raw])
     article = make_article(raw, state, None)
     body = body_paragraphs(state)

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from urllib.parse import urlsplit
 
 from broadsheet.ingest.lexicon import lexicon, norm
 from broadsheet.tags import tag_key

@@ -16,10 +16,10 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
-from broadsheet.errors import InputError, InputWarning
+from broadsheet.errors import Diagnostics, InputError, InputWarning
 from broadsheet.ingest.dates import page_date
 from broadsheet.ingest.titles import html_headline
 from broadsheet.model import (CONTROL_CHARS, LANGUAGE_CODE, RawArticle, has_utc,
@@ -159,12 +159,11 @@ def _need_body(text: str, path: Path | str, line: int | None = None) -> None:
         raise InputError("only a headline, no article text", path, line)
 
 
-def parse_text(data: bytes, path: Path,
-               on_warning: Callable[[InputWarning], None] | None = None) -> list[RawArticle]:
+def parse_text(data: bytes, path: Path, problems: Diagnostics) -> list[RawArticle]:
     text, encoding = decode_text(data, path)
     _need_body(text, path)
-    if encoding and on_warning is not None:
-        on_warning(InputWarning(f"not UTF-8: decoded as {encoding}", path))
+    if encoding:
+        problems.warn(InputWarning(f"not UTF-8: decoded as {encoding}", path))
     return [RawArticle(origin=path.name, text=text, id=_hash(data))]
 
 
@@ -199,7 +198,7 @@ def _meta_value(key: str, value, path: Path, line: int):
     return value.strip()
 
 
-def parse_jsonl(path: Path, on_error: Callable[[InputError], None]) -> list[RawArticle]:
+def parse_jsonl(path: Path, problems: Diagnostics) -> list[RawArticle]:
     """One article per line; a bad line is reported with its number and the rest go on."""
     out = []
     with path.open("rb") as f:
@@ -230,7 +229,7 @@ def parse_jsonl(path: Path, on_error: Callable[[InputError], None]) -> list[RawA
                 out.append(RawArticle(origin=f"{path.name}:{number}", text=f"{title}\n\n{body}",
                                       id=stated or _hash(data), meta=meta))
             except InputError as exc:
-                on_error(exc)
+                problems.error(exc)
     return out
 
 
@@ -335,14 +334,11 @@ def parse_html(data: bytes, path: Path) -> list[RawArticle]:
 EXTENSIONS = (".txt", ".html", ".htm", ".jsonl")  # what read_inputs reads (the others: skipped)
 
 
-def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError],
-                                                list[InputWarning]]:
+def find_inputs(paths: Iterable[Path], problems: Diagnostics) -> list[Path]:
     """The input files under the given folders (by extension) and the files given by name,
-    sorted, so that the order of the disk never shows in the output; errors; warnings (a
-    symlink leading out of its folder is not followed: said, and not a failure)."""
+    sorted, so that the order of the disk never shows in the output (a symlink leading out
+    of its folder is not followed: a warning, not a failure)."""
     files: set[Path] = set()
-    errors: list[InputError] = []
-    warnings: list[InputWarning] = []
     for path in paths:
         if path.is_dir():
             root = path.resolve()
@@ -350,27 +346,26 @@ def find_inputs(paths: Iterable[Path]) -> tuple[list[Path], list[InputError],
                 if p.suffix.lower() not in EXTENSIONS:
                     continue
                 if p.is_symlink() and not p.resolve().is_relative_to(root):
-                    warnings.append(InputWarning("symlink to a file outside the input folder, "
-                                                 "not followed", p))
+                    problems.warn(InputWarning("symlink to a file outside the input folder, "
+                                               "not followed", p))
                 elif p.is_file():
                     files.add(p)
                 elif p.is_dir():
-                    errors.append(InputError("is a folder, not an article file", p))
+                    problems.error(InputError("is a folder, not an article file", p))
         elif path.is_file():
             files.add(path)
         elif path.exists():
-            errors.append(InputError("not a regular file", path))
+            problems.error(InputError("not a regular file", path))
         else:
-            errors.append(InputError("no such file or folder", path))
-    return sorted(files), errors, warnings
+            problems.error(InputError("no such file or folder", path))
+    return sorted(files)
 
 
-def read_inputs(path: Path, on_error: Callable[[InputError], None],
-                on_warning: Callable[[InputWarning], None] | None = None,
-                max_bytes: int = MAX_BYTES) -> list[RawArticle]:
-    """The articles of one input file. Errors of the whole file go to on_error too; a file
-    taken with a remark (a legacy encoding) goes to on_warning. The size is checked on the
-    file's stat, before any byte is read."""
+def read_inputs(path: Path, problems: Diagnostics, max_bytes: int = MAX_BYTES
+                ) -> list[RawArticle]:
+    """The articles of one input file; the file's errors, or its bad lines', and its
+    warnings (a legacy encoding) in problems. The size is checked on the file's stat, before
+    any byte is read."""
     suffix = path.suffix.lower()
     try:
         size = path.stat().st_size
@@ -378,24 +373,23 @@ def read_inputs(path: Path, on_error: Callable[[InputError], None],
             if size > MAX_JSONL_BYTES:
                 raise InputError(f"too large ({size} bytes; the limit is {MAX_JSONL_BYTES})",
                                  path)
-            return parse_jsonl(path, on_error)
+            return parse_jsonl(path, problems)
         if size > max_bytes:
             raise InputError(f"too large ({size:,} bytes; the limit is {max_bytes / 2**20:.4g} MB, "
                              f"max_input_mb in site.yaml)", path)
         if suffix in (".html", ".htm"):
             return parse_html(path.read_bytes(), path)
-        return parse_text(path.read_bytes(), path, on_warning)
+        return parse_text(path.read_bytes(), path, problems)
     except InputError as exc:
-        on_error(exc)
+        problems.error(exc)
     except OSError as exc:
-        on_error(InputError(f"cannot read: {exc.strerror or exc}", path))
+        problems.error(InputError(f"cannot read: {exc.strerror or exc}", path))
     return []
 
 
 def read_raw(path: Path) -> RawArticle:
     """One plain-text or HTML article, its error raised (the tests read fixtures so)."""
-    errors: list[InputError] = []
-    found = read_inputs(path, errors.append)
-    if errors:
-        raise errors[0]
+    problems = Diagnostics()
+    found = read_inputs(path, problems)
+    problems.stop_at_first_error()
     return found[0]

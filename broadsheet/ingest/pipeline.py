@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from broadsheet import frontmatter
-from broadsheet.errors import BroadsheetError, ContentError, InputError, InputWarning
+from broadsheet.errors import BroadsheetError, ContentError, Diagnostics, InputError, InputWarning
 from broadsheet.fsutil import atomic_write
 from broadsheet.ingest import detect, record
 from broadsheet.ingest.boilerplate import attribute_sources, repeated_lines
@@ -26,11 +26,11 @@ from broadsheet.parallel import Progress, no_progress, parallel_map
 from broadsheet.tags import TagPolicy
 
 @dataclass
-class IngestReport:
+class IngestReport(Diagnostics):
+    """What ingest did, and its problems (errors: a file not taken in; warnings: taken with
+    a remark)."""
     added: list[Path] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (raw file, why)
-    errors: list[BroadsheetError] = field(default_factory=list)
-    warnings: list[BroadsheetError] = field(default_factory=list)  # ingested, with a remark
     merged: int = 0  # duplicates left out in this run
     known: list[tuple[str, str]] = field(default_factory=list)  # (raw file, why): already in
     # content/, so left alone (listed by `ingest --verbose`)
@@ -226,7 +226,7 @@ def _stories(states: list[State], jobs: int = 1, memo: dict | None = None) -> li
 _ID_LINE = re.compile(r"^id:[ \t]*(['\"]?)([^'\"\s]+)\1[ \t]*$", re.M)
 
 
-def existing_content(content_dir: Path, warnings: list | None = None
+def existing_content(content_dir: Path, problems: Diagnostics
                      ) -> tuple[list[tuple[Path, Article]], dict[str, Path]]:
     """Every readable content file, renamed ones included: their ids tell what was already
     ingested, their bodies what a new article would duplicate; and the ids of the files
@@ -245,12 +245,12 @@ def existing_content(content_dir: Path, warnings: list | None = None
             m = _ID_LINE.search(head)
             if m:
                 claimed.setdefault(m.group(2), path)
-            if warnings is not None:  # the build reports it as an error; ingest goes on
-                why = exc.message if isinstance(exc, BroadsheetError) else str(exc)
-                warnings.append(ContentError(
-                    f"this content file does not load ({why})"
-                    + (f"; its id {m.group(2)} still counts" if m else ""), path,
-                    getattr(exc, "line", None)))
+            # the build reports it as an error; ingest goes on
+            why = exc.message if isinstance(exc, BroadsheetError) else str(exc)
+            problems.warn(ContentError(
+                f"this content file does not load ({why})"
+                + (f"; its id {m.group(2)} still counts" if m else ""), path,
+                getattr(exc, "line", None)))
     return found, claimed
 
 
@@ -323,13 +323,12 @@ def _read(path: Path, report: IngestReport | None, max_bytes: int) -> _Input:
         before = path.stat()
     except OSError:
         before = None
-    errors, warnings = [], []
-    raws = read_inputs(path, errors.append, warnings.append, max_bytes)
+    found = Diagnostics()
+    raws = read_inputs(path, found, max_bytes)
     if report is not None:
-        report.errors.extend(errors)
-        report.warnings.extend(warnings)
+        report.extend(found)
     sha = ""
-    if before is not None and not errors:  # a file refused unread (too large) stays unread
+    if before is not None and not found.errors:  # a file refused unread (too large) stays unread
         try:
             sha = record.file_sha(path)
             if record.stamp_of(path.stat()) != record.stamp_of(before):
@@ -337,7 +336,7 @@ def _read(path: Path, report: IngestReport | None, max_bytes: int) -> _Input:
         except OSError:
             sha = ""
     return _Input(path, record.stamp_of(before) if sha else None, sha, raws,
-                  [(w.message, w.line) for w in warnings], companion=report is None)
+                  [(w.message, w.line) for w in found.warnings], companion=report is None)
 
 
 def _furniture(state: State) -> set[str]:
@@ -514,12 +513,12 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
     With state_dir, a record of the raw files taken in (record.py) spares the files whose
     articles are all in content/ already any reading and cleaning; --force ignores it."""
     report = IngestReport()
-    files, report.errors, report.warnings = find_inputs(paths)
+    files = find_inputs(paths, report)
     content_dir.mkdir(parents=True, exist_ok=True)
     for stale in content_dir.glob(".*.md.*.tmp"):  # atomic_write's, from an ingest killed
         stale.unlink(missing_ok=True)              # mid-write (the CLI holds the project lock)
-    content_warnings: list[BroadsheetError] = []
-    existing, claimed = existing_content(content_dir, content_warnings)
+    in_content = Diagnostics()  # said after the raw files' problems
+    existing, claimed = existing_content(content_dir, in_content)
     ids = _content_ids(existing, claimed)
     past = record.load(state_dir, max_bytes) if state_dir is not None else record.Record()
     known, _ = record.recall(record.Record() if force else past, files, set(ids))
@@ -530,7 +529,7 @@ def ingest(paths: Iterable[Path], content_dir: Path, *, force: bool = False,
             report.warnings.extend(InputWarning(m, path, ln) for m, ln in known[path].warnings)
         else:
             inputs.append(_read(path, report, max_bytes))
-    report.warnings.extend(content_warnings)
+    report.extend(in_content)
     inputs, first = _with_evidence(inputs, known, past, progress, jobs, max_bytes)
     raws = [raw for item in inputs for raw in item.raws]
     memo: dict = {}  # the bodies' comparison, prepared once for both (see find_duplicates)

@@ -13,15 +13,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from broadsheet import frontmatter
-from broadsheet.errors import BroadsheetError, ContentError
+from broadsheet.errors import BroadsheetError, ContentError, Diagnostics
 from broadsheet.model import Article
 from broadsheet.parallel import parallel_map
-from broadsheet.publish.state import Source, digest, stamp
+from broadsheet.publish.state import ContentFile, digest, stamp
 from broadsheet.publish.summary import excerpt, word_count
 
 
-def read_source(path: Path, known: Source | None, st: os.stat_result | None = None) -> Source:
-    """One content file as a Source; raises ContentError when it cannot become an Article.
+def read_content_file(path: Path, known: ContentFile | None, st: os.stat_result | None = None) -> ContentFile:
+    """One content file as a ContentFile; raises ContentError when it cannot become an Article.
     st: the file's stat when the caller has it (a folder scan gives it for free)."""
     try:
         st = st or os.stat(path)
@@ -29,14 +29,14 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
             raise ContentError("not a regular file", path)
         size_time = stamp(st)
         if known is not None and known.stat == size_time:
-            return known if known.article.path is path else Source(
+            return known if known.article.path is path else ContentFile(
                 size_time, known.sha, replace(known.article, path=path), known.row)
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
     sha = digest(data)
     if known is not None and known.sha == sha:
-        return Source(size_time, sha, replace(known.article, path=path), known.row)
+        return ContentFile(size_time, sha, replace(known.article, path=path), known.row)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -44,7 +44,7 @@ def read_source(path: Path, known: Source | None, st: os.stat_result | None = No
                            data.count(b"\n", 0, exc.start) + 1) from None
     article = frontmatter.load(text, path)
     # what listings show of it, while its body is here: kept with the front matter
-    return Source(size_time, sha, replace(article, body=None, words=word_count(article.body),
+    return ContentFile(size_time, sha, replace(article, body=None, words=word_count(article.body),
                                           excerpt=excerpt(article.body)))
 
 
@@ -65,9 +65,9 @@ def read_body(path: Path) -> str:
     return frontmatter.body_of(text, path)
 
 
-def _read(job: tuple[Path, Source | None, os.stat_result]) -> Source | BroadsheetError:
+def _read(job: tuple[Path, ContentFile | None, os.stat_result]) -> ContentFile | BroadsheetError:
     try:
-        return read_source(*job)
+        return read_content_file(*job)
     except BroadsheetError as exc:
         return exc
 
@@ -75,29 +75,50 @@ def _read(job: tuple[Path, Source | None, os.stat_result]) -> Source | Broadshee
 PARALLEL_LOAD = 2000  # fewer files to parse than this: one process is quicker
 
 
-def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs: int = 1,
-                 warnings: list | None = None, listed: dict[str, tuple[int, int]] | None = None
-                 ) -> tuple[list[Article], list[BroadsheetError], dict[str, Source]]:
-    """Articles in file-name order, one error per bad file, and the Source of each good file.
-    A file whose slug or id another file already has is an error (the first file by name
-    keeps it), so URLs never depend on the order of the disk. Files to parse are parsed on
-    `jobs` processes when there are many (articles come back without bodies: small).
-    listed: (size, mtime) by name, from a listing of content_dir the caller just made (a
-    build's, for its no-op check): a known file it shows unchanged is not asked again."""
-    known = known or {}
-    listed = listed or {}
+def load_content(content_dir: Path, problems: Diagnostics,
+                 known: dict[str, ContentFile] | None = None, jobs: int = 1,
+                 listed: dict[str, tuple[int, int]] | None = None
+                 ) -> tuple[list[Article], dict[str, ContentFile]]:
+    """Articles in file-name order, and the ContentFile of each; one error per bad file in
+    problems. A file whose slug or id another file already has is an error (the first file
+    by name keeps it), so URLs never depend on the order of the disk. Files to parse are
+    parsed on `jobs` processes when there are many (articles come back without bodies).
+    known: the last build's content files; listed: (size, mtime) by name, from a listing of
+    content_dir the caller just made (a build's, for its no-op check): a known file it shows
+    unchanged is not asked again."""
     if not content_dir.is_dir():
         # not one bad file among good ones: a build or an index made of no articles would
         # publish an empty site over the last one (a folder moved away for a moment)
         raise ContentError("content folder not found (run `broadsheet ingest` first); the site "
                            "and the index are left as they are", content_dir)
+    read, todo = _scan(content_dir, problems, known or {}, listed or {})
+    done = parallel_map(_read, [job for _, job in todo], jobs, chunksize=100,
+                        parallel_from=PARALLEL_LOAD)
+    for (i, _), result in zip(todo, done):
+        read[i] = result
+    outcome = _claim_names(read)
+    articles: list[Article] = []
+    files: dict[str, ContentFile] = {}
+    for i in range(len(read)):  # file-name order
+        result = outcome[i]
+        if isinstance(result, BroadsheetError):
+            problems.error(result)
+        else:
+            files[result.article.path.name] = result
+            articles.append(result.article)
+    return articles, files
+
+
+def _scan(content_dir: Path, problems: Diagnostics, known: dict[str, ContentFile],
+          listed: dict[str, tuple[int, int]]) -> tuple[list, list[tuple[int, tuple]]]:
+    """Each file of content/ as what is known of it (a ContentFile, an error) or None, and
+    the jobs that read the others: (position, (path, known, stat))."""
     read: list = []
     todo: list[tuple[int, tuple]] = []
     for entry in frontmatter.content_entries(content_dir):
         if frontmatter.leads_outside(entry, content_dir):
-            if warnings is not None:
-                warnings.append(ContentError("symlink to a file outside the content "
-                                             "folder, not followed", content_dir / entry.name))
+            problems.warn(ContentError("symlink to a file outside the content folder, not "
+                                       "followed", content_dir / entry.name))
             continue
         source = known.get(entry.name)
         if (source is not None and not entry.is_symlink()
@@ -118,18 +139,18 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
         else:
             todo.append((len(read), (path, source, st)))
             read.append(None)
-    done = parallel_map(_read, [job for _, job in todo], jobs, chunksize=100,
-                        parallel_from=PARALLEL_LOAD)
-    for (i, _), result in zip(todo, done):
-        read[i] = result
+    return read, todo
 
-    # slugs, aliases and ids are claimed by file name, published articles before drafts: a
-    # draft never pushes a published article off the site
+
+def _claim_names(read: list) -> dict[int, ContentFile | BroadsheetError]:
+    """Slugs, aliases and ids claimed by file name, published articles before drafts (a
+    draft never pushes a published article off the site); a file claiming a taken one
+    becomes its error."""
     def drafts_last(i: int) -> tuple:
         source = read[i]
         return (not isinstance(source, BroadsheetError) and bool(source.article.draft), i)
 
-    outcome: dict[int, Source | BroadsheetError] = {}
+    outcome: dict[int, ContentFile | BroadsheetError] = {}
     slugs: dict[str, Path] = {}
     ids: dict[str, Path] = {}
     for i in sorted(range(len(read)), key=drafts_last):
@@ -137,40 +158,34 @@ def load_content(content_dir: Path, known: dict[str, Source] | None = None, jobs
         try:
             if isinstance(source, BroadsheetError):
                 raise source
-            article, path = source.article, source.article.path
-            if article.slug in slugs:
-                raise ContentError(f"slug '{article.slug}' is already used by "
-                                   f"{slugs[article.slug].name}; set another 'slug'", path)
-            for alias in article.aliases:  # a former URL redirects: it is taken too
-                if alias == article.slug:
-                    raise ContentError(f"alias '{alias}' is the article's own slug: an alias "
-                                       "is a former one", path)
-                if alias in slugs:
-                    raise ContentError(f"alias '{alias}' is already used by "
-                                       f"{(slugs.get(alias) or path).name}", path)
-            # the search index knows an article by its id, or its slug when it has none:
-            # one such name for two articles would make them one document
-            index_id = article.id or article.slug
-            if index_id in ids:
-                raise ContentError(
-                    f"id '{index_id}' is already used by {ids[index_id].name}" if article.id
-                    else f"slug '{index_id}' is the id of {ids[index_id].name}; set an 'id'",
-                    path)
+            _check_names(source.article, slugs, ids)
         except BroadsheetError as exc:
             outcome[i] = exc
             continue
+        article, path = source.article, source.article.path
         slugs[article.slug] = path
         slugs.update(dict.fromkeys(article.aliases, path))
         ids[article.id or article.slug] = path
         outcome[i] = source
-    articles: list[Article] = []
-    errors: list[BroadsheetError] = []
-    sources: dict[str, Source] = {}
-    for i in range(len(read)):  # file-name order
-        result = outcome[i]
-        if isinstance(result, BroadsheetError):
-            errors.append(result)
-        else:
-            sources[result.article.path.name] = result
-            articles.append(result.article)
-    return articles, errors, sources
+    return outcome
+
+
+def _check_names(article: Article, slugs: dict[str, Path], ids: dict[str, Path]) -> None:
+    path = article.path
+    if article.slug in slugs:
+        raise ContentError(f"slug '{article.slug}' is already used by "
+                           f"{slugs[article.slug].name}; set another 'slug'", path)
+    for alias in article.aliases:  # a former URL redirects: it is taken too
+        if alias == article.slug:
+            raise ContentError(f"alias '{alias}' is the article's own slug: an alias is a "
+                               "former one", path)
+        if alias in slugs:
+            raise ContentError(f"alias '{alias}' is already used by "
+                               f"{(slugs.get(alias) or path).name}", path)
+    # the search index knows an article by its id, or its slug when it has none: one such
+    # name for two articles would make them one document
+    index_id = article.id or article.slug
+    if index_id in ids:
+        raise ContentError(
+            f"id '{index_id}' is already used by {ids[index_id].name}" if article.id
+            else f"slug '{index_id}' is the id of {ids[index_id].name}; set an 'id'", path)

@@ -21,9 +21,9 @@ from broadsheet.model import Article
 from broadsheet.publish.fingerprint import PageIndex
 
 HEAD_FILE = "head.pickle"  # small: all a no-op build reads
-SOURCES_DIR = "sources"  # the content files' front matter, read when something changed, in
-SOURCE_BUCKETS = 64  # files by a hash of the name: an edit rewrites one, not all 50,000 rows
-STATE_VERSION = 4  # bump when the layout below changes (4: sources' stat has the ctime)
+CONTENT_FILES_DIR = "content"  # the content files' front matter, read when something changed, in
+CONTENT_BUCKETS = 64  # files by a hash of the name: an edit rewrites one, not all 50,000 rows
+STATE_VERSION = 5  # bump when the layout below changes (5: content files under content/)
 
 
 def digest(data: bytes) -> str:
@@ -38,7 +38,7 @@ def stamp(st: os.stat_result) -> tuple[int, tuple[int, int]]:
 
 
 @dataclass
-class Source:
+class ContentFile:
     """A content file as the last build read it."""
     stat: tuple[int, int]
     sha: str  # of its bytes: a file touched but not changed (a git checkout) is not re-parsed
@@ -65,7 +65,7 @@ class BuildState:
     drafts: bool = False  # were drafts published (build --drafts)
     pages: dict[str, str] = field(default_factory=dict)  # page path -> its inputs' fingerprint
     outputs: dict[str, Output] = field(default_factory=dict)  # path under site/ -> Output
-    sources_files: dict[str, str] = field(default_factory=dict)  # bucket file -> its hash
+    content_buckets: dict[str, str] = field(default_factory=dict)  # bucket file -> its hash
     articles: int = 0
     prev: tuple[str, list[str], list[str]] | None = None  # the tree kept aside: token, and
     # what this build wrote and removed (what that tree lacks to be site/)
@@ -166,25 +166,26 @@ def load_state(state_dir: Path, code: str) -> BuildState | None:
 # dataclasses and Paths costs seconds, tuples of strings a fraction of that.
 _FIELDS = [f.name for f in fields(Article)]
 _STORED = [name for name in _FIELDS if name not in ("body", "path")]
-assert _FIELDS[2] == "body" and _FIELDS[-1] == "path"  # the positions load_sources relies on
+assert _FIELDS[2] == "body" and _FIELDS[-1] == "path"  # the positions load_content_files relies on
 
 
 def _bucket(name: str) -> str:
-    return f"{zlib.crc32(name.encode('utf-8', 'surrogatepass')) % SOURCE_BUCKETS:02d}.pickle"
+    return f"{zlib.crc32(name.encode('utf-8', 'surrogatepass')) % CONTENT_BUCKETS:02d}.pickle"
 
 
-def load_sources(state_dir: Path, state: BuildState, content_dir: Path) -> dict[str, Source]:
-    """The sources saved with that state; their articles have no body (body=None). A bucket
+def load_content_files(state_dir: Path, state: BuildState, content_dir: Path
+                       ) -> dict[str, ContentFile]:
+    """The content files saved with that state; their articles have no body (body=None). A bucket
     file that is missing or not the one the state names is left out: its files are parsed
     again."""
-    out: dict[str, Source] = {}
-    for bucket, sha in sorted(state.sources_files.items()):
+    out: dict[str, ContentFile] = {}
+    for bucket, sha in sorted(state.content_buckets.items()):
         try:
-            data = (state_dir / SOURCES_DIR / bucket).read_bytes()
+            data = (state_dir / CONTENT_FILES_DIR / bucket).read_bytes()
             if digest(data) != sha:
                 continue
             stored = _Unpickler(io.BytesIO(data)).load()
-            out.update({name: Source((size, mtime), file_sha,
+            out.update({name: ContentFile((size, mtime), file_sha,
                                      Article(values[0], values[1], None, *values[2:],
                                              content_dir / name), values)
                         for name, (size, mtime, file_sha, values) in stored.items()})
@@ -193,32 +194,33 @@ def load_sources(state_dir: Path, state: BuildState, content_dir: Path) -> dict[
     return out
 
 
-def save_state(state_dir: Path, state: BuildState, sources: dict[str, Source],
-               loaded: dict[str, Source] | None = None, old: BuildState | None = None) -> None:
-    """The sources' bucket files that changed since `loaded` (what `old` named), then the head
+def save_state(state_dir: Path, state: BuildState, files: dict[str, ContentFile],
+               loaded: dict[str, ContentFile] | None = None, old: BuildState | None = None
+               ) -> None:
+    """The content files' buckets that changed since `loaded` (what `old` named), then the head
     that names them all: a crash between leaves the old head, whose hashes no longer match
     the rewritten buckets, so those files are simply parsed again."""
     loaded = loaded or {}
-    kept = dict(old.sources_files) if old is not None else {}
-    buckets: dict[str, dict[str, Source]] = {}
-    for name, source in sources.items():
+    kept = dict(old.content_buckets) if old is not None else {}
+    buckets: dict[str, dict[str, ContentFile]] = {}
+    for name, source in files.items():
         buckets.setdefault(_bucket(name), {})[name] = source
     dirty = {b for b in buckets if b not in kept}
     dirty |= {b for b in kept if b not in buckets}
-    dirty |= {_bucket(n) for n, source in sources.items() if loaded.get(n) is not source}
-    dirty |= {_bucket(n) for n in loaded if n not in sources}
-    files = {b: kept[b] for b in buckets if b not in dirty}
+    dirty |= {_bucket(n) for n, source in files.items() if loaded.get(n) is not source}
+    dirty |= {_bucket(n) for n in loaded if n not in files}
+    written = {b: kept[b] for b in buckets if b not in dirty}
     for b in sorted(dirty):
         if b not in buckets:
-            (state_dir / SOURCES_DIR / b).unlink(missing_ok=True)
+            (state_dir / CONTENT_FILES_DIR / b).unlink(missing_ok=True)
             continue
         stored = {name: (*src.stat, src.sha,
                          src.row or tuple([getattr(src.article, f) for f in _STORED]))
                   for name, src in buckets[b].items()}
         data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
-        atomic_write(state_dir / SOURCES_DIR / b, data)
-        files[b] = digest(data)
-    state.sources_files = files
+        atomic_write(state_dir / CONTENT_FILES_DIR / b, data)
+        written[b] = digest(data)
+    state.content_buckets = written
     atomic_write(state_dir / HEAD_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
 

@@ -189,6 +189,21 @@ class Staging:
             parent.rmdir()
             parent = parent.parent
 
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        """Published when the build went through; discarded, the site as it was, when it
+        raised (or was interrupted)."""
+        if kind is not None:
+            self.discard()
+            return
+        try:
+            self.publish()
+        except BaseException:
+            self.discard()
+            raise
+
     def publish(self) -> None:
         """Swap the new tree in; the replaced one is kept aside for the next build."""
         self.ready()

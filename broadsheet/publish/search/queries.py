@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from whoosh import qparser, query
 
-from broadsheet.errors import SearchError
+from broadsheet.errors import QueryError  # noqa: F401 - raised by searching, named here
 from broadsheet.model import slugify
 from broadsheet.publish.search.analysis import STEMMED
 from broadsheet.publish.search.documents import TEXT_FIELDS
@@ -19,11 +19,6 @@ FILTERS = {"tag": "tag", "source": "source_key", "lang": "language", "year": "ye
 MAX_QUERY_CHARS = 500  # a longer query, or filter value, is refused
 MAX_WORDS = 32  # words in a query: each is looked up in a handful of fields, ~5 ms at 10k
 MAX_DEPTH = 1000  # results reachable by paging: a page starting past them is refused
-
-
-class QueryError(SearchError):
-    """A query that cannot be answered as written (too long, too many words, too deep a
-    page, unreadable): the reader's to fix, where other SearchErrors are the index's."""
 
 
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})  # not counted as words
