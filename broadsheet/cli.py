@@ -338,19 +338,14 @@ def cmd_new(args, config: Config) -> int:
     import datetime as dt
 
     from broadsheet.authoring import new_article, taken_names, write_new
-    from broadsheet.publish.load import load_content
-    from broadsheet.publish.state import code_fingerprint, load_content_files, load_state
+    from broadsheet.publish.pipeline import content_as_it_is
 
     date = dt.date.fromisoformat(args.date) if args.date else (
         dt.datetime.now(dt.timezone.utc).date() if args.publish else None)
     article = new_article(args.title, today=date, language=args.language or config.language,
                           tags=tuple(args.tag), source=args.source, slug=args.slug,
                           draft=not args.publish)
-    taken = {}
-    if config.content_dir.is_dir():  # the slugs in use; the last build's sources spare a parse
-        state = load_state(config.state_dir, code_fingerprint())
-        known = load_content_files(config.state_dir, state, config.content_dir) if state else None
-        taken = taken_names(load_content(config.content_dir, Diagnostics(), known)[0])
+    taken = taken_names(content_as_it_is(config)) if config.content_dir.is_dir() else {}
     path = write_new(config.content_dir, article, taken)
     if args.publish:
         _say(f"created {_rel(path)}: edit it, then `broadsheet build`")

@@ -1,4 +1,15 @@
-"""The core values that flow through the pipeline, and the only home of slug and URL rules."""
+"""The core values that flow through the pipeline, and the only home of slug and URL rules.
+
+Words for hashes and stamps, one per kind:
+    digest       the hash of some bytes (state.digest: a file's, a page's), or of what one
+                 article is made of (fingerprint.article_digest)
+    fingerprint  the hash of everything a derived thing is made from (a page, the code, the
+                 inputs): equal fingerprints, equal output
+    shape        the fingerprint of what decides which pages a site has
+    stamp        a file's size and times: not a hash; equal stamps spare reading the bytes
+    token        the random name of one build's tree (write.Staging)
+    key          what a cache or a map is looked up by
+"""
 
 from __future__ import annotations
 

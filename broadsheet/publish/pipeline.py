@@ -77,6 +77,14 @@ def load(config: Config, problems: Diagnostics, *, strict: bool = False, known=N
     return published(articles, config, dates, problems), files
 
 
+def content_as_it_is(config: Config) -> list[Article]:
+    """content/'s articles as written (drafts too, no policy; bad files left out), the last
+    build's state sparing the parse of the files unchanged since."""
+    state = load_state(config.state_dir, code_fingerprint())
+    known = load_content_files(config.state_dir, state, config.content_dir) if state else None
+    return load_content(config.content_dir, Diagnostics(), known)[0]
+
+
 def build(config: Config, *, strict: bool = False, with_index: bool = True, full: bool = False,
           jobs: int = 1, progress: Progress = no_progress, drafts: bool = False) -> BuildResult:
     """Bad content files are reported and left out (with strict, the first one stops the build
