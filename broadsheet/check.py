@@ -75,7 +75,7 @@ def _against_last_build(config: Config, state, files: set[str]) -> list[Broadshe
         known = state.outputs[rel]
         path = site / rel
         st = path.stat()
-        if (st.st_size, st.st_mtime_ns) != known.stat and digest(path.read_bytes()) != known.sha:
+        if (st.st_size, st.st_mtime_ns) != known.stat and digest(path.read_bytes()) != known.digest:
             out.append(CheckProblem("changed since the last build wrote it (run `broadsheet build`)",
                                path))
     index_listing = listing(config.index_dir) if state.with_index else []

@@ -307,7 +307,7 @@ class _Input:
     """A raw file read in this run: its articles, and what the record needs of it."""
     path: Path
     stamp: tuple[int, int, int] | None  # None: not to be recorded (a read error, a race)
-    sha: str
+    digest: str
     raws: list[RawArticle]
     warnings: list[tuple[str, int | None]]
     companion: bool = False  # read as evidence for new files only (see record.py)
@@ -327,15 +327,15 @@ def _read(path: Path, report: IngestReport | None, max_bytes: int) -> _Input:
     raws = read_inputs(path, found, max_bytes)
     if report is not None:
         report.extend(found)
-    sha = ""
+    file_digest = ""
     if before is not None and not found.errors:  # a file refused unread (too large) stays unread
         try:
-            sha = record.file_sha(path)
+            file_digest = record.file_digest(path)
             if record.stamp_of(path.stat()) != record.stamp_of(before):
-                sha = ""  # changed while read: taken again next time
+                file_digest = ""  # changed while read: taken again next time
         except OSError:
-            sha = ""
-    return _Input(path, record.stamp_of(before) if sha else None, sha, raws,
+            file_digest = ""
+    return _Input(path, record.stamp_of(before) if file_digest else None, file_digest, raws,
                   [(w.message, w.line) for w in found.warnings], companion=report is None)
 
 
@@ -493,7 +493,7 @@ def _remember(past: record.Record, known: dict[Path, record.Entry], inputs: list
             continue
         taken = tuple(record.Taken(raw.origin, raw.id, keeper, state.source)
                       for raw, state, keeper in zip(item.raws, item.states, item.keepers))
-        entry = record.Entry(item.stamp, item.sha, taken, tuple(item.warnings))
+        entry = record.Entry(item.stamp, item.digest, taken, tuple(item.warnings))
         if item.stamp and item.raws and _OPEN not in item.keepers \
                 and record.settled(entry, in_content):
             record.remember(past, item.path, entry)

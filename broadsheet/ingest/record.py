@@ -46,7 +46,7 @@ class Taken:
 @dataclass
 class Entry:
     stamp: tuple[int, int, int]  # size, mtime_ns, ctime_ns: equal, the bytes are not read
-    sha: str
+    digest: str
     articles: tuple[Taken, ...]
     warnings: tuple[tuple[str, int | None], ...] = ()  # said on reading: said again
 
@@ -61,7 +61,7 @@ def _key(path: Path) -> str:
     return os.path.abspath(path)  # not resolved: two links to one file are two inputs
 
 
-def file_sha(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """Of the file's bytes, read a piece at a time (a JSON Lines corpus may be gigabytes)."""
     h = hashlib.blake2b(digest_size=16)
     with open(path, "rb") as f:
@@ -85,7 +85,7 @@ def load(state_dir: Path, max_bytes: int) -> Record:
         if (data["version"], data["code"], data["max_bytes"]) != (VERSION, code_fingerprint(),
                                                                    max_bytes):
             return Record()
-        files = {path: Entry(tuple(e["stamp"]), e["sha"],
+        files = {path: Entry(tuple(e["stamp"]), e["digest"],
                              tuple(Taken(*a) for a in e["articles"]),
                              tuple((m, ln) for m, ln in e["warnings"]))
                  for path, e in data["files"].items()}
@@ -96,7 +96,7 @@ def load(state_dir: Path, max_bytes: int) -> Record:
 
 def save(state_dir: Path, record: Record, max_bytes: int) -> None:
     """Sorted keys and lists, no time of day: the same ingest writes the same bytes."""
-    files = {path: {"stamp": list(e.stamp), "sha": e.sha,
+    files = {path: {"stamp": list(e.stamp), "digest": e.digest,
                     "articles": [[a.origin, a.id, a.keeper, a.source] for a in e.articles],
                     "warnings": [list(w) for w in e.warnings]}
              for path, e in record.files.items()}
@@ -121,11 +121,11 @@ def unchanged(entry: Entry, path: Path) -> Entry | None:
         now = stamp_of(st)
         if now == entry.stamp:
             return entry
-        if st.st_size != entry.stamp[0] or file_sha(path) != entry.sha:
+        if st.st_size != entry.stamp[0] or file_digest(path) != entry.digest:
             return None
     except OSError:
         return None  # read as a new file: its error is reported as today
-    return Entry(now, entry.sha, entry.articles, entry.warnings)
+    return Entry(now, entry.digest, entry.articles, entry.warnings)
 
 
 def settled(entry: Entry, ids: set[str]) -> bool:

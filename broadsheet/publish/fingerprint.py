@@ -20,14 +20,14 @@ from dataclasses import dataclass, fields
 from broadsheet.model import Article, Page
 
 
-def article_digest(source_sha: str, article: Article, dated: bool = True) -> str:
+def article_digest(file_digest: str, article: Article, dated: bool = True) -> str:
     """An article as a page sees it: its file, its slug (a file renamed keeps its bytes but
     not its URL, which the index and the static search show), plus the tags the site policy
     made of them and (dated) the date git gives its last change. The index stores no such
     date: its digest leaves it out, so a commit alone re-indexes nothing."""
     tags = "\x1f".join(article.tags)
     updated = article.updated.isoformat() if article.updated and dated else ""
-    return hashlib.blake2b(f"{source_sha}\x1e{article.slug}\x1e{tags}\x1e{updated}".encode(),
+    return hashlib.blake2b(f"{file_digest}\x1e{article.slug}\x1e{tags}\x1e{updated}".encode(),
                            digest_size=12).hexdigest()
 
 

@@ -30,13 +30,13 @@ def read_content_file(path: Path, known: ContentFile | None, st: os.stat_result 
         size_time = stamp(st)
         if known is not None and known.stat == size_time:
             return known if known.article.path is path else ContentFile(
-                size_time, known.sha, replace(known.article, path=path), known.row)
+                size_time, known.digest, replace(known.article, path=path), known.row)
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror or exc}", path) from None
-    sha = digest(data)
-    if known is not None and known.sha == sha:
-        return ContentFile(size_time, sha, replace(known.article, path=path), known.row)
+    made = digest(data)
+    if known is not None and known.digest == made:
+        return ContentFile(size_time, made, replace(known.article, path=path), known.row)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -44,7 +44,7 @@ def read_content_file(path: Path, known: ContentFile | None, st: os.stat_result 
                            data.count(b"\n", 0, exc.start) + 1) from None
     article = frontmatter.load(text, path)
     # what listings show of it, while its body is here: kept with the front matter
-    return ContentFile(size_time, sha, replace(article, body=None, words=word_count(article.body),
+    return ContentFile(size_time, made, replace(article, body=None, words=word_count(article.body),
                                           excerpt=excerpt(article.body)))
 
 

@@ -27,13 +27,13 @@ class Outputs:
         self.kept = kept  # path -> Output of those files
         self.files: dict[str, Output] = {}
 
-    def record(self, rel: str, stat: tuple[int, int] | None, sha: str) -> None:
+    def record(self, rel: str, stat: tuple[int, int] | None, file_digest: str) -> None:
         """A file of the next site: written (its stat), or the old one kept (None)."""
         if stat is None:  # rendered to the same bytes: the linked file stays
             self.files[rel] = self.kept[rel]
             self.result.unchanged += 1
         else:
-            self.files[rel] = Output(*stat, sha)
+            self.files[rel] = Output(*stat, file_digest)
             self.result.written_paths.append(rel)
 
     def keep(self, paths) -> None:
@@ -44,9 +44,9 @@ class Outputs:
                 self.result.unchanged += 1
 
     def put(self, rel: str, data: bytes) -> None:
-        sha = digest(data)
-        stat = None if self.trusted.get(rel) == sha else self.staging.write(rel, data)
-        self.record(rel, stat, sha)
+        file_digest = digest(data)
+        stat = None if self.trusted.get(rel) == file_digest else self.staging.write(rel, data)
+        self.record(rel, stat, file_digest)
 
     def search_files(self, made: SearchFiles, fresh: bool) -> None:
         """The export's files moved in; the other published search files stay, linked (unless
@@ -58,10 +58,10 @@ class Outputs:
         for rel in current:
             if rel not in written and rel not in made.removed:
                 self.record(rel, None, "")
-        for rel, sha in made.written:
-            stat = (None if self.trusted.get(rel) == sha
+        for rel, file_digest in made.written:
+            stat = (None if self.trusted.get(rel) == file_digest
                     else self.staging.move_in(rel, made.folder / rel))
-            self.record(rel, stat, sha)
+            self.record(rel, stat, file_digest)
 
     def remove_the_rest(self) -> None:
         """What the old site had and the next one does not make goes."""

@@ -233,8 +233,8 @@ class _Run:
         gc.enable()
         staging.ready()
         job = RenderJob(todo, self.env, self.site, staging.root, staging.twin, trusted)
-        for page_path, stat, sha in render_pages(job, self.opts.jobs, self.opts.progress):
-            outputs.record(page_path, stat, sha)
+        for page_path, stat, page_digest in render_pages(job, self.opts.jobs, self.opts.progress):
+            outputs.record(page_path, stat, page_digest)
         outputs.keep(prints)
         for rel, data in static_assets(self.config, self.result):
             outputs.put(rel, data)

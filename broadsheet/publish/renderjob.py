@@ -40,10 +40,10 @@ class RenderJob:
         for page in self.pages[bounds[0]: bounds[1]]:
             data = render(replace(page, context=_with_bodies(page.context, lazy)), self.env,
                           self.site)
-            sha = digest(data)
-            stat = (None if self.trusted.get(page.path) == sha
+            made = digest(data)
+            stat = (None if self.trusted.get(page.path) == made
                     else write_file(self.root, page.path, data, self.twin))
-            done.append((page.path, stat, sha))
+            done.append((page.path, stat, made))
         return done
 
 

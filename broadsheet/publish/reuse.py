@@ -51,16 +51,16 @@ def trusted_outputs(previous: BuildState | None, site_files: dict, site_dir: Pat
         stat = site_files.get(rel)
         if stat is None:
             continue
-        if stat == out.stat or digest((site_dir / rel).read_bytes()) == out.sha:
-            trusted[rel] = out.sha
-            kept[rel] = out if stat == out.stat else Output(*stat, out.sha)
+        if stat == out.stat or digest((site_dir / rel).read_bytes()) == out.digest:
+            trusted[rel] = out.digest
+            kept[rel] = out if stat == out.stat else Output(*stat, out.digest)
     return trusted, kept
 
 
 def digests_of(articles: list[Article], files: dict, dated: bool = True) -> dict[str, str]:
     """slug -> what the article is made of (its file, the tags the policy gave it, and with
     dated its git date: what pages show; the index does not)."""
-    return {a.slug: article_digest(files[a.path.name].sha, a, dated) for a in articles}
+    return {a.slug: article_digest(files[a.path.name].digest, a, dated) for a in articles}
 
 
 def pages_again(config: Config, previous: BuildState | None, last: PageIndex | None,

@@ -41,7 +41,7 @@ def stamp(st: os.stat_result) -> tuple[int, tuple[int, int]]:
 class ContentFile:
     """A content file as the last build read it."""
     stat: tuple[int, int]
-    sha: str  # of its bytes: a file touched but not changed (a git checkout) is not re-parsed
+    digest: str  # of its bytes: a file touched but not changed (a git checkout) is not re-parsed
     article: Article  # as stored, without its body (body=None): read again when a page needs it
     row: tuple | None = field(default=None, compare=False)  # its stored form, when loaded so
 
@@ -50,7 +50,7 @@ class Output(NamedTuple):
     """A file of site/ as the last build left it (a tuple: 60,000 of them load fast)."""
     size: int
     mtime: int
-    sha: str
+    digest: str
 
     @property
     def stat(self) -> tuple[int, int]:
@@ -179,16 +179,16 @@ def load_content_files(state_dir: Path, state: BuildState, content_dir: Path
     file that is missing or not the one the state names is left out: its files are parsed
     again."""
     out: dict[str, ContentFile] = {}
-    for bucket, sha in sorted(state.content_buckets.items()):
+    for bucket, bucket_digest in sorted(state.content_buckets.items()):
         try:
             data = (state_dir / CONTENT_FILES_DIR / bucket).read_bytes()
-            if digest(data) != sha:
+            if digest(data) != bucket_digest:
                 continue
             stored = _Unpickler(io.BytesIO(data)).load()
-            out.update({name: ContentFile((size, mtime), file_sha,
+            out.update({name: ContentFile((size, mtime), file_digest,
                                      Article(values[0], values[1], None, *values[2:],
                                              content_dir / name), values)
-                        for name, (size, mtime, file_sha, values) in stored.items()})
+                        for name, (size, mtime, file_digest, values) in stored.items()})
         except _BROKEN:
             continue
     return out
@@ -214,7 +214,7 @@ def save_state(state_dir: Path, state: BuildState, files: dict[str, ContentFile]
         if b not in buckets:
             (state_dir / CONTENT_FILES_DIR / b).unlink(missing_ok=True)
             continue
-        stored = {name: (*src.stat, src.sha,
+        stored = {name: (*src.stat, src.digest,
                          src.row or tuple([getattr(src.article, f) for f in _STORED]))
                   for name, src in buckets[b].items()}
         data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
