@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from broadsheet import yamlhelp
+from broadsheet import fsutil, yamlhelp
 from broadsheet.errors import ContentError
 from broadsheet.model import (CONTROL_CHARS, FRONT_MATTER_KEYS, LANGUAGE_CODE, Article,
                               has_utc, is_valid_slug, is_web_url, slugify)
@@ -220,5 +220,4 @@ def content_entries(content_dir: Path) -> list[os.DirEntry]:
 
 def leads_outside(entry: os.DirEntry, content_dir: Path) -> bool:
     """A symlink leading out of content/: not followed (nor published)."""
-    return entry.is_symlink() and not Path(os.path.realpath(entry.path)).is_relative_to(
-        content_dir.resolve())
+    return entry.is_symlink() and fsutil.leads_outside(entry.path, content_dir)

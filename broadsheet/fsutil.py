@@ -33,6 +33,14 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def leads_outside(path: str | Path, folder: Path) -> bool:
+    """A symlink whose target is not inside folder (resolved): never followed, so that a
+    commit or a download cannot make broadsheet read, and publish, any file of the machine.
+    The one such guard, for raw inputs, content/ and static/ alike."""
+    return os.path.islink(path) and not Path(os.path.realpath(path)).is_relative_to(
+        folder.resolve())
+
+
 def atomic_write(path: Path, text: str | bytes) -> None:
     """Write beside, then rename: a reader sees the old file or the new one, never half."""
     with atomic_file(path) as f:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from broadsheet.errors import Diagnostics, InputError, InputWarning
+from broadsheet.fsutil import leads_outside
 from broadsheet.ingest.dates import page_date
 from broadsheet.ingest.titles import html_headline
 from broadsheet.model import (CONTROL_CHARS, LANGUAGE_CODE, RawArticle, has_utc,
@@ -341,11 +342,10 @@ def find_inputs(paths: Iterable[Path], problems: Diagnostics) -> list[Path]:
     files: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            root = path.resolve()
             for p in path.rglob("*"):
                 if p.suffix.lower() not in EXTENSIONS:
                     continue
-                if p.is_symlink() and not p.resolve().is_relative_to(root):
+                if leads_outside(p, path):
                     problems.warn(InputWarning("symlink to a file outside the input folder, "
                                                "not followed", p))
                 elif p.is_file():

@@ -6,11 +6,11 @@ tree (write.Staging); a file whose bytes are those of the trusted old one is not
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from stat import S_ISREG
 
 from broadsheet.config import Config
 from broadsheet.errors import ContentError, Diagnostics
+from broadsheet.fsutil import leads_outside
 from broadsheet.model import SEARCH_DIR, BuildResult
 from broadsheet.publish.indexing import SearchFiles
 from broadsheet.publish.render import THEME
@@ -83,15 +83,12 @@ def static_assets(config: Config, problems: Diagnostics):
         for rel, _, _ in listing(folder):
             if not any(part.startswith(".") for part in rel.split("/")):
                 files[rel] = folder / rel
-    inside = None
     for rel in sorted(files):
         path = files[rel]
-        if path.is_symlink():
-            inside = inside or config.static_dir.resolve()
-            if not Path(os.path.realpath(path)).is_relative_to(inside):
-                problems.warn(ContentError(
-                    "symlink to a file outside the static folder, not followed", path))
-                continue
+        if leads_outside(path, config.static_dir):
+            problems.warn(ContentError(
+                "symlink to a file outside the static folder, not followed", path))
+            continue
         try:
             if not S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read
                 problems.error(ContentError("not a regular file", path))
