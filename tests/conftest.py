@@ -62,7 +62,9 @@ def built(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_session(tmp_path_factory) -> Path:
-    """One built sample project for read-only tests (server, browser)."""
+    """One built sample project for the whole run, shared by the tests that only read it (the
+    server, the browser, the pages, the verbs that write nothing: check, search): a test
+    that writes into the project, builds again or edits content/ or site.yaml takes `built`."""
     config = make_project(tmp_path_factory.mktemp("sample") / "proj")
     assert run(config, "all") == 0
     return config

@@ -67,18 +67,18 @@ def write_article(config: Path, name: str, front: str, body: str = "Texte.") -> 
     return path
 
 
-def test_sample_site_has_every_kind_of_page(built):
-    out = site(built)
+def test_sample_site_has_every_kind_of_page(built_session):
+    out = site(built_session)
     for rel in ("index.html", SEED_PAGE, "tags/index.html", "tags/syrie.html", "tags/irak.html",
                 "tags/etat-islamique.html", "tags/ashton-carter.html", "feed.xml", "sitemap.xml",
                 "search.html", "404.html", "static/style.css", "static/search.js"):
         assert (out / rel).is_file(), rel
-    assert (built.parent / ".broadsheet" / "index").is_dir()
+    assert (built_session.parent / ".broadsheet" / "index").is_dir()
     assert_links_resolve(out)
 
 
-def test_seed_article_page(built):
-    page = site(built) / SEED_PAGE
+def test_seed_article_page(built_session):
+    page = site(built_session) / SEED_PAGE
     parsed = parse(page)
     html = page.read_text(encoding="utf-8")
     assert parsed.paragraphs == 8 and parsed.lang == "fr"
@@ -211,8 +211,8 @@ def test_duplicate_slug_is_an_error_naming_both(project, capsys):
     assert "two.md: slug 'same' is already used by one.md" in capsys.readouterr().err
 
 
-def test_feed_and_sitemap(built):
-    out = site(built)
+def test_feed_and_sitemap(built_session):
+    out = site(built_session)
     feed = ET.parse(out / "feed.xml").getroot()
     assert feed.tag == f"{ATOM}feed"
     (entry,) = list(feed.iter(f"{ATOM}entry"))

@@ -116,15 +116,15 @@ def test_no_index_is_a_clear_error(tmp_path):
         search(tmp_path / "none", "x")
 
 
-def test_cli_search(built, capsys):
+def test_cli_search(built_session, capsys):
     capsys.readouterr()
-    assert run(built, "search", "etat", "islamique") == 0
+    assert run(built_session, "search", "etat", "islamique") == 0
     out = capsys.readouterr().out
     assert "1 article matches 'etat islamique'" in out and "[Etat] [islamique]" in out
-    assert run(built, "search", "maison blanche", "--json") == 0
+    assert run(built_session, "search", "maison blanche", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["total"] == 1 and data["hits"][0]["source"] == "RT en français"
-    assert run(built, "search", "zzzyzzy") == 0
+    assert run(built_session, "search", "zzzyzzy") == 0
     assert "no articles match 'zzzyzzy'" in capsys.readouterr().out
 
 

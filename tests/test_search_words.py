@@ -155,10 +155,10 @@ def test_the_static_page_finds_the_same(driver, corpus):
     assert wrong == [], "\n".join(map(str, wrong))
 
 
-def test_the_sample_is_found_by_its_two_letter_words(built, capsys):
+def test_the_sample_is_found_by_its_two_letter_words(built_session, capsys):
     # "l'EI" (the Islamic State, in French) and "opération de terrain" in the sample article
     for query in ("EI", '"opération de terrain"'):
         capsys.readouterr()
-        assert run(built, "search", query) == 0
+        assert run(built_session, "search", query) == 0
         out = capsys.readouterr().out
         assert "\n1. " in out and "articles/" in out and "did you mean" not in out, (query, out)
