@@ -41,6 +41,13 @@ def override(config: Path, name: str, folder: str = "templates") -> Path:
     return path
 
 
+def write_article(config: Path, name: str, front: str, body: str = "Texte.") -> Path:
+    """content/NAME.md with this front matter (YAML lines) and body, as a person writes one."""
+    path = config.parent / "content" / f"{name}.md"
+    path.write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
+    return path
+
+
 def run(config: Path, *args: str) -> int:
     """The CLI as a user runs it: `broadsheet VERB ... --config site.yaml`."""
     return main([*args, "--config", str(config), "--quiet"])

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from conftest import run
+from conftest import run, write_article
 
 SEED_PAGE = "articles/la-maison-blanche-a-dit-ne-pas-vouloir-lancer-de-vaste-operation-de-terrain-en.html"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -59,12 +59,6 @@ def assert_links_resolve(folder: Path):
                 continue
             target = urljoin(page.relative_to(folder).as_posix(), urlsplit(link).path)
             assert (folder / target).is_file(), f"{page.relative_to(folder)} -> {link}"
-
-
-def write_article(config: Path, name: str, front: str, body: str = "Texte.") -> Path:
-    path = config.parent / "content" / f"{name}.md"
-    path.write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
-    return path
 
 
 def test_sample_site_has_every_kind_of_page(built_session):
