@@ -1,5 +1,8 @@
+import os
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -91,6 +94,23 @@ def test_builds_are_byte_identical(built, tmp_path):
     assert tree(tmp_path / "other") == first
 
 
+@pytest.mark.slow
+def test_order_does_not_depend_on_the_machines_time_zone(project):
+    write_article(project, "early", "title: Early\ndate: 2021-03-14T02:30:00")
+    write_article(project, "late", "title: Late\ndate: 2021-03-14T03:15:00")
+    write_article(project, "zoned", "title: Zoned\ndate: 2021-03-14T10:00:00+05:00")  # 05:00 UTC
+    write_article(project, "ancient", "title: Ancient\ndate: 0001-01-01")
+    feeds = []
+    for tz in ("UTC", "America/New_York"):
+        subprocess.run([sys.executable, "-m", "broadsheet", "build", "--config", str(project),
+                        "-q"], check=True, env={**os.environ, "TZ": tz}, capture_output=True)
+        feeds.append((project.parent / "site" / "feed.xml").read_bytes())
+    assert feeds[0] == feeds[1]
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [e.findtext(f"{atom}title") for e in ET.fromstring(feeds[0]).iter(f"{atom}entry")]
+    assert titles[:4] == ["Zoned", "Late", "Early", "Ancient"]
+
+
 def test_pagination_order_and_tags(project):
     (project.parent / "raw" / "000_2858112e9b9562c5.txt").unlink()
     for i in range(23):
@@ -162,6 +182,15 @@ def test_characters_xml_forbids_leave_every_page(project):
         assert "\ufffe" not in text and "\uffff" not in text, rel
         assert "Before&lt;b&gt;x&lt;/b&gt;after" in text or "Before&amp;lt;b&amp;gt;x" in text, rel
     ET.parse(out / "feed.xml")
+
+
+def test_control_characters_of_a_raw_title_never_reach_the_feed(project):
+    raw = project.parent / "raw" / "ctl.txt"
+    raw.write_text("Titre\x08 piégé\n\nUn premier paragraphe assez long pour être gardé, "
+                   "avec une phrase complète.\n\nUn second paragraphe, lui aussi complet.\n",
+                   encoding="utf-8")
+    assert run(project, "all") == 0
+    ET.parse(project.parent / "site" / "feed.xml")
 
 
 def test_bad_content_file_is_reported_and_the_rest_builds(built, capsys):
@@ -301,6 +330,19 @@ def test_a_merged_tag_is_named_alike_everywhere(project):
     found = search(project.parent / ".broadsheet" / "index", "alpha")
     assert [h["tags"] for h in found["hits"]] == [["Été"]] * 3
     assert found["facets"]["tag"] == [{"value": "ete", "label": "Été", "count": 3}]
+
+
+def test_a_tag_or_source_named_index_gets_a_page_beside_the_index(project):
+    """'Index' cannot take the index page's name, nor the name of another tag ('Index Tag')."""
+    write_article(project, "a", "title: x\nsource: Index\ntags: [Index, Index Tag, Syrie]")
+    write_article(project, "b", "title: y\nsource: Index Source\ntags: [Index--]")
+    assert run(project, "build") == 0
+    site = project.parent / "site"
+    for rel in ("tags/index--.html", "tags/index-tag.html", "sources/index--.html",
+                "sources/index-source.html"):
+        assert (site / rel).is_file(), rel
+    assert "Index Tag" in (site / "tags" / "index-tag.html").read_text(encoding="utf-8")
+    assert "<h1>Mots-clés</h1>" in (site / "tags" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_tag_index_is_in_alphabetical_order_of_letters_not_code_points(project):
