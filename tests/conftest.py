@@ -41,6 +41,13 @@ def override(config: Path, name: str, folder: str = "templates") -> Path:
     return path
 
 
+def write_article(config: Path, name: str, front: str, body: str = "Texte.") -> Path:
+    """content/NAME.md with this front matter (YAML lines) and body, as a person writes one."""
+    path = config.parent / "content" / f"{name}.md"
+    path.write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
+    return path
+
+
 def run(config: Path, *args: str) -> int:
     """The CLI as a user runs it: `broadsheet VERB ... --config site.yaml`."""
     return main([*args, "--config", str(config), "--quiet"])
@@ -62,7 +69,9 @@ def built(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_session(tmp_path_factory) -> Path:
-    """One built sample project for read-only tests (server, browser)."""
+    """One built sample project for the whole run, shared by the tests that only read it (the
+    server, the browser, the pages, the verbs that write nothing: check, search): a test
+    that writes into the project, builds again or edits content/ or site.yaml takes `built`."""
     config = make_project(tmp_path_factory.mktemp("sample") / "proj")
     assert run(config, "all") == 0
     return config

@@ -28,7 +28,7 @@ import yaml
 
 from broadsheet import frontmatter
 from broadsheet.model import FRONT_MATTER_KEYS
-from conftest import REPO, SEED, make_project, run
+from conftest import REPO, SEED, make_project, run, write_article
 
 PROSE = ("Le gouvernement a présenté mardi un projet de loi sur le logement, qui sera débattu "
          "au Parlement avant la fin du mois, après des semaines de retard.")
@@ -509,6 +509,18 @@ def test_content_file_errors(tmp_path, capsys, files, bad, line, message):
     assert pages == {"good.html"} | others  # the rest was built, the bad file left out
     assert snapshot(content) == before  # the bad file is left as it was
     assert not list(tmp_path.rglob("pwned"))
+
+
+def test_impossible_front_matter_values_are_one_line_at_their_key(project, capsys):
+    write_article(project, "a", "title: x\ndate: 2015-02-30")
+    write_article(project, "b", "title: !!float abc")
+    write_article(project, "c", "title: fine")
+    assert run(project, "build") == 1
+    err = capsys.readouterr().err
+    # each at the line of its key
+    assert "a.md:3: front matter: 'date': 2015-02-30: day is out of range for month" in err
+    assert "b.md:2: front matter: 'title': abc: could not convert string to float" in err
+    assert (project.parent / "site" / "articles" / "c.html").is_file()
 
 
 def test_same_slug_keeps_the_first_file_by_name(tmp_path, capsys):

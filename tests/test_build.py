@@ -1,5 +1,8 @@
+import os
 import re
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -7,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from conftest import run
+from conftest import run, write_article
 
 SEED_PAGE = "articles/la-maison-blanche-a-dit-ne-pas-vouloir-lancer-de-vaste-operation-de-terrain-en.html"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -61,24 +64,18 @@ def assert_links_resolve(folder: Path):
             assert (folder / target).is_file(), f"{page.relative_to(folder)} -> {link}"
 
 
-def write_article(config: Path, name: str, front: str, body: str = "Texte.") -> Path:
-    path = config.parent / "content" / f"{name}.md"
-    path.write_text(f"---\n{front}\n---\n\n{body}\n", encoding="utf-8")
-    return path
-
-
-def test_sample_site_has_every_kind_of_page(built):
-    out = site(built)
+def test_sample_site_has_every_kind_of_page(built_session):
+    out = site(built_session)
     for rel in ("index.html", SEED_PAGE, "tags/index.html", "tags/syrie.html", "tags/irak.html",
                 "tags/etat-islamique.html", "tags/ashton-carter.html", "feed.xml", "sitemap.xml",
                 "search.html", "404.html", "static/style.css", "static/search.js"):
         assert (out / rel).is_file(), rel
-    assert (built.parent / ".broadsheet" / "index").is_dir()
+    assert (built_session.parent / ".broadsheet" / "index").is_dir()
     assert_links_resolve(out)
 
 
-def test_seed_article_page(built):
-    page = site(built) / SEED_PAGE
+def test_seed_article_page(built_session):
+    page = site(built_session) / SEED_PAGE
     parsed = parse(page)
     html = page.read_text(encoding="utf-8")
     assert parsed.paragraphs == 8 and parsed.lang == "fr"
@@ -95,6 +92,23 @@ def test_builds_are_byte_identical(built, tmp_path):
     assert tree(site(built)) == first
     assert run(built, "build", "--out", str(tmp_path / "other")) == 0
     assert tree(tmp_path / "other") == first
+
+
+@pytest.mark.slow
+def test_order_does_not_depend_on_the_machines_time_zone(project):
+    write_article(project, "early", "title: Early\ndate: 2021-03-14T02:30:00")
+    write_article(project, "late", "title: Late\ndate: 2021-03-14T03:15:00")
+    write_article(project, "zoned", "title: Zoned\ndate: 2021-03-14T10:00:00+05:00")  # 05:00 UTC
+    write_article(project, "ancient", "title: Ancient\ndate: 0001-01-01")
+    feeds = []
+    for tz in ("UTC", "America/New_York"):
+        subprocess.run([sys.executable, "-m", "broadsheet", "build", "--config", str(project),
+                        "-q"], check=True, env={**os.environ, "TZ": tz}, capture_output=True)
+        feeds.append((project.parent / "site" / "feed.xml").read_bytes())
+    assert feeds[0] == feeds[1]
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [e.findtext(f"{atom}title") for e in ET.fromstring(feeds[0]).iter(f"{atom}entry")]
+    assert titles[:4] == ["Zoned", "Late", "Early", "Ancient"]
 
 
 def test_pagination_order_and_tags(project):
@@ -170,6 +184,15 @@ def test_characters_xml_forbids_leave_every_page(project):
     ET.parse(out / "feed.xml")
 
 
+def test_control_characters_of_a_raw_title_never_reach_the_feed(project):
+    raw = project.parent / "raw" / "ctl.txt"
+    raw.write_text("Titre\x08 piégé\n\nUn premier paragraphe assez long pour être gardé, "
+                   "avec une phrase complète.\n\nUn second paragraphe, lui aussi complet.\n",
+                   encoding="utf-8")
+    assert run(project, "all") == 0
+    ET.parse(project.parent / "site" / "feed.xml")
+
+
 def test_bad_content_file_is_reported_and_the_rest_builds(built, capsys):
     bad = write_article(built, "bad", "title: Ok\ntags: Irak")
     capsys.readouterr()
@@ -211,8 +234,8 @@ def test_duplicate_slug_is_an_error_naming_both(project, capsys):
     assert "two.md: slug 'same' is already used by one.md" in capsys.readouterr().err
 
 
-def test_feed_and_sitemap(built):
-    out = site(built)
+def test_feed_and_sitemap(built_session):
+    out = site(built_session)
     feed = ET.parse(out / "feed.xml").getroot()
     assert feed.tag == f"{ATOM}feed"
     (entry,) = list(feed.iter(f"{ATOM}entry"))
@@ -307,6 +330,19 @@ def test_a_merged_tag_is_named_alike_everywhere(project):
     found = search(project.parent / ".broadsheet" / "index", "alpha")
     assert [h["tags"] for h in found["hits"]] == [["Été"]] * 3
     assert found["facets"]["tag"] == [{"value": "ete", "label": "Été", "count": 3}]
+
+
+def test_a_tag_or_source_named_index_gets_a_page_beside_the_index(project):
+    """'Index' cannot take the index page's name, nor the name of another tag ('Index Tag')."""
+    write_article(project, "a", "title: x\nsource: Index\ntags: [Index, Index Tag, Syrie]")
+    write_article(project, "b", "title: y\nsource: Index Source\ntags: [Index--]")
+    assert run(project, "build") == 0
+    site = project.parent / "site"
+    for rel in ("tags/index--.html", "tags/index-tag.html", "sources/index--.html",
+                "sources/index-source.html"):
+        assert (site / rel).is_file(), rel
+    assert "Index Tag" in (site / "tags" / "index-tag.html").read_text(encoding="utf-8")
+    assert "<h1>Mots-clés</h1>" in (site / "tags" / "index.html").read_text(encoding="utf-8")
 
 
 def test_the_tag_index_is_in_alphabetical_order_of_letters_not_code_points(project):

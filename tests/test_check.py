@@ -19,8 +19,8 @@ def check(config: Path, capsys) -> tuple[int, list[str]]:
     return code, capsys.readouterr().out.strip().splitlines()
 
 
-def test_a_fresh_build_checks_clean(built, capsys):
-    code, lines = check(built, capsys)
+def test_a_fresh_build_checks_clean(built_session, capsys):
+    code, lines = check(built_session, capsys)
     assert code == 0
     assert lines == ["check: 1 article, 0 problems"]
 

@@ -29,6 +29,21 @@ def test_config_option_before_the_verb(project, capsys):
     assert "1 added" in capsys.readouterr().out
 
 
+@pytest.mark.slow
+def test_config_option_without_a_verb_prints_the_help_and_all_builds(project, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "broadsheet", "--config", str(project), "-q"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("usage: broadsheet"), done.stderr
+    assert not (project.parent / "site").exists()
+    done = subprocess.run([sys.executable, "-m", "broadsheet", "--config", str(project), "-q",
+                           "all"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (project.parent / "site" / "index.html").is_file()
+    assert not (tmp_path / "content").exists()
+
+
 def test_a_named_config_that_does_not_exist(tmp_path, capsys):
     assert run(tmp_path / "nope.yaml", "build") == 1
     assert "nope.yaml: config file not found" in capsys.readouterr().err

@@ -4,6 +4,7 @@ import pytest
 
 from broadsheet.config import load_config
 from broadsheet.errors import ConfigError
+from conftest import run
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -76,6 +77,16 @@ def test_state_and_index_must_be_apart(tmp_path, state, index):
     with pytest.raises(ConfigError) as err:
         load_config(cfg)
     assert "'state_dir'" in str(err.value) and "must be apart" in str(err.value)
+
+
+@pytest.mark.parametrize("line", ["site_dir: .", "site_dir: content", "index_dir: .",
+                                  "index_dir: site/idx"])
+def test_output_folders_cannot_swallow_the_project(project, line):
+    project.write_text(project.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        load_config(project)
+    assert run(project, "all") == 1
+    assert (project.parent / "raw").is_dir() and (project.parent / "templates").is_dir()
 
 
 def test_the_config_reads_the_same_in_every_process(tmp_path):

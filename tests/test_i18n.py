@@ -360,8 +360,8 @@ def test_served_facets_sort_accented_labels_by_their_letter():
     assert [r["label"] for r in facets["tag"]] == ["Afrique", "État", "Syrie", "Zoo"]
 
 
-def test_the_404_page_links_its_stylesheet_for_the_server_and_for_the_disk(built):
-    page = (built.parent / "site" / "404.html").read_text(encoding="utf-8")
+def test_the_404_page_links_its_stylesheet_for_the_server_and_for_the_disk(built_session):
+    page = (built_session.parent / "site" / "404.html").read_text(encoding="utf-8")
     assert '<link rel="stylesheet" href="/static/style.css">' in page
     assert '<link rel="stylesheet" href="static/style.css">' in page
 

@@ -78,6 +78,22 @@ def test_jsonl_reingest_skips_by_id(project, capsys):
     assert "skipped corpus.jsonl:1: already ingested" in out
 
 
+def test_stated_jsonl_ids_never_make_paths(project, capsys):
+    texts = ["La mairie a présenté lundi son budget, en hausse de deux pour cent.",
+             "Les pompiers sont intervenus dans la nuit pour un incendie de forêt.",
+             "Le tribunal a rendu sa décision jeudi après trois semaines de procès."]
+    lines = [{"id": i, "title": "Live updates", "text": f"{t}\n\n{t} Suite."}
+             for i, t in zip(["AP-123", "/../../pwn", "AP-123"], texts)]
+    (project.parent / "raw" / "c.jsonl").write_text(
+        "\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    assert run(project, "all") == 1  # the third line repeats a stated id
+    assert "c.jsonl:3: id 'AP-123' is already used by c.jsonl:1" in capsys.readouterr().err
+    names = sorted(p.name for p in (project.parent / "content").iterdir())
+    assert all("/" not in n and ".." not in n for n in names)
+    assert not (project.parent / "p.md").exists()
+    assert len([n for n in names if n.startswith("live-updates")]) == 2
+
+
 def trafilatura_only(path: Path) -> list[str]:
     import trafilatura
     text = trafilatura.extract(path.read_bytes(), include_comments=False, include_tables=False)

@@ -5,8 +5,8 @@ import pytest
 
 from broadsheet.config import load_config
 from broadsheet.errors import SearchError
-from broadsheet.publish.search import search
-from conftest import run
+from broadsheet.publish.search import SearchIndex, search
+from conftest import run, write_article
 
 DOCS = {
     "syrie": ("Frappes aériennes en Syrie", "fr", "2015-10-27",
@@ -116,15 +116,15 @@ def test_no_index_is_a_clear_error(tmp_path):
         search(tmp_path / "none", "x")
 
 
-def test_cli_search(built, capsys):
+def test_cli_search(built_session, capsys):
     capsys.readouterr()
-    assert run(built, "search", "etat", "islamique") == 0
+    assert run(built_session, "search", "etat", "islamique") == 0
     out = capsys.readouterr().out
     assert "1 article matches 'etat islamique'" in out and "[Etat] [islamique]" in out
-    assert run(built, "search", "maison blanche", "--json") == 0
+    assert run(built_session, "search", "maison blanche", "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["total"] == 1 and data["hits"][0]["source"] == "RT en français"
-    assert run(built, "search", "zzzyzzy") == 0
+    assert run(built_session, "search", "zzzyzzy") == 0
     assert "no articles match 'zzzyzzy'" in capsys.readouterr().out
 
 
@@ -202,6 +202,15 @@ def test_index_updates_only_what_changed(built, capsys, monkeypatch):
     monkeypatch.setattr(analysis, "ANALYSIS_VERSION", analysis.ANALYSIS_VERSION + 1)
     assert run(built, "index") == 0
     assert "rebuilt: 1 added" in capsys.readouterr().out
+
+
+def test_the_servers_open_index_sees_a_full_rebuild(built):
+    index = SearchIndex(load_config(built).index_dir)
+    assert index.search("zanzibar")["total"] == 0
+    write_article(built, "z", "title: Zanzibar")
+    assert run(built, "index", "--full") == 0
+    assert index.search("zanzibar")["total"] == 1
+    index.close()
 
 
 def test_spell_postings_are_whooshs():

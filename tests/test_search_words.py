@@ -13,7 +13,7 @@ import pytest
 
 from broadsheet.config import load_config
 from broadsheet.publish.search import search
-from conftest import make_project, run, serving
+from conftest import make_project, run, serving, write_article
 
 ARTICLES = {
     "war": ("The war in the north enters its third year", "en", "2024-03-01",
@@ -155,10 +155,21 @@ def test_the_static_page_finds_the_same(driver, corpus):
     assert wrong == [], "\n".join(map(str, wrong))
 
 
-def test_the_sample_is_found_by_its_two_letter_words(built, capsys):
+def test_the_sample_is_found_by_its_two_letter_words(built_session, capsys):
     # "l'EI" (the Islamic State, in French) and "opération de terrain" in the sample article
     for query in ("EI", '"opération de terrain"'):
         capsys.readouterr()
-        assert run(built, "search", query) == 0
+        assert run(built_session, "search", query) == 0
         out = capsys.readouterr().out
         assert "\n1. " in out and "articles/" in out and "did you mean" not in out, (query, out)
+
+
+def test_words_of_wrapped_lines_and_beside_filters_all_count(project):
+    write_article(project, "a", "title: Conseil\ntags: [Syrie]\nlanguage: fr",
+                  "The mayor\nannounced it.")
+    assert run(project, "build") == 0
+    index_dir = load_config(project).index_dir
+    assert search(index_dir, "mayor")["total"] == 1
+    assert search(index_dir, "the tag:syrie")["total"] == 1
+    assert search(index_dir, "le tag:syrie")["total"] == 0  # every word counts, "le" too
+    assert search(index_dir, "lang:FR")["total"] == 1

@@ -512,7 +512,7 @@ def test_a_trickling_client_is_dropped(hostile, monkeypatch):
     assert_alive(hostile)
 
 
-def test_a_port_it_cannot_listen_on_is_one_line(built, capsys):
+def test_a_port_it_cannot_listen_on_is_one_line(built_session, capsys):
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
@@ -522,7 +522,7 @@ def test_a_port_it_cannot_listen_on_is_one_line(built, capsys):
                             (["--port", "70000"], "port must be 0-65535"),
                             (["--host", "no-such-host.invalid"], "cannot listen on")):
             capsys.readouterr()
-            assert run(built, "serve", *args) == 1
+            assert run(built_session, "serve", *args) == 1
             err = capsys.readouterr().err.strip().splitlines()
             assert len(err) == 1 and err[0].startswith("error: cannot listen on"), err
             assert words in err[0]
@@ -530,7 +530,7 @@ def test_a_port_it_cannot_listen_on_is_one_line(built, capsys):
         taken.close()
 
 
-def test_a_port_in_use_gives_way_to_the_next_free_one(built, capsys, monkeypatch):
+def test_a_port_in_use_gives_way_to_the_next_free_one(built_session, capsys, monkeypatch):
     from broadsheet import cli
 
     taken = socket.socket()
@@ -543,8 +543,8 @@ def test_a_port_in_use_gives_way_to_the_next_free_one(built, capsys, monkeypatch
 
         def make(p):
             made.append(p)
-            return make_server(built.parent / "site", built.parent / ".broadsheet" / "index",
-                               "127.0.0.1", p)
+            root = built_session.parent
+            return make_server(root / "site", root / ".broadsheet" / "index", "127.0.0.1", p)
         server = cli._listen(make, "127.0.0.1", None)  # no --port: the next free one, said
         try:
             assert made[0] == port and server.server_address[1] == made[-1] > port
@@ -552,7 +552,7 @@ def test_a_port_in_use_gives_way_to_the_next_free_one(built, capsys, monkeypatch
                 f"port {port} is in use: serving on port {made[-1]} instead\n"
         finally:
             server.server_close()
-        assert run(built, "serve", "--port", str(port)) == 1  # asked for: named, not taken
+        assert run(built_session, "serve", "--port", str(port)) == 1  # asked for: named, not taken
         err = capsys.readouterr().err
         assert "Address already in use" in err and re.search(r"port (\d+) is free: --port \1", err)
     finally:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from conftest import THEME, override, run
 
 
-def test_the_theme_is_used_when_the_site_has_no_templates(built):
-    site = built.parent / "site"
+def test_the_theme_is_used_when_the_site_has_no_templates(built_session):
+    site = built_session.parent / "site"
     assert (site / "static" / "style.css").read_bytes() == (THEME / "static" / "style.css").read_bytes()
     assert not (site / "static" / ".gitkeep").exists()  # hidden files are not published
     assert "<h1>Derniers articles</h1>" in (site / "index.html").read_text(encoding="utf-8")

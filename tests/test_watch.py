@@ -193,10 +193,10 @@ def overridden(live: Live, name: str) -> Path:
 
 # ---- the pure parts ---------------------------------------------------------------------------
 
-def test_relevant_paths(built):
-    cfg = load_config(built)
+def test_relevant_paths(built_session):
+    cfg = load_config(built_session)
     roots = Roots.of(cfg, THEME)
-    root = built.parent.resolve()
+    root = built_session.parent.resolve()
     yes = [root / "content" / "a.md", root / "templates" / "article.html",
            root / "static" / "logo.png", root / "static" / "img" / "x.png", root / "site.yaml",
            THEME.resolve() / "templates" / "base.html", root / "templates", root / "static"]
