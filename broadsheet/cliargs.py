@@ -60,35 +60,30 @@ def parser(commands: dict[str, Callable], description: str) -> argparse.Argument
     """The parser; commands: each verb's function (set as `func`), description: the
     program's, for `broadsheet --help`."""
     # verbs take the common options too, but must not reset what was given before the verb
-    common = _common(lambda value: argparse.SUPPRESS)
-    writer = _writer()
+    shared = {"common": _common(lambda value: argparse.SUPPRESS), "writer": _writer()}
     p = argparse.ArgumentParser(
         prog="broadsheet", description=description,
         epilog="Start with `broadsheet init mysite`; `broadsheet VERB --help` says more.",
         parents=[_common(lambda value: value)])
     p.add_argument("--version", action="version", version=f"broadsheet {__version__}")
     sub = p.add_subparsers(dest="verb", metavar="VERB")
+    for name, summary, about, parents, options in VERBS:
+        options(_verb(sub, name, summary, about, [shared[k] for k in parents], commands[name]))
+    return p
 
-    s = _verb(sub, "init", "start a new site in a new folder",
-              "Writes a commented site.yaml, raw/ for your scraped articles, content/, "
-              "templates/ and static/ for overriding the theme, a .gitignore, a GitHub Pages "
-              "workflow and a short README. The folder must be new or empty.", [], commands["init"])
+
+def _init_options(s) -> None:
     s.add_argument("path", help="the new site's folder")
     s.add_argument("--title", help="the site's title (default: \"My news archive\")")
     s.add_argument("--language", metavar="CODE",
                    help="the language of the site's pages, like fr or en (default: en)")
 
-    s = _verb(sub, "all", "ingest, then build the site and its search",
-              "What to run after adding raw articles: `ingest` then `build`.",
-              [common, writer], commands["all"])
+
+def _all_options(s) -> None:
     s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
 
-    s = _verb(sub, "ingest", "clean raw articles into content/",
-              "Reads .txt, .html and .jsonl files (default: raw_dir of site.yaml), keeps each "
-              "article's text without the page's menus, credits and other leftovers, and writes "
-              "one Markdown file per article into content/. A file already taken in is "
-              "skipped; content files you have edited are never overwritten.",
-              [common, writer], commands["ingest"])
+
+def _ingest_options(s) -> None:
     s.add_argument("paths", nargs="*", help="files or folders (default: raw_dir of site.yaml)")
     s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
     s.add_argument("--force", action="store_true",
@@ -98,11 +93,8 @@ def parser(commands: dict[str, Callable], description: str) -> argparse.Argument
     s.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="processes for cleaning and detection (default: the CPUs, up to 4)")
 
-    s = _verb(sub, "build", "build the site and its search index from content/",
-              "Writes site/ (articles, listings, tags, sources, feeds, sitemap, the search "
-              "page) and the search index. Only what changed since the last build is "
-              "rendered again; a bad content file is reported and left out.",
-              [common, writer], commands["build"])
+
+def _build_options(s) -> None:
     s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
     s.add_argument("--out", metavar="DIR", help="the site folder to write (default: site_dir)")
     s.add_argument("--strict", action="store_true", help="stop at the first bad content file")
@@ -117,16 +109,14 @@ def parser(commands: dict[str, Callable], description: str) -> argparse.Argument
     s.add_argument("--drafts", action="store_true",
                    help="publish articles marked `draft: true` too (a preview)")
 
-    s = _verb(sub, "index", "build the search index only",
-              "Updates the search index (and the static search files' cache) from content/ "
-              "without writing the site.", [common, writer], commands["index"])
+
+def _index_options(s) -> None:
     s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
     s.add_argument("--full", action="store_true", help="rebuild it all, not just what changed")
     s.add_argument("--drafts", action="store_true", help="index drafts too (as build --drafts)")
 
-    s = _verb(sub, "search", "search the articles from the terminal",
-              'Words are ANDed; "a phrase" in quotes, -word to exclude, a OR b, and the '
-              'filters tag:NAME, source:"NAME", lang:CODE, year:YYYY.', [common], commands["search"])
+
+def _search_options(s) -> None:
     s.add_argument("query", nargs="+", help="what to search for")
     s.add_argument("--limit", type=_positive, default=10, help="results per page (default 10)")
     s.add_argument("--page", type=_positive, default=1, help="which page of results (default 1)")
@@ -134,10 +124,8 @@ def parser(commands: dict[str, Callable], description: str) -> argparse.Argument
                    help="best match first (default) or newest first")
     s.add_argument("--json", action="store_true", help="print the results as JSON")
 
-    s = _verb(sub, "serve", "preview the site, with its search",
-              "Builds what changed, then serves site/ and /api/search on this machine only "
-              "(127.0.0.1), rebuilding when content, templates, static files or site.yaml "
-              "change and reloading the open pages.", [common], commands["serve"])
+
+def _serve_options(s) -> None:
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=None,
                    help="port to listen on (default 8000, or the next free one; 0: any free)")
@@ -146,10 +134,8 @@ def parser(commands: dict[str, Callable], description: str) -> argparse.Argument
                    help="build first, rebuild on every change and reload the open pages "
                         "(default); --no-watch serves the site as it is")
 
-    s = _verb(sub, "new", "start an article written by hand",
-              "Writes content/SLUG.md with the front matter filled in and a line to replace "
-              "with the text, as a draft (not published until you remove `draft: true`) "
-              "unless --publish.", [common], commands["new"])
+
+def _new_options(s) -> None:
     s.add_argument("--publish", action="store_true",
                    help="publish it at the next build, dated today (or --date)")
     s.add_argument("title", help="the article's title")
@@ -161,18 +147,60 @@ def parser(commands: dict[str, Callable], description: str) -> argparse.Argument
     s.add_argument("--slug", metavar="SLUG", help="its URL's name (default: from the title)")
     s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
 
-    s = _verb(sub, "check", "check content, the built site, its links and the search index",
-              "Reads every content file, every page of site/ and the index; reports each "
-              "problem as one line (file and line), exit code 1 if there is any.",
-              [common], commands["check"])
+
+def _check_options(s) -> None:
     s.add_argument("--content", metavar="DIR", help=CONTENT_HELP)
     s.add_argument("--out", metavar="DIR", help="the site folder to check (default: site_dir)")
 
-    s = _verb(sub, "explain", "show what ingest keeps of raw files, and why",
-              "For every line of each file: kept or dropped, and the evidence (the rule that "
-              "fired, or the model's score and the features that weighed most).",
-              [common], commands["explain"])
+
+def _explain_options(s) -> None:
     s.add_argument("files", nargs="+", help="raw files (.txt, .html, .jsonl)")
-    return p
+
+
+# The verbs in the order `broadsheet --help` lists them: name, summary, description, the
+# option groups they share ("common": --config and -q; "writer": --wait, for the verbs that
+# take the site's lock), and the function adding their own options.
+VERBS: list[tuple[str, str, str, tuple[str, ...], Callable]] = [
+    ("init", "start a new site in a new folder",
+     "Writes a commented site.yaml, raw/ for your scraped articles, content/, "
+     "templates/ and static/ for overriding the theme, a .gitignore, a GitHub Pages "
+     "workflow and a short README. The folder must be new or empty.", (), _init_options),
+    ("all", "ingest, then build the site and its search",
+     "What to run after adding raw articles: `ingest` then `build`.",
+     ("common", "writer"), _all_options),
+    ("ingest", "clean raw articles into content/",
+     "Reads .txt, .html and .jsonl files (default: raw_dir of site.yaml), keeps each "
+     "article's text without the page's menus, credits and other leftovers, and writes "
+     "one Markdown file per article into content/. A file already taken in is "
+     "skipped; content files you have edited are never overwritten.",
+     ("common", "writer"), _ingest_options),
+    ("build", "build the site and its search index from content/",
+     "Writes site/ (articles, listings, tags, sources, feeds, sitemap, the search "
+     "page) and the search index. Only what changed since the last build is "
+     "rendered again; a bad content file is reported and left out.",
+     ("common", "writer"), _build_options),
+    ("index", "build the search index only",
+     "Updates the search index (and the static search files' cache) from content/ "
+     "without writing the site.", ("common", "writer"), _index_options),
+    ("search", "search the articles from the terminal",
+     'Words are ANDed; "a phrase" in quotes, -word to exclude, a OR b, and the '
+     'filters tag:NAME, source:"NAME", lang:CODE, year:YYYY.', ("common",), _search_options),
+    ("serve", "preview the site, with its search",
+     "Builds what changed, then serves site/ and /api/search on this machine only "
+     "(127.0.0.1), rebuilding when content, templates, static files or site.yaml "
+     "change and reloading the open pages.", ("common",), _serve_options),
+    ("new", "start an article written by hand",
+     "Writes content/SLUG.md with the front matter filled in and a line to replace "
+     "with the text, as a draft (not published until you remove `draft: true`) "
+     "unless --publish.", ("common",), _new_options),
+    ("check", "check content, the built site, its links and the search index",
+     "Reads every content file, every page of site/ and the index; reports each "
+     "problem as one line (file and line), exit code 1 if there is any.",
+     ("common",), _check_options),
+    ("explain", "show what ingest keeps of raw files, and why",
+     "For every line of each file: kept or dropped, and the evidence (the rule that "
+     "fired, or the model's score and the features that weighed most).",
+     ("common",), _explain_options),
+]
 
 

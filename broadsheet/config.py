@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -115,26 +114,7 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
     A missing file means all defaults, unless the user named it (required=True).
     """
     path = Path(path)
-    data: dict = {}
-    lines: dict[str, int] = {}
-    if path.exists():
-        try:
-            text = path.read_text(encoding="utf-8")
-            loaded = yaml.safe_load(text)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read config: {exc}", path) from None
-        except yaml.YAMLError as exc:
-            message, line = yamlhelp.explain(exc)
-            raise ConfigError(message, path, None if line is None else line + 1) from None
-        lines = yamlhelp.key_lines(text)
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise ConfigError("the config must be a mapping of keys to values", path)
-        data = loaded
-    elif required:
-        raise ConfigError("config file not found", path)
-
+    data, lines = _read(path, required)
     problems: list[ConfigError] = []
     values: dict[str, object] = {}
     for key, value in data.items():
@@ -165,6 +145,29 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
             values[key] = root / values.get(key, getattr(Config, key))
     _check_outputs(path.resolve(), values)
     return Config(path=path.resolve(), **values)
+
+
+def _read(path: Path, required: bool) -> tuple[dict, dict[str, int]]:
+    """The config file's mapping and each top-level key's line (0-based); both empty when
+    there is no file and it was not required."""
+    if not path.exists():
+        if required:
+            raise ConfigError("config file not found", path)
+        return {}, {}
+    try:
+        text = path.read_text(encoding="utf-8")
+        loaded = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", path) from None
+    except yaml.YAMLError as exc:
+        message, line = yamlhelp.explain(exc)
+        raise ConfigError(message, path, None if line is None else line + 1) from None
+    lines = yamlhelp.key_lines(text)
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        raise ConfigError("the config must be a mapping of keys to values", path)
+    return loaded, lines
 
 
 def _check_outputs(config_path: Path, values: dict) -> None:

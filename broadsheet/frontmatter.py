@@ -161,44 +161,7 @@ def load(text: str, path: str | Path) -> Article:
             raise ContentError(yamlhelp.unknown_key(key, list(FRONT_MATTER_KEYS)), path, line)
         if value is None:
             continue
-        if key == "author" and isinstance(value, list):  # several authors
-            if not value or not all(isinstance(v, str) and v.strip() for v in value):
-                raise ContentError("'author' must be text or a list of text items", path, line)
-            value = tuple(CONTROL_CHARS.sub("", v).strip() for v in value)
-        elif key in _TEXT_KEYS:
-            if not isinstance(value, str):
-                raise ContentError(f"'{key}' must be text, not {type(value).__name__}", path, line)
-            value = CONTROL_CHARS.sub("", value).strip()
-            if key == "title" and not value:
-                raise ContentError("'title' must not be empty", path, line)
-            if key == "source_url" and not is_web_url(value):
-                raise ContentError(f"'source_url' must be an http(s) URL, not {value!r}", path, line)
-        elif key in _LIST_KEYS:
-            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
-                                                      for v in value):
-                raise ContentError(f"'{key}' must be a list of text items", path, line)
-            value = tuple(CONTROL_CHARS.sub("", v).strip() for v in value)
-            if key == "aliases":
-                bad = [v for v in value if not is_valid_slug(v)]
-                if bad:
-                    raise ContentError(f"'aliases' are former slugs: lowercase letters, digits "
-                                       f"and hyphens, not {bad[0]!r}", path, line)
-                if len(set(value)) != len(value):
-                    raise ContentError("'aliases' names the same slug twice", path, line)
-        elif key in _BOOL_KEYS:
-            if not isinstance(value, bool):
-                raise ContentError(f"'{key}' must be true or false, not {value!r}", path, line)
-        elif key == "date":
-            value = _date(value, key, path, line)
-        elif key == "language":
-            if not isinstance(value, str) or not LANGUAGE_CODE.match(value):
-                raise ContentError(f"'language' must be a code like 'fr', not {value!r}",
-                                   path, line)
-        elif key == "slug":
-            if not isinstance(value, str) or not is_valid_slug(value):
-                raise ContentError(f"'slug' must be lowercase letters, digits and hyphens, "
-                                   f"not {value!r}", path, line)
-        fields[key] = value
+        fields[key] = _value(key, value, path, line)
     if "title" not in fields:
         raise ContentError("missing required key 'title'", path, 1)
     if "slug" not in fields:
@@ -208,6 +171,55 @@ def load(text: str, path: str | Path) -> Article:
             raise ContentError("no usable slug: set 'slug' in the front matter", path, 1)
     return Article(body=CONTROL_CHARS.sub("", body).strip("\n"), path=path,
                    **fields)
+
+
+def _value(key: str, value, path: Path, line: int):
+    """One front matter key's value, checked (ContentError naming its line) and as the
+    Article holds it: text without control characters and trimmed, lists as tuples."""
+    if key == "author" and isinstance(value, list):  # several authors
+        if not value or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ContentError("'author' must be text or a list of text items", path, line)
+        return tuple(CONTROL_CHARS.sub("", v).strip() for v in value)
+    if key in _TEXT_KEYS:
+        return _text_value(key, value, path, line)
+    if key in _LIST_KEYS:
+        return _list_value(key, value, path, line)
+    if key == "date":
+        return _date(value, key, path, line)
+    if key in _BOOL_KEYS and not isinstance(value, bool):
+        raise ContentError(f"'{key}' must be true or false, not {value!r}", path, line)
+    if key == "language" and (not isinstance(value, str) or not LANGUAGE_CODE.match(value)):
+        raise ContentError(f"'language' must be a code like 'fr', not {value!r}", path, line)
+    if key == "slug" and (not isinstance(value, str) or not is_valid_slug(value)):
+        raise ContentError(f"'slug' must be lowercase letters, digits and hyphens, "
+                           f"not {value!r}", path, line)
+    return value
+
+
+def _text_value(key: str, value, path: Path, line: int) -> str:
+    if not isinstance(value, str):
+        raise ContentError(f"'{key}' must be text, not {type(value).__name__}", path, line)
+    value = CONTROL_CHARS.sub("", value).strip()
+    if key == "title" and not value:
+        raise ContentError("'title' must not be empty", path, line)
+    if key == "source_url" and not is_web_url(value):
+        raise ContentError(f"'source_url' must be an http(s) URL, not {value!r}", path, line)
+    return value
+
+
+def _list_value(key: str, value, path: Path, line: int) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                              for v in value):
+        raise ContentError(f"'{key}' must be a list of text items", path, line)
+    value = tuple(CONTROL_CHARS.sub("", v).strip() for v in value)
+    if key == "aliases":
+        bad = [v for v in value if not is_valid_slug(v)]
+        if bad:
+            raise ContentError(f"'aliases' are former slugs: lowercase letters, digits "
+                               f"and hyphens, not {bad[0]!r}", path, line)
+        if len(set(value)) != len(value):
+            raise ContentError("'aliases' names the same slug twice", path, line)
+    return value
 
 
 def content_entries(content_dir: Path) -> list[os.DirEntry]:

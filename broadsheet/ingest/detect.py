@@ -230,11 +230,28 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     surname counts for the full name it belongs to (Carter -> Ashton Carter). Names said
     twice or more are kept; when fewer than three are, names said once fill up."""
     lex, gaz = lexicon(), gazetteer()
+    outlets = outlet_names(exclude)
+    counts = _name_counts(title, paragraphs, language, outlets, policy)
+    excluded = {tag_key(e) for e in outlets} | {tag_key(a) for a in lex.agencies}
+    merged, spelling = _by_slug(counts, excluded, policy)
+    gaz_names = {gaz.name(i, language) for i in range(len(gaz.display))}
+    _join_families(merged, spelling, gaz_names)
+    ranked = sorted(merged, key=lambda k: (-merged[k], spelling[k]))
+    chosen = [k for k in ranked if merged[k] >= 2][:MAX_TAGS]
+    if len(chosen) < MIN_TAGS:
+        chosen += [k for k in ranked if merged[k] == 1][: MIN_TAGS - len(chosen)]
+    return [spelling[k] for k in chosen]
+
+
+def _name_counts(title: str, paragraphs: list[str], language: str | None,
+                 outlets: frozenset[str], policy: TagPolicy) -> Counter[str]:
+    """How often the article says each name (twice for the title), under the name its tag
+    takes: the site owner's form, else the gazetteer's in the article's language."""
+    lex, gaz = lexicon(), gazetteer()
     skip = lex.not_names | frozenset(lex.months) | frozenset(lex.agencies)
     counts: Counter[str] = Counter()
     adjectives = gaz.adjectives.get(language or "", {})
     owner = policy.canonical  # every spelling the site owner named -> its display form
-    outlets = outlet_names(exclude)
     mentions = _mentions(outlets)
 
     def count(text: str, weight: int) -> None:
@@ -260,16 +277,27 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
     count(title, 2)
     for para in paragraphs:
         count(para, 1)
-    excluded = {tag_key(e) for e in outlets} | {tag_key(a) for a in lex.agencies}
+    return counts
+
+
+def _by_slug(counts: Counter[str], excluded: set[str],
+             policy: TagPolicy) -> tuple[Counter[str], dict[str, str]]:
+    """The counts by tag key, without the excluded keys, outlets' names and names the
+    policy drops; and each key's spelling (the best of its names, by display_rank)."""
     merged: Counter[str] = Counter()
     spelling: dict[str, str] = {}
-    gaz_names = {gaz.name(i, language) for i in range(len(gaz.display))}
     for name, n in counts.items():  # one tag per slug: "Etats-Unis" and "États-Unis" are one
         key = tag_key(name)
         if not key or key in excluded or outlet_like(name) or policy.apply([name]) == ():
             continue
         merged[key] += n
         spelling[key] = max(spelling.get(key, name), name, key=display_rank)
+    return merged, spelling
+
+
+def _join_families(merged: Counter[str], spelling: dict[str, str], gaz_names: set[str]) -> None:
+    """merged with each family of names counted under one of them (the gazetteer's names
+    stay apart)."""
     # one tag per family of names: "Carter", "Ashton Carter" and "Défense Ashton Carter" are
     # one person, named by the commonest form (the longer on ties)
     for key in sorted(merged, key=lambda k: (-merged[k], -len(k), k)):
@@ -278,8 +306,3 @@ def tags(title: str, paragraphs: list[str], language: str | None = None,
         for other in [k for k in merged if k != key and spelling[k] not in gaz_names]:
             if _within(other, key) or _within(key, other):
                 merged[key] += merged.pop(other)
-    ranked = sorted(merged, key=lambda k: (-merged[k], spelling[k]))
-    chosen = [k for k in ranked if merged[k] >= 2][:MAX_TAGS]
-    if len(chosen) < MIN_TAGS:
-        chosen += [k for k in ranked if merged[k] == 1][: MIN_TAGS - len(chosen)]
-    return [spelling[k] for k in chosen]

@@ -227,48 +227,62 @@ def find_duplicates(candidates: list[Candidate], threshold: float = 0.8, jobs: i
     for a, b in zip(cands, cands[1:]):
         if a.key == b.key:
             raise ValueError(f"duplicate candidate key: {a.key!r}")
-    n = len(cands)
-    uf = _UnionFind(n)
+    uf = _UnionFind(len(cands))
 
     # Each text's words, shingles and MinHash sketch: the costly part, one text at a time,
     # on the process pool when it pays (the result does not depend on it).
     prepared = _prepared([c.text for c in cands], jobs, memo)
     norms = [p[0] for p in prepared]
+    reps = _join_exact(norms, uf)
+    # Near duplicates, among representatives long enough for shingles to be meaningful.
+    long_reps = [i for i in sorted(reps.values()) if prepared[i][1] is not None]
+    if len(long_reps) > 1:
+        _join_near(prepared, long_reps, threshold, uf)
+    return _groups(cands, norms, uf)
 
-    # Exact duplicates: one representative (the first by key) per normalised text.
-    reps: dict[str, int] = {}
+
+def _join_exact(norms: list[bytes | None], uf: _UnionFind) -> dict[bytes, int]:
+    """Exact duplicates joined: one representative (the first by key) per normalised text;
+    the representatives by text. Texts with no words are never grouped."""
+    reps: dict[bytes, int] = {}
     for i, norm in enumerate(norms):
         if not norm:
             continue
         first = reps.setdefault(norm, i)
         if first != i:
             uf.union(first, i)
+    return reps
 
-    # Near duplicates, among representatives long enough for shingles to be meaningful.
-    long_reps = [i for i in sorted(reps.values()) if prepared[i][1] is not None]
-    if len(long_reps) > 1:
-        lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params(threshold))
-        shingles, sketches = {}, {}
-        for i in long_reps:
-            shingles[i] = prepared[i][1]
-            sketches[i] = _template().copy()
-            sketches[i].hashvalues = prepared[i][2]  # as the worker computed them
-            lsh.insert(i, sketches[i], check_duplication=False)
 
-        for i in long_reps:
-            a = shingles[i]
-            for j in sorted(lsh.query(sketches[i])):
-                if j <= i:  # each unordered pair once; i itself is always returned
-                    continue
-                b = shingles[j]
-                # J(A, B) <= min/max of the set sizes: skip pairs that cannot reach it.
-                if min(a.size, b.size) < threshold * max(a.size, b.size):
-                    continue
-                if _jaccard(a, b) >= threshold:
-                    uf.union(i, j)
+def _join_near(prepared: list[Prepared], long_reps: list[int], threshold: float,
+               uf: _UnionFind) -> None:
+    """Near duplicates joined among long_reps: the pairs LSH proposes whose exact Jaccard
+    similarity reaches the threshold."""
+    lsh = MinHashLSH(num_perm=NUM_PERM, params=_lsh_params(threshold))
+    shingles, sketches = {}, {}
+    for i in long_reps:
+        shingles[i] = prepared[i][1]
+        sketches[i] = _template().copy()
+        sketches[i].hashvalues = prepared[i][2]  # as the worker computed them
+        lsh.insert(i, sketches[i], check_duplication=False)
 
+    for i in long_reps:
+        a = shingles[i]
+        for j in sorted(lsh.query(sketches[i])):
+            if j <= i:  # each unordered pair once; i itself is always returned
+                continue
+            b = shingles[j]
+            # J(A, B) <= min/max of the set sizes: skip pairs that cannot reach it.
+            if min(a.size, b.size) < threshold * max(a.size, b.size):
+                continue
+            if _jaccard(a, b) >= threshold:
+                uf.union(i, j)
+
+
+def _groups(cands: list[Candidate], norms: list[bytes | None], uf: _UnionFind) -> list[Group]:
+    """The joined candidates as Groups (two or more members), sorted by `keep`."""
     members: dict[int, list[int]] = {}
-    for i in range(n):
+    for i in range(len(cands)):
         members.setdefault(uf.find(i), []).append(i)
     groups = []
     for idx in members.values():

@@ -74,24 +74,39 @@ class Lexicon:
 def lexicon() -> Lexicon:
     data = yaml.safe_load(resources.files("broadsheet").joinpath("data/lexicon.yaml")
                           .read_text(encoding="utf-8"))
-    agencies = {norm(k): v for k, v in data["agencies"].items()}
+    return Lexicon(**_agency_matchers(data), **_line_matchers(data), **_word_sets(data))
+
+
+def _agency_matchers(data: dict) -> dict:
+    """The agencies' names, and the matchers that find them: alone, in a credit line, a
+    dateline, a reporting line."""
     agency = _alternation(data["agencies"])
     sep = r"\s*(?:,|/|&|\bet\b|\band\b|\bund\b|\by\b|\be\b)\s*"
     credit = (rf"^[-–—•*(\s]*(?:{_alternation(data['credit_prefixes'])}\s*[:\s]\s*)?"
               rf"(?:l'|les\s+agences\s+|agences?\s+)?{agency}(?:{sep}{agency})*\s*[.)]?\s*$"
               rf"|^[-–—•*\s]*(?:avec|with|mit|con)\s+(?:agences?|agencies|agenturen|agencias)\.?$")
-    follow = (rf"^{_alternation(data['follow_verbs'])}"
-              rf"(?:[\s:]+(?P<name>.{{1,60}}?))?\s*{_alternation(data['follow_links'])}\s*"
-              rf"{_alternation(data['networks'])}\b")
-    read_more = (rf"^[>»▶►•*\-\s]*{_alternation(data['read_more'])}\s*(?:[:：|>»–—-]+|\.\.\.)"
-                 r"\s*(?P<headline>\S.*)$")
-    return Lexicon(
-        agencies=agencies,
+    return dict(
+        agencies={norm(k): v for k, v in data["agencies"].items()},
         agency_re=re.compile(rf"(?<!\w){agency}(?!\w)", re.I),
         credit_re=re.compile(credit, re.I),
         dateline_re=re.compile(
             rf"^(?:[A-ZÀ-Ý][\w'’.,\- ]{{0,50}}?\s*)?\((?P<agencies>{agency}(?:{sep}{agency})*)\)\s*\.?\s*[-–—:]",
             re.I),
+        reporting_re=re.compile(
+            rf"^(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b(?:.*?\bfor\s+"
+            rf"(?P<agency>{agency}))?", re.I),
+    )
+
+
+def _line_matchers(data: dict) -> dict:
+    """The matchers of the page's other leftovers: credits, prompts, headings of lists of
+    other stories, bylines, banners."""
+    follow = (rf"^{_alternation(data['follow_verbs'])}"
+              rf"(?:[\s:]+(?P<name>.{{1,60}}?))?\s*{_alternation(data['follow_links'])}\s*"
+              rf"{_alternation(data['networks'])}\b")
+    read_more = (rf"^[>»▶►•*\-\s]*{_alternation(data['read_more'])}\s*(?:[:：|>»–—-]+|\.\.\.)"
+                 r"\s*(?P<headline>\S.*)$")
+    return dict(
         photo_re=re.compile(_alternation(data["photo_credits"]), re.I),
         follow_re=re.compile(follow, re.I),
         read_more_re=re.compile(read_more, re.I),
@@ -109,9 +124,6 @@ def lexicon() -> Lexicon:
             r"^[A-ZÀ-Ý][\w'’\-]+(?:\s+[A-ZÀ-Ý][\w'’\-]+){1,3}\s+(?:(?:is|est|ist|es|è|reports|"
             r"writes|berichtet|schreibt|escribe|scrive)\b.{0,160}?"
             rf"(?<!\w){_alternation(data['bio_words'])}|(?:covers|couvre|cubre|segue|reports on|writes about)\b)"),
-        reporting_re=re.compile(
-            rf"^(?:additional\s+)?(?:reporting|writing|editing|compiled)\s+by\b(?:.*?\bfor\s+"
-            rf"(?P<agency>{agency}))?", re.I),
         button_re=re.compile(_alternation(data["buttons"]), re.I),
         ad_marker_re=re.compile(rf"^\W*{_alternation(data['ad_markers'])}\W*$", re.I),
         consent_phrases=tuple(sorted({norm(p) for p in data["consent"]})),
@@ -122,6 +134,13 @@ def lexicon() -> Lexicon:
         byline_re=re.compile(
             rf"^(?i:{_alternation(data['bylines'])})\s+[A-ZÀ-Ý][\w'’.\-]+(?:\s*(?:,|and|et|und|y|e)?\s*"
             r"[A-ZÀ-Ý][\w'’.\-]+){0,5}$"),
+    )
+
+
+def _word_sets(data: dict) -> dict:
+    """The lexicon's words (normed): months, words that are no names, and the words that
+    tell outlets, titles and German nouns."""
+    return dict(
         months={norm(k): v for k, v in data["months"].items()},
         not_names=frozenset(norm(w) for w in data["not_names"]),
         name_prefixes=frozenset(norm(w) for w in data["name_prefixes"]),

@@ -194,67 +194,17 @@ class SearchIndex:
         filter value), with more than MAX_WORDS words, or a page starting past MAX_DEPTH
         results; wildcards, ranges and fields are not Whoosh syntax here, so nothing expands
         to a scan of the lexicon."""
-        if len(text) > MAX_QUERY_CHARS or any(len(str(v)) > MAX_QUERY_CHARS
-                                              for v in (filters or {}).values()):
-            raise QueryError(f"query too long: at most {MAX_QUERY_CHARS} characters")
-        words, inline = split_filters(text)
-        filters = {**inline, **{k: str(v) for k, v in (filters or {}).items() if v}}
-        if not words and not filters:
-            raise QueryError("empty query")
-        if sum(w not in _OPERATORS for w in _WORD.findall(words)) > MAX_WORDS:
-            raise QueryError(f"too many words: at most {MAX_WORDS}")
-        limit, page = max(1, min(limit, MAX_DEPTH)), max(1, page)
-        if (page - 1) * limit >= MAX_DEPTH:
-            raise QueryError(f"pages go no deeper than the first {MAX_DEPTH} results: "
-                             "narrow the query or add a filter")
+        words, filters, limit, page = _bounded(text, filters, limit, page)
         with self._lock:
             searcher = self._current()
             labels = _labels(self.index_dir)
-            try:
-                q = (_parser(self._ix.schema, labels.get("languages")).parse(words) if words
-                     else query.Every())
-            except Exception as exc:  # the parser's own complaints, whatever their kind
-                raise QueryError(f"cannot read the query: {exc}") from None
-            if isinstance(q, type(query.NullQuery)):
-                q = query.Every() if filters else q  # "le tag:syrie": only stop words left
-                words = "" if filters else words
-            restrict = _filter_query(filters)
-            # one pass over the matches: their set (the total, the facets) and, by relevance,
-            # the top page * limit; sorted by date, a numpy sort of the set
+            q, words = _parsed(self._ix.schema, labels, words, filters)
             by_date = sort == "date" or not words  # filters alone: newest first
-            if by_date:
-                matched = list(searcher.docs_for_query(query.And([q, restrict]) if restrict
-                                                       else q))
-            else:
-                top = _TopAndAll(page * limit, self._ranks(searcher)[0])
-                searcher.search_with_collector(
-                    q, collectors.FilterCollector(top, restrict) if restrict else top)
-                matched = list(top.docset)
+            matched, rows = self._matches(searcher, q, _filter_query(filters), by_date,
+                                          page, limit)
             total = len(matched)
-            terms_by_field: dict[str, set[str]] = {}
-            for fieldname, value in q.all_terms() if words else ():
-                terms_by_field.setdefault(fieldname, set()).add(
-                    value.decode("utf-8") if isinstance(value, bytes) else value)
-            hits = []
-            if (page - 1) * limit >= total:
-                rows = []
-            elif by_date:
-                docs = numpy.array(matched, dtype=numpy.int64)
-                docs = docs[numpy.argsort(self._ranks(searcher)[1][docs], kind="stable")]
-                rows = [searcher.stored_fields(int(d))
-                        for d in docs[(page - 1) * limit: page * limit]]
-            else:
-                rows = top.results()[(page - 1) * limit: page * limit]
-            for hit in rows:
-                lang = route(hit["language"])
-                parts = snippet_parts(_unpack_body(hit["body"]),
-                                      terms_by_field.get(_field(lang, "body"), set()), lang)
-                hits.append({
-                    "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
-                    "source": hit["source"] or None, "language": hit["language"] or None,
-                    "tags": list(hit["tags"]),
-                    "snippet": "".join(p["text"] for p in parts), "snippet_parts": parts,
-                })
+            terms_by_field = _terms_by_field(q) if words else {}
+            hits = [_hit(row, terms_by_field) for row in rows]
             out = {"query": text, "words": words, "filters": filters, "total": total,
                    "page": page, "hits": hits,
                    "pages": max(1, min(math.ceil(total / limit), math.ceil(MAX_DEPTH / limit))),
@@ -262,12 +212,97 @@ class SearchIndex:
             if facets:
                 out["facets"] = _count_facets(matched, self._facets_of(searcher), labels)
             if total == 0 and words:
-                fixed = _suggest(searcher, _WORD.findall(words))
-                if fixed:  # the filters stay as they were
-                    fixed += "".join(f' {k}:"{v}"' if " " in v else f" {k}:{v}"
-                                     for k, v in sorted(filters.items()))
-                out["suggestion"] = fixed
+                out["suggestion"] = _suggestion(searcher, words, filters)
         return out
+
+    def _matches(self, searcher, q, restrict, by_date: bool, page: int,
+                 limit: int) -> tuple[list, list]:
+        """Every matching document's number, and the stored fields of the page's rows."""
+        # one pass over the matches: their set (the total, the facets) and, by relevance,
+        # the top page * limit; sorted by date, a numpy sort of the set
+        if by_date:
+            matched = list(searcher.docs_for_query(query.And([q, restrict]) if restrict
+                                                   else q))
+        else:
+            top = _TopAndAll(page * limit, self._ranks(searcher)[0])
+            searcher.search_with_collector(
+                q, collectors.FilterCollector(top, restrict) if restrict else top)
+            matched = list(top.docset)
+        if (page - 1) * limit >= len(matched):
+            rows = []
+        elif by_date:
+            docs = numpy.array(matched, dtype=numpy.int64)
+            docs = docs[numpy.argsort(self._ranks(searcher)[1][docs], kind="stable")]
+            rows = [searcher.stored_fields(int(d))
+                    for d in docs[(page - 1) * limit: page * limit]]
+        else:
+            rows = top.results()[(page - 1) * limit: page * limit]
+        return matched, rows
+
+
+def _bounded(text: str, filters: dict[str, str] | None, limit: int,
+             page: int) -> tuple[str, dict[str, str], int, int]:
+    """The query's words, its filters (inline ones and the given ones), the limit and the
+    page, each within bounds, or QueryError (see SearchIndex.search)."""
+    if len(text) > MAX_QUERY_CHARS or any(len(str(v)) > MAX_QUERY_CHARS
+                                          for v in (filters or {}).values()):
+        raise QueryError(f"query too long: at most {MAX_QUERY_CHARS} characters")
+    words, inline = split_filters(text)
+    filters = {**inline, **{k: str(v) for k, v in (filters or {}).items() if v}}
+    if not words and not filters:
+        raise QueryError("empty query")
+    if sum(w not in _OPERATORS for w in _WORD.findall(words)) > MAX_WORDS:
+        raise QueryError(f"too many words: at most {MAX_WORDS}")
+    limit, page = max(1, min(limit, MAX_DEPTH)), max(1, page)
+    if (page - 1) * limit >= MAX_DEPTH:
+        raise QueryError(f"pages go no deeper than the first {MAX_DEPTH} results: "
+                         "narrow the query or add a filter")
+    return words, filters, limit, page
+
+
+def _parsed(schema, labels: dict, words: str, filters: dict[str, str]) -> tuple:
+    """The words as a Whoosh query, and the words left to search for ("" when only stop
+    words were left and filters alone select)."""
+    try:
+        q = (_parser(schema, labels.get("languages")).parse(words) if words
+             else query.Every())
+    except Exception as exc:  # the parser's own complaints, whatever their kind
+        raise QueryError(f"cannot read the query: {exc}") from None
+    if isinstance(q, type(query.NullQuery)):
+        q = query.Every() if filters else q  # "le tag:syrie": only stop words left
+        words = "" if filters else words
+    return q, words
+
+
+def _terms_by_field(q) -> dict[str, set[str]]:
+    """The query's terms by field: what the snippets mark."""
+    terms_by_field: dict[str, set[str]] = {}
+    for fieldname, value in q.all_terms():
+        terms_by_field.setdefault(fieldname, set()).add(
+            value.decode("utf-8") if isinstance(value, bytes) else value)
+    return terms_by_field
+
+
+def _hit(hit, terms_by_field: dict[str, set[str]]) -> dict:
+    """One result as plain data, from its stored fields, with its snippet."""
+    lang = route(hit["language"])
+    parts = snippet_parts(_unpack_body(hit["body"]),
+                          terms_by_field.get(_field(lang, "body"), set()), lang)
+    return {
+        "title": hit["title"], "url": hit["url"], "date": hit["date"] or None,
+        "source": hit["source"] or None, "language": hit["language"] or None,
+        "tags": list(hit["tags"]),
+        "snippet": "".join(p["text"] for p in parts), "snippet_parts": parts,
+    }
+
+
+def _suggestion(searcher, words: str, filters: dict[str, str]) -> str | None:
+    """A query with the words' typos mended (see _suggest), its filters as they were."""
+    fixed = _suggest(searcher, _WORD.findall(words))
+    if fixed:  # the filters stay as they were
+        fixed += "".join(f' {k}:"{v}"' if " " in v else f" {k}:{v}"
+                         for k, v in sorted(filters.items()))
+    return fixed
 
 
 def search(index_dir: Path, text: str, **options) -> dict:

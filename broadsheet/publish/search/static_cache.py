@@ -148,79 +148,116 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
     olds = {i: _load_record(b) for i, b in _select_in(
         db, "SELECT id, record FROM docs WHERE record IS NOT NULL AND id IN ({})",
         [e.id for e in changed if e.id in old] + gone)} if old else {}
-    key_delta: dict[str, int] = {}
-    word_delta: dict[str, int] = {}
-    dirty_k: set[str] = set()
-    dirty_w: set[str] = set()
-    dirty_o: set[str] = set()  # lists a changed document stays on, with the same entry
-    name_delta: dict[str, int] = {}
+    tally = _Tally(tracking)
+    _write_records(db, changed, olds, record_of, tally)
+    for i in gone:
+        tally.count(olds[i], -1)
+    tally.settle()
+    # a gone document keeps its row (and the key it was published under) until the export
+    db.executemany("UPDATE docs SET record=NULL, hash=NULL, digest=NULL WHERE id=?",
+                   [(i,) for i in gone])
+    db.execute("DELETE FROM docs WHERE hash IS NULL AND key IS NULL")
+    arrived = _apply_deltas(db, tally, bool(old))
+    _stem_arrived(db, arrived)
+    if tracking:
+        db.executemany("INSERT OR IGNORE INTO dirty VALUES (?, ?)",
+                       [("k", k) for k in sorted(tally.dirty_k)]
+                       + [("w", w) for w in sorted(tally.dirty_w)]
+                       + [("o", k) for k in sorted(tally.dirty_o - tally.dirty_k)]
+                       + [("id", e.id) for e in changed] + [("id", i) for i in gone])
 
-    def count(rec: dict, sign: int, mark: bool = True) -> None:
+
+class _Tally:
+    """What the changed documents do to the counts of posting keys, words and names (each a
+    delta by item), and, once the cache is tracking an export, the marks of what changed."""
+
+    def __init__(self, tracking: bool):
+        self.tracking = tracking
+        self.key_delta: dict[str, int] = {}
+        self.word_delta: dict[str, int] = {}
+        self.name_delta: dict[str, int] = {}
+        self.dirty_k: set[str] = set()
+        self.dirty_w: set[str] = set()
+        self.dirty_o: set[str] = set()  # lists a changed document stays on, with the same entry
+        self.key_counts: Counter = Counter()
+        self.word_counts: Counter = Counter()
+
+    def count(self, rec: dict, sign: int, mark: bool = True) -> None:
         keys, words = _record_keys(rec), rec["w"]
+        name_delta, key_delta, word_delta = self.name_delta, self.key_delta, self.word_delta
         for n in _record_names(rec):
             name_delta[n] = name_delta.get(n, 0) + sign
-        if sign > 0 and not tracking:  # a first build: counted in C
-            key_counts.update(keys)
-            word_counts.update(words)
+        if sign > 0 and not self.tracking:  # a first build: counted in C
+            self.key_counts.update(keys)
+            self.word_counts.update(words)
             return
         for k in keys:
             key_delta[k] = key_delta.get(k, 0) + sign
         for w in words:
             word_delta[w] = word_delta.get(w, 0) + sign
-        if tracking and mark:
-            dirty_k.update(keys)
-            dirty_w.update(words)
+        if self.tracking and mark:
+            self.dirty_k.update(keys)
+            self.dirty_w.update(words)
 
-    def edited(old: dict, new: dict) -> None:
+    def edited(self, old: dict, new: dict) -> None:
         """An edit changes few of a document's posting entries (a term's count, a field's
         length class) and few of its words: only the lists and surface entries that differ
         are marked, so the export does not re-splice the hundreds of lists the document is
         on, each as long as the corpus's use of a common word. A document whose key moves
         needs them all: they are kept as 'o', used only then."""
-        count(old, -1, mark=False)
-        count(new, +1, mark=False)
+        self.count(old, -1, mark=False)
+        self.count(new, +1, mark=False)
         before, after = set(_contributions(old)), set(_contributions(new))
-        dirty_k.update(k for k, _, _ in before ^ after)
-        dirty_o.update(k for k, _, _ in before & after)
-        dirty_w.update(set(old["w"]) ^ set(new["w"]))
+        self.dirty_k.update(k for k, _, _ in before ^ after)
+        self.dirty_o.update(k for k, _, _ in before & after)
+        self.dirty_w.update(set(old["w"]) ^ set(new["w"]))
 
-    key_counts: Counter = Counter()
-    word_counts: Counter = Counter()
+    def settle(self) -> None:
+        """The first build's counts (made in C) added to the deltas."""
+        key_delta, word_delta = self.key_delta, self.word_delta
+        for k, n in self.key_counts.items():
+            key_delta[k] = key_delta.get(k, 0) + n
+        for w, n in self.word_counts.items():
+            word_delta[w] = word_delta.get(w, 0) + n
+
+
+_INSERT_DOC = (
+    "INSERT INTO docs(id, hash, record, digest, grp, lens, npost) VALUES (?,?,?,?,?,?,?) "
+    "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, record=excluded.record, "
+    "digest=excluded.digest, grp=excluded.grp, lens=excluded.lens, npost=excluded.npost")
+
+
+def _write_records(db, changed: list[Entry], olds: dict, record_of: Callable[[Entry], dict],
+                   tally: _Tally) -> None:
+    """The changed documents' rows written (records made one at a time), and counted."""
     rows = []
-    insert = ("INSERT INTO docs(id, hash, record, digest, grp, lens, npost) VALUES (?,?,?,?,?,?,?) "
-              "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, record=excluded.record, "
-              "digest=excluded.digest, grp=excluded.grp, lens=excluded.lens, npost=excluded.npost")
     for e in changed:
         rec = record_of(e)
         text = _dump_bytes(rec)
-        if e.id in olds and tracking:
-            edited(olds[e.id], rec)
+        if e.id in olds and tally.tracking:
+            tally.edited(olds[e.id], rec)
         else:
             if e.id in olds:
-                count(olds[e.id], -1)
-            count(rec, +1)
+                tally.count(olds[e.id], -1)
+            tally.count(rec, +1)
         lens = {f: n for f, (n, _) in rec["f"].items()}
         rows.append((e.id, e.hash, zlib.compress(text, 1), hashlib.sha1(text).hexdigest(),
                      rec["g"], _dumps(lens), sum(len(c) for _, c in rec["f"].values())
                      + len(rec["x"])))
         if len(rows) >= 256:  # streamed: the records of a whole corpus are never held
-            db.executemany(insert, rows)
+            db.executemany(_INSERT_DOC, rows)
             rows.clear()
-    for i in gone:
-        count(olds[i], -1)
-    for k, n in key_counts.items():
-        key_delta[k] = key_delta.get(k, 0) + n
-    for w, n in word_counts.items():
-        word_delta[w] = word_delta.get(w, 0) + n
-    db.executemany(insert, rows)
-    # a gone document keeps its row (and the key it was published under) until the export
-    db.executemany("UPDATE docs SET record=NULL, hash=NULL, digest=NULL WHERE id=?",
-                   [(i,) for i in gone])
-    db.execute("DELETE FROM docs WHERE hash IS NULL AND key IS NULL")
-    for table, column, delta in (("keys", "key", key_delta), ("vocab", "word", word_delta),
-                                 ("names", "name", name_delta)):
+    db.executemany(_INSERT_DOC, rows)
+
+
+def _apply_deltas(db, tally: _Tally, had_docs: bool) -> list[str]:
+    """The counts of posting keys, words and names moved by the tally's deltas (an item at
+    zero is deleted); the words new to the vocabulary, sorted."""
+    for table, column, delta in (("keys", "key", tally.key_delta),
+                                 ("vocab", "word", tally.word_delta),
+                                 ("names", "name", tally.name_delta)):
         now = dict(_select_in(db, f"SELECT {column}, n FROM {table} WHERE {column} IN ({{}})",
-                              delta)) if old else {}
+                              delta)) if had_docs else {}
         after = {k: now.get(k, 0) + d for k, d in delta.items() if d}
         db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)",
                        [(k, n) for k, n in after.items() if n > 0])
@@ -228,6 +265,12 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
                        [(k,) for k, n in after.items() if n <= 0])
         if table == "vocab":
             arrived = sorted(w for w, n in after.items() if n > 0 and not now.get(w))
+    return arrived
+
+
+def _stem_arrived(db, arrived: list[str]) -> None:
+    """The stems table kept whole: the words new to the vocabulary stemmed in every group
+    already stemmed, and the whole vocabulary in a group new to the corpus."""
     groups = {g for (g,) in db.execute("SELECT DISTINCT grp FROM docs WHERE hash IS NOT NULL")}
     stemmed = set(_info(db, "stemmed", []))
     missing = sorted(g for g in groups - stemmed if g != "any")
@@ -236,11 +279,6 @@ def _update_static_cache(db, entries: list[Entry], record_of: Callable[[Entry], 
         _add_stems(db, everything, missing)
     _add_stems(db, arrived, sorted(stemmed))
     _set_info(db, "stemmed", sorted(stemmed | set(missing)))
-    if tracking:
-        db.executemany("INSERT OR IGNORE INTO dirty VALUES (?, ?)",
-                       [("k", k) for k in sorted(dirty_k)] + [("w", w) for w in sorted(dirty_w)]
-                       + [("o", k) for k in sorted(dirty_o - dirty_k)]
-                       + [("id", e.id) for e in changed] + [("id", i) for i in gone])
 
 
 def _add_stems(db, words: list[str], groups: list[str]) -> None:

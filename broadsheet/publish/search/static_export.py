@@ -127,6 +127,28 @@ def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool])
 def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
     ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE hash IS NOT NULL")]
     keys = _doc_keys(ids, layout["keybits"])
+    fields, filters, docs = _read_postings(db, ids, keys)
+    values = _joined_values(fields, filters)
+    del fields, filters
+    present = set(values)
+    out = _Files(layout)
+    out.postings(values)
+    groups = layout["groups"]
+    # the words of the records: the vocabulary table counts them
+    surface = {w: _surface_entry(w, groups, present.__contains__)
+               for (w,) in db.execute("SELECT word FROM vocab")}
+    S, D = layout["s"], layout["d"]
+    out.table("s", S, surface, lambda w: fnv1a(w) % S)
+    out.table("d", D, docs, lambda k: int(k, 36) % D)
+    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big, key))
+    out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
+    return out.files
+
+
+def _read_postings(db, ids: list, keys: dict) -> tuple[dict, dict, dict]:
+    """Every document's record read into delta-coded posting lists: by field and term, by
+    filter, and the result list's rows by key (the documents' keys in base 36)."""
     # Documents are read one at a time in key order, so every posting list grows in order
     # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
     # documents as tuples took a gigabyte, as text it takes the size of the files. This loop
@@ -164,6 +186,12 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
             if len(chunk) >= 64:
                 chunk[:] = [",".join(chunk)]
         docs[b36(k)] = rec["d"]
+    return fields, filters, docs
+
+
+def _joined_values(fields: dict, filters: dict) -> dict:
+    """The posting lists as the files hold them, by posting key: a filter's list as one
+    text, a term's as one text per field of its group. Empties fields and filters."""
     # each list joined as its chunks are let go, and each shard made as its lists are: the
     # postings are held once at a time (at 50k, 100 MB a copy)
     values: dict = {pkey: ",".join(filters.pop(pkey)[1]) for pkey in list(filters)}
@@ -172,21 +200,7 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
         for t in set().union(*tables):
             values[f"{group}:{t}"] = [",".join(lists.pop(t)[1]) if t in lists else ""
                                       for lists in tables]
-    del fields, filters
-    present = set(values)
-    out = _Files(layout)
-    out.postings(values)
-    groups = layout["groups"]
-    # the words of the records: the vocabulary table counts them
-    surface = {w: _surface_entry(w, groups, present.__contains__)
-               for (w,) in db.execute("SELECT word FROM vocab")}
-    S, D = layout["s"], layout["d"]
-    out.table("s", S, surface, lambda w: fnv1a(w) % S)
-    out.table("d", D, docs, lambda k: int(k, 36) % D)
-    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big, key))
-    out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
-    db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
-    return out.files
+    return values
 
 
 class _Current:
@@ -217,39 +231,83 @@ class _Current:
 def _incremental_export(db, layout: dict, key: str,
                         current: _Current) -> tuple[dict[str, bytes], set[str]]:
     """The files that differ from the published ones, from what changed since that export."""
+    old_big = _old_big(db, layout, current)
+    rows = db.execute("SELECT id, key, hash IS NOT NULL FROM docs").fetchall()
+    keys = _keys_now(rows, layout["keybits"])
+    dirty = _dirty(db)
+    recs, drop, pkeys = _touched(db, rows, keys, dirty)
+    adds = _additions(recs, keys)
+    new_files, removed, big, flipped = _patch_postings(
+        current, layout["p"], old_big, pkeys, adds, drop)
+    new_files.update(_patch_surface(db, layout, current, dirty["w"], flipped))
+    new_files.update(_patch_rows(current, layout["d"], drop, recs, keys))
+    new_files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, big, key))
+    new_files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    db.executemany("UPDATE docs SET key=? WHERE id=?", [(keys[i], i) for i in sorted(recs)])
+    return new_files, removed
+
+
+def _old_big(db, layout: dict, current: _Current) -> dict[str, str]:
+    """The published export's lists in files of their own (posting key -> file name), once
+    the cache's layout and the published meta.js's version are this export's; else _Stale."""
     if _info(db, "layout") != layout:
         raise _Stale("layout")
     old_meta = current.data("meta.js")
     if not isinstance(old_meta, dict) or old_meta.get("version") != STATIC_VERSION:
         raise _Stale("meta")
-    old_big: dict[str, str] = old_meta.get("big", {})
-    rows = db.execute("SELECT id, key, hash IS NOT NULL FROM docs").fetchall()
+    return old_meta.get("big", {})
+
+
+def _keys_now(rows: list, keybits: int) -> dict:
+    """The living documents' keys (id -> key), given rows of (id, key last exported, alive)."""
     if all(alive and k is not None for _, k, alive in rows):
         # the documents the last export keyed, no more, no fewer: their keys stand (keys are
         # a function of the set of ids), and 50,000 hashes and a sort are saved
-        keys = {i: k for i, k, _ in rows}
-    else:
-        keys = _doc_keys((i for i, _, alive in rows if alive), layout["keybits"])
+        return {i: k for i, k, _ in rows}
+    return _doc_keys((i for i, _, alive in rows if alive), keybits)
+
+
+def _dirty(db) -> dict[str, set]:
+    """What changed since the last export, by kind: "k" posting keys, "w" words, "id"
+    documents, and "o" the keys an edited document stays on unchanged (see _CACHE_TABLES)."""
     dirty = {kind: set() for kind in ("k", "w", "id", "o")}
     for kind, item in db.execute("SELECT kind, item FROM dirty"):
         dirty[kind].add(item)
+    return dirty
+
+
+def _touched(db, rows: list, keys: dict, dirty: dict) -> tuple[dict, set, set]:
+    """The records to write again (edited, or under a new key: id -> record), the keys to
+    take off every list (theirs in the last export), and the posting keys to patch."""
+    pkeys = set(dirty["k"])
     moved = {i for i, k, alive in rows if alive and k != keys[i]}  # new, or shifted by a collision
     if any(i in dirty["id"] and k is not None and k != keys[i] for i, k, alive in rows if alive):
         # an edited document under a new key: off every list it was on
-        dirty["k"] |= dirty["o"]
+        pkeys |= dirty["o"]
     touched = dirty["id"] | moved
     old_key = {i: k for i, k, _ in rows if i in touched and k is not None}
     recs = {i: _load_record(b) for i, b in _select_in(
         db, "SELECT id, record FROM docs WHERE record IS NOT NULL AND id IN ({})", touched)}
     for i in moved - dirty["id"]:
-        dirty["k"] |= _record_keys(recs[i])
-    drop = set(old_key.values())
+        pkeys |= _record_keys(recs[i])
+    return recs, set(old_key.values()), pkeys
+
+
+def _additions(recs: dict, keys: dict) -> dict[str, list]:
+    """What the records add to each posting list: posting key -> [(slot, doc key, tail)]."""
     adds: dict[str, list] = {}
     for i, rec in recs.items():
         for pkey, slot, tail in _contributions(rec):
             adds.setdefault(pkey, []).append((slot, keys[i], tail))
+    return adds
 
-    P, S, D = layout["p"], layout["s"], layout["d"]
+
+def _patch_postings(current: _Current, P: int, old_big: dict[str, str], pkeys: set,
+                    adds: dict, drop: set) -> tuple[dict[str, bytes], set[str], dict, list]:
+    """The posting files with the lists of pkeys patched (drop's keys out, adds in), each
+    list in its bucket or, when big, in a file of its own: the files to write, the files to
+    delete, the big lists' files (posting key -> name), and the posting keys whose list came
+    to be or stopped being."""
     new_files: dict[str, bytes] = {}
     removed: set[str] = set()
     buckets: dict[int, dict] = {}  # p bucket -> its content, as changed
@@ -261,18 +319,12 @@ def _incremental_export(db, layout: dict, key: str,
 
     big = dict(old_big)
     flipped = []
-    for pkey in sorted(dirty["k"]):
+    for pkey in sorted(pkeys):
         if pkey in old_big:
             old_value = current.data(f"{old_big[pkey]}.js").get(pkey)
         else:
             old_value = bucket(fnv1a(pkey) % P).get(pkey)
-        olds = ([old_value] if isinstance(old_value, str) else list(old_value)) \
-            if old_value is not None else [""] * _slots(pkey)
-        added: list[list] = [[] for _ in olds]
-        for slot, k, tail in adds.get(pkey, ()):
-            added[slot].append((k, tail))
-        lists = [_patch_list(text, drop, more) for text, more in zip(olds, added)]
-        value = (lists[0] if "=" in pkey else lists) if any(lists) else None
+        value = _patched_value(pkey, old_value, adds.get(pkey, ()), drop)
         if (old_value is None) != (value is None):
             flipped.append(pkey)
         if pkey in old_big and (value is None or not _is_big(value)):
@@ -289,10 +341,27 @@ def _incremental_export(db, layout: dict, key: str,
             home[pkey] = value
     for n, content in buckets.items():
         new_files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", content)
+    return new_files, removed, big, flipped
 
-    # the surface map: the changed documents' words, and the words whose term in some group
-    # came to be indexed or stopped being
-    words = set(dirty["w"])
+
+def _patched_value(pkey: str, old_value, adds, drop: set):
+    """One posting key's value patched: drop's keys out, adds ((slot, key, tail)) in; None
+    when every list is empty. A filter's value (its key has "=") is one list, a term's one
+    list per field of its group."""
+    olds = ([old_value] if isinstance(old_value, str) else list(old_value)) \
+        if old_value is not None else [""] * _slots(pkey)
+    added: list[list] = [[] for _ in olds]
+    for slot, k, tail in adds:
+        added[slot].append((k, tail))
+    lists = [_patch_list(text, drop, more) for text, more in zip(olds, added)]
+    return (lists[0] if "=" in pkey else lists) if any(lists) else None
+
+
+def _patch_surface(db, layout: dict, current: _Current, changed_words: set,
+                   flipped: list) -> dict[str, bytes]:
+    """The surface map's files that change: the changed documents' words, and the words
+    whose term in some group came to be indexed or stopped being."""
+    words = set(changed_words)
     for pkey in flipped:
         if "=" in pkey:
             continue
@@ -303,6 +372,7 @@ def _incremental_export(db, layout: dict, key: str,
     in_vocab = {w for (w,) in _select_in(db, "SELECT word FROM vocab WHERE word IN ({})", words)}
     candidates = {f"{g}:{_term_in(w, g)}" for w in in_vocab for g in layout["groups"]}
     present = {k for (k,) in _select_in(db, "SELECT key FROM keys WHERE key IN ({})", candidates)}
+    S = layout["s"]
     sbuckets: dict[int, dict] = {}
     for w in sorted(words):
         n = fnv1a(w) % S
@@ -312,10 +382,14 @@ def _incremental_export(db, layout: dict, key: str,
             sbuckets[n][w] = _surface_entry(w, layout["groups"], present.__contains__)
         else:
             sbuckets[n].pop(w, None)
-    for n, content in sbuckets.items():
-        new_files[f"{STATIC_DIR}/s/{n}.js"] = _script(f"s/{n}", content)
+    return {f"{STATIC_DIR}/s/{n}.js": _script(f"s/{n}", content)
+            for n, content in sbuckets.items()}
 
-    # the result list's rows: out under the old keys, in under the new
+
+def _patch_rows(current: _Current, D: int, drop: set, recs: dict,
+                keys: dict) -> dict[str, bytes]:
+    """The result list's row files that change: rows out under the old keys, in under the
+    new."""
     dbuckets: dict[int, dict] = {}
 
     def dbucket(k: int) -> dict:
@@ -328,13 +402,8 @@ def _incremental_export(db, layout: dict, key: str,
         dbucket(k).pop(_b36(k), None)
     for i, rec in sorted(recs.items()):
         dbucket(keys[i])[_b36(keys[i])] = rec["d"]
-    for n, content in dbuckets.items():
-        new_files[f"{STATIC_DIR}/d/{n}.js"] = _script(f"d/{n}", content)
-
-    new_files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, big, key))
-    new_files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
-    db.executemany("UPDATE docs SET key=? WHERE id=?", [(keys[i], i) for i in sorted(recs)])
-    return new_files, removed
+    return {f"{STATIC_DIR}/d/{n}.js": _script(f"d/{n}", content)
+            for n, content in dbuckets.items()}
 
 
 PREPARED_FILE = "broadsheet-static-full.pickle"  # a full export made during a rebuild

@@ -116,48 +116,7 @@ class _BulkWriter:
             field = sch[name]
             length = 0
             if field.indexed:
-                terms = self.post.get(name)
-                if terms is None:
-                    terms = self.post[name] = {}
-                poses = analysis.get(name)
-                if poses is not None:
-                    fb = field.format.field_boost
-                    for t, p in poses.items():
-                        tb = t.encode("utf-8")
-                        n = len(p)
-                        slot = terms.get(tb)
-                        if slot is None:
-                            slot = terms[tb] = (array("I"), array("f"), [])
-                        slot[0].append(docnum)
-                        slot[1].append(n * fb)
-                        slot[2].append(_encode_positions(p))
-                        length += n
-                    self.count += len(poses)
-                else:
-                    postings = None
-                    if name in _REPEATING:
-                        postings = self.repeating.get((name, value))
-                        if postings is None:
-                            postings = self.repeating[name, value] = list(field.index(value))
-                    elif name == "spell":
-                        postings = _frequencies(value, field.format.field_boost)
-                    for tb, freq, weight, vbytes in postings or field.index(value):
-                        slot = terms.get(tb)
-                        if slot is None:
-                            slot = terms[tb] = (array("I"), array("f"), [])
-                        slot[0].append(docnum)
-                        slot[1].append(weight)
-                        if vbytes:
-                            slot[2].append(vbytes)
-                        if field.scorable:
-                            length += freq
-                        self.count += 1
-                if field.scorable:
-                    lens = self.lengths.get(name)
-                    if lens is None:
-                        lens = self.lengths[name] = array("I")
-                    lens.extend([0] * (local + 1 - len(lens)))
-                    lens[local] = _stored_length(length) if length else 0
+                length = self._index_field(name, field, value, analysis.get(name), docnum, local)
             pdw.add_field(name, field, value if field.stored else None, length)
             column = field.column_type
             if column and value is not None:
@@ -167,6 +126,65 @@ class _BulkWriter:
         w._added = True
         if self.count >= self.FLUSH_POSTINGS:
             self._flush()
+
+    def _index_field(self, name: str, field, value, poses: dict[str, list[int]] | None,
+                     docnum: int, local: int) -> int:
+        """One field's postings of document docnum put in their terms' arrays (poses: its
+        analysis, when the document came analysed), and its length recorded; its length."""
+        terms = self.post.get(name)
+        if terms is None:
+            terms = self.post[name] = {}
+        if poses is not None:
+            length = self._add_analysed(terms, poses, field.format.field_boost, docnum)
+        else:
+            length = self._add_indexed(terms, name, field, value, docnum)
+        if field.scorable:
+            lens = self.lengths.get(name)
+            if lens is None:
+                lens = self.lengths[name] = array("I")
+            lens.extend([0] * (local + 1 - len(lens)))
+            lens[local] = _stored_length(length) if length else 0
+        return length
+
+    def _add_analysed(self, terms: dict, poses: dict[str, list[int]], fb: float,
+                      docnum: int) -> int:
+        """The postings of an analysed field (term -> positions); the field's length."""
+        length = 0
+        for t, p in poses.items():
+            tb = t.encode("utf-8")
+            n = len(p)
+            slot = terms.get(tb)
+            if slot is None:
+                slot = terms[tb] = (array("I"), array("f"), [])
+            slot[0].append(docnum)
+            slot[1].append(n * fb)
+            slot[2].append(_encode_positions(p))
+            length += n
+        self.count += len(poses)
+        return length
+
+    def _add_indexed(self, terms: dict, name: str, field, value, docnum: int) -> int:
+        """The postings of a field Whoosh analyses (field.index(value)); the field's length."""
+        length = 0
+        postings = None
+        if name in _REPEATING:
+            postings = self.repeating.get((name, value))
+            if postings is None:
+                postings = self.repeating[name, value] = list(field.index(value))
+        elif name == "spell":
+            postings = _frequencies(value, field.format.field_boost)
+        for tb, freq, weight, vbytes in postings or field.index(value):
+            slot = terms.get(tb)
+            if slot is None:
+                slot = terms[tb] = (array("I"), array("f"), [])
+            slot[0].append(docnum)
+            slot[1].append(weight)
+            if vbytes:
+                slot[2].append(vbytes)
+            if field.scorable:
+                length += freq
+            self.count += 1
+        return length
 
     def _flush(self) -> None:
         w = self.writer
@@ -355,20 +373,8 @@ def _analysed_beside(entries: list[Entry], cache: Callable[..., None],
     work splits about evenly: reading, analysing and the static cache there, Whoosh's
     postings here (`index --full` at 10k: 18.3 s, 20.8 s when each process analysed)."""
     read_fd, write_fd = os.pipe()
-
-    def cache_side() -> None:
-        os.close(read_fd)
-        with open(write_fd, "wb", buffering=0) as out:  # each message is sent as it is made
-            def record_of(entry: Entry) -> dict:
-                doc = entry.document()
-                words: set[str] = set()
-                analysis = _analyse(doc, words)
-                _send(out, orjson.dumps([[getattr(doc, f) for f in _DOC_FIELDS], analysis]))
-                return _record(doc, analysis, words)
-            cache(record_of=record_of)
-
     try:
-        caching = Background(cache_side)
+        caching = Background(partial(_cache_and_send, read_fd, write_fd, cache))
     except BaseException:  # no fork: neither end is anyone's
         os.close(read_fd)
         os.close(write_fd)
@@ -377,33 +383,12 @@ def _analysed_beside(entries: list[Entry], cache: Callable[..., None],
     # read by a thread: while this one writes a segment (seconds; five times at 50k), the
     # messages queue up here and the other process goes on instead of waiting on a full pipe
     messages: queue.SimpleQueue = queue.SimpleQueue()
-
-    def read_all() -> None:
-        try:
-            with open(read_fd, "rb", buffering=1 << 20) as stream:
-                while True:
-                    head = stream.read(_LENGTH.size)
-                    if len(head) < _LENGTH.size:
-                        break
-                    size = _LENGTH.unpack(head)[0]
-                    message = stream.read(size)
-                    if len(message) < size:  # cut off: it was killed while sending
-                        break
-                    messages.put(message)
-        finally:
-            messages.put(None)  # the end, or that process failed: its error is the one
-
-    reader = threading.Thread(target=read_all, name="index-messages", daemon=True)
+    reader = threading.Thread(target=_read_messages, args=(read_fd, messages),
+                              name="index-messages", daemon=True)
     reader.start()
     received = 0
     try:
-        while received < len(entries):
-            message = messages.get()
-            if message is None:
-                break
-            values, analysis = orjson.loads(message)
-            index_doc(_document(values), analysis)
-            received += 1
+        received = _index_messages(messages, len(entries), index_doc)
         if received == len(entries):
             then()
         caching.result()
@@ -415,6 +400,51 @@ def _analysed_beside(entries: list[Entry], cache: Callable[..., None],
     if received < len(entries):
         raise SearchError(f"the static cache's process sent {received} of {len(entries)} "
                           "documents")
+
+
+def _cache_and_send(read_fd: int, write_fd: int, cache: Callable[..., None]) -> None:
+    """The forked process's side: cache(record_of=...), each entry's document and analysis
+    sent on the pipe as its record is made."""
+    os.close(read_fd)
+    with open(write_fd, "wb", buffering=0) as out:  # each message is sent as it is made
+        def record_of(entry: Entry) -> dict:
+            doc = entry.document()
+            words: set[str] = set()
+            analysis = _analyse(doc, words)
+            _send(out, orjson.dumps([[getattr(doc, f) for f in _DOC_FIELDS], analysis]))
+            return _record(doc, analysis, words)
+        cache(record_of=record_of)
+
+
+def _read_messages(read_fd: int, messages: queue.SimpleQueue) -> None:
+    """The pipe's messages put on the queue as they come, then None."""
+    try:
+        with open(read_fd, "rb", buffering=1 << 20) as stream:
+            while True:
+                head = stream.read(_LENGTH.size)
+                if len(head) < _LENGTH.size:
+                    break
+                size = _LENGTH.unpack(head)[0]
+                message = stream.read(size)
+                if len(message) < size:  # cut off: it was killed while sending
+                    break
+                messages.put(message)
+    finally:
+        messages.put(None)  # the end, or that process failed: its error is the one
+
+
+def _index_messages(messages: queue.SimpleQueue, expected: int,
+                    index_doc: Callable[[Document, dict], None]) -> int:
+    """Up to `expected` documents from the queue given to index_doc(); how many came."""
+    received = 0
+    while received < expected:
+        message = messages.get()
+        if message is None:
+            break
+        values, analysis = orjson.loads(message)
+        index_doc(_document(values), analysis)
+        received += 1
+    return received
 
 
 def _send(out, message: bytes) -> None:
