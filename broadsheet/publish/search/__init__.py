@@ -27,8 +27,9 @@ from broadsheet.publish.search.analysis import (
     STEMMED, fingerprint, fold, route, term, terms_of, tokens)
 from broadsheet.publish.search.documents import (
     FINGERPRINT_FILE, HASHES_FILE, LABELS_FILE, TEXT_FIELDS, Document, Entry, open_index, schema)
+from broadsheet.errors import QueryError
 from broadsheet.publish.search.queries import (
-    FILTERS, MAX_DEPTH, MAX_QUERY_CHARS, MAX_WORDS, QueryError, split_filters)
+    FILTERS, MAX_DEPTH, MAX_QUERY_CHARS, MAX_WORDS, split_filters)
 from broadsheet.publish.search.searching import SearchIndex, search
 from broadsheet.publish.search.snippets import snippet_parts
 from broadsheet.publish.search.static_cache import static_key, update_static_cache

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 
 from whoosh import qparser, query
 
-from broadsheet.errors import QueryError  # noqa: F401 - raised by searching, named here
 from broadsheet.model import slugify
 from broadsheet.publish.search.analysis import STEMMED
 from broadsheet.publish.search.documents import TEXT_FIELDS

@@ -18,8 +18,8 @@ from broadsheet.publish.search.analysis import _WORD, fold, route, term
 from broadsheet.publish.search.documents import (
     LABELS_FILE, TEXT_FIELDS, _field, _unpack_body, open_index)
 from broadsheet.publish.search.queries import (
-    MAX_DEPTH, MAX_QUERY_CHARS, MAX_WORDS, _OPERATORS, QueryError, _filter_query, _parser,
-    split_filters)
+    MAX_DEPTH, MAX_QUERY_CHARS, MAX_WORDS, _OPERATORS, _filter_query, _parser, split_filters)
+from broadsheet.errors import QueryError
 from broadsheet.publish.search.snippets import snippet_parts
 
 
