@@ -170,12 +170,18 @@ def _record_names(rec: dict) -> set[str]:
             if key and _page_slug(name) != key}
 
 
-def _record_keys(rec: dict) -> set[str]:
-    out = set(rec["x"])
+def _term_keys(rec: dict) -> set[str]:
+    """The document's "group:term" posting keys (not its filters' and pairs' "=" keys)."""
+    out: set[str] = set()
     for field, (_, counts) in rec["f"].items():
         prefix = _group_of(field) + ":"
         out.update([prefix + t for t in counts])
     return out
+
+
+def _record_keys(rec: dict) -> set[str]:
+    """Every posting key the document is on."""
+    return _term_keys(rec).union(rec["x"])
 
 
 _HEADS = re.compile(r"(?:^|,)([0-9a-z]+)")
