@@ -322,7 +322,7 @@ class Catalogue:
         if value is None:
             return ""
         day = value.date() if isinstance(value, dt.datetime) else value
-        return format_date(day, "long", locale=self.locale)
+        return _long_date(day, self.locale)
 
     def month(self, ym: str) -> str:
         """'2024-03' -> 'mars 2024'; a year alone as it is."""
@@ -339,6 +339,11 @@ class Catalogue:
         """What search.js shows, for the search page: the language tag for Intl, texts by key
         and plurals by CLDR category."""
         return {"locale": str(self.code), "strings": {k: self.text(k) for k in SCRIPT_STRINGS}}
+
+
+@lru_cache(maxsize=1 << 14)  # a listing shows 20 dates, and a corpus has few days: a sixth of
+def _long_date(day: dt.date, locale: Locale) -> str:  # a listing's time went to formatting them
+    return format_date(day, "long", locale=locale)
 
 
 @lru_cache(maxsize=4096)
