@@ -472,22 +472,14 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[
         if idx is not None:
             step.index_mb = size_mb(idx)
 
-    # 1. cold site-only builds, interleaved with the peers' so that they share the machine's
-    #    conditions (the second core comes and goes)
+    # 1. broadsheet's cold builds, interleaved run by run with the peers' so that each ratio
+    #    compares builds made under the same machine conditions (the second core comes and
+    #    goes): Pelican's, broadsheet's site only, Hugo's, Pagefind's, broadsheet's site +
+    #    index, then the rebuilds that follow it: each peer next to what it is compared with
+    middle = sorted(content.glob("*.md"))[n // 2]
+    added = sorted(p.name for p in (work / "extra").glob("*.md"))
     for r in range(args.repeat):
-        note(f"[{n}] run {r + 1}/{args.repeat}: cold site-only builds")
-        aside.put(site, state)
-        record("site", broadsheet(work, "build", "--no-index"), site)
-        if hugo_site:
-            out, cache = work / "hugo-out", work / "hugo-cache"
-            aside.put(out, cache, hugo_site / "resources")
-            built = measure([*hugo, "--quiet", "-s", str(hugo_site), "-d", str(out),
-                             "--cacheDir", str(cache)], work)
-            record("hugo", built, out)
-            if pagefind:  # the search most Hugo sites add: its bundle goes in OUT/pagefind/
-                searched = measure([*pagefind, "--site", str(out)], work)
-                record("pagefind", searched, out / "pagefind")
-                record("hugo_pagefind", add_runs(built, searched), out)
+        note(f"[{n}] run {r + 1}/{args.repeat}: cold builds, the peers', rebuilds")
         if pelican_site:
             out, cache = work / "pelican-out", work / "pelican-cache"
             env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_PELICAN")}
@@ -500,18 +492,18 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[
             articles = sorted((pelican_site / "content").glob("*.md"))
             edit(articles[len(articles) // 2], f"run {r + 1}")
             record("pelican_edit", measure(cmd, pelican_site, env), out)
-
-    # 2. cold index-only builds
-    for r in range(args.repeat):
-        note(f"[{n}] run {r + 1}/{args.repeat}: cold index-only builds")
-        aside.put(state)
-        record("index", broadsheet(work, "index", "--full"), idx=index)
-
-    # 3. cold site + index, then rebuilds
-    middle = sorted(content.glob("*.md"))[n // 2]
-    added = sorted(p.name for p in (work / "extra").glob("*.md"))
-    for r in range(args.repeat):
-        note(f"[{n}] run {r + 1}/{args.repeat}: cold build, then rebuilds")
+        aside.put(site, state)
+        record("site", broadsheet(work, "build", "--no-index"), site)
+        if hugo_site:
+            out, cache = work / "hugo-out", work / "hugo-cache"
+            aside.put(out, cache, hugo_site / "resources")
+            built = measure([*hugo, "--quiet", "-s", str(hugo_site), "-d", str(out),
+                             "--cacheDir", str(cache)], work)
+            record("hugo", built, out)
+            if pagefind:  # the search most Hugo sites add: its bundle goes in OUT/pagefind/
+                searched = measure([*pagefind, "--site", str(out)], work)
+                record("pagefind", searched, out / "pagefind")
+                record("hugo_pagefind", add_runs(built, searched), out)
         aside.put(site, state)
         record("both", broadsheet(work, "build"), site, index)
         record("noop", broadsheet(work, "build"), site, index)
@@ -522,6 +514,12 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[
         record("add", broadsheet(work, "build"), site, index)
         for name in added:
             (content / name).unlink()
+
+    # 2. cold index-only builds
+    for r in range(args.repeat):
+        note(f"[{n}] run {r + 1}/{args.repeat}: cold index-only builds")
+        aside.put(state)
+        record("index", broadsheet(work, "index", "--full"), idx=index)
 
     wanted = ["site", "index", "both", "noop", "edit", "add"]
     if hugo_site:
