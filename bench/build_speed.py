@@ -670,7 +670,7 @@ def main(argv=None) -> int:
         print(f"hugo: {about}" if hugo else f"hugo: skipped: {about}")
         pagefind, about = find_pagefind(args.pagefind, args.install_pagefind)
         if pagefind and not hugo:
-            pagefind, about = None, f"it runs on Hugo's output ({about})"
+            pagefind, about = None, f"it runs on Hugo's output, and Hugo was skipped ({about})"
         print(f"pagefind: {about}" if pagefind else f"pagefind: skipped: {about}")
         pelican, about = find_pelican(args.pelican)
         if pelican and not PELICAN_TEMPLATE.is_dir():
