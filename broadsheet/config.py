@@ -25,6 +25,54 @@ from broadsheet.tags import TagPolicy, policy_from_config
 
 
 @dataclass(frozen=True)
+class Pages:
+    """Which optional kinds of page the site publishes (site.yaml's `pages:`); the site's
+    feed, home, articles, tags, search and sitemap are always published."""
+    tag_feeds: bool = True  # an Atom feed per tag
+    source_feeds: bool = True  # an Atom feed per source (only with source_pages)
+    source_pages: bool = True  # a listing per source, and the sources index
+    language_pages: bool = True  # a listing per language, and the languages index
+
+    @property
+    def with_source_feeds(self) -> bool:
+        """A source's feed follows its listing page: none without source pages."""
+        return self.source_feeds and self.source_pages
+
+
+_PAGE_SWITCHES = [f.name for f in dataclasses.fields(Pages)]
+
+
+def pages_from_config(data: object) -> tuple[Pages, list[tuple[str | None, str]]]:
+    """The `pages:` section of site.yaml -> (switches, problems as (its key under pages, or
+    None for the section itself; the problem)). Shape:
+
+        pages:
+          tag_feeds: false
+          language_pages: false
+    """
+    if data is None:
+        return Pages(), []
+    if not isinstance(data, dict):
+        return Pages(), [(None, "'pages' must be a mapping of page kinds to true or false "
+                                f"(kinds: {', '.join(_PAGE_SWITCHES)})")]
+    problems: list[tuple[str | None, str]] = []
+    values = {}
+    for key, value in data.items():
+        if key not in _PAGE_SWITCHES:
+            problems.append((str(key), yamlhelp.unknown_key(key, _PAGE_SWITCHES, "pages.")))
+        elif not isinstance(value, bool):
+            problems.append((key, f"'pages.{key}' must be true or false, not "
+                                  f"{yamlhelp.shown(value)}"))
+        else:
+            values[key] = value
+    if values.get("source_feeds") is True and values.get("source_pages") is False:
+        problems.append(("source_feeds", "'pages.source_feeds' needs the source pages (a "
+                                         "source's feed follows its page): set it false too, "
+                                         "or leave it out"))
+    return Pages(**values), problems
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the config file; every relative path below is resolved against its folder
     title: str = "broadsheet"
@@ -47,6 +95,7 @@ class Config:
     tags: TagPolicy = field(default_factory=TagPolicy)
     sources: SourcePolicy = field(default_factory=SourcePolicy)  # outlets' other spellings
     strings: Overrides = field(default_factory=Overrides)  # the theme's words, as the site has them
+    pages: Pages = field(default_factory=Pages)  # the optional kinds of page the site publishes
 
     @property
     def base_path(self) -> str:
@@ -119,6 +168,12 @@ def load_config(path: str | Path = "site.yaml", required: bool = False, **overri
     values: dict[str, object] = {}
     for key, value in data.items():
         line = lines[str(key)] + 1 if str(key) in lines else None
+        if key == "pages":  # each problem at the line of its own switch
+            values[key], found = pages_from_config(value)
+            problems += [ConfigError(problem, path, lines[f"pages.{sub}"] + 1
+                                     if f"pages.{sub}" in lines else line)
+                         for sub, problem in found]
+            continue
         if key not in _KEYS:
             problems.append(ConfigError(yamlhelp.unknown_key(key, _KEYS), path, line))
             continue
@@ -162,7 +217,7 @@ def _read(path: Path, required: bool) -> tuple[dict, dict[str, int]]:
     except yaml.YAMLError as exc:
         message, line = yamlhelp.explain(exc)
         raise ConfigError(message, path, None if line is None else line + 1) from None
-    lines = yamlhelp.key_lines(text)
+    lines = yamlhelp.key_lines(text, nested=("pages",))
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):

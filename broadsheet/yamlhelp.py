@@ -53,13 +53,20 @@ def shown(value: object, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def key_lines(text: str) -> dict[str, int]:
-    """Each top-level key of a YAML mapping and its 0-based line ({} if it does not parse)."""
+def key_lines(text: str, nested: tuple[str, ...] = ()) -> dict[str, int]:
+    """Each top-level key of a YAML mapping and its 0-based line ({} if it does not parse);
+    for the keys named in nested, their own keys too, as 'key.subkey'."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return {}
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {str(k.value): k.start_mark.line for k, _ in node.value
-            if isinstance(k, yaml.ScalarNode)}
+    out = {}
+    for k, v in node.value:
+        if isinstance(k, yaml.ScalarNode):
+            out[str(k.value)] = k.start_mark.line
+            if str(k.value) in nested and isinstance(v, yaml.MappingNode):
+                out.update((f"{k.value}.{sub.value}", sub.start_mark.line) for sub, _ in v.value
+                           if isinstance(sub, yaml.ScalarNode))
+    return out

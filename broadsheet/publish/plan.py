@@ -188,9 +188,11 @@ def tag_pages(articles, config, tags, related) -> list[Page]:
     used = {t.slug for a in articles for t in a.tag_objects if t.slug}
     pages = [_page(TAGS_URL, "tags.html", tags=shown, hidden=len(used) - len(shown),
                    min_count=config.tag_min_count, by_letter=by_letter(shown))]
+    feeds = config.pages.tag_feeds
     for tag, members in tags:
         pages += _listing_pages(members, config, lambda n, s=tag.slug: tag_url(s, n),
-                                _listing("tag", tag.name, group_feed_url("tags", tag.slug)), tag)
+                                _listing("tag", tag.name, group_feed_url("tags", tag.slug)
+                                         if feeds else None), tag)
     return pages
 
 
@@ -254,13 +256,17 @@ def source_slug(source: str | None) -> str:
 
 
 def source_pages(articles, config, tags, related) -> list[Page]:
+    if not config.pages.source_pages:
+        return []
     return _group_pages(articles, config, "source", SOURCES_URL, "Sources",
                         lambda a: source_slug(a.source),
                         lambda members: _commonest(a.source for a in members),
-                        source_url, feeds=True)
+                        source_url, feeds=config.pages.with_source_feeds)
 
 
 def language_pages(articles, config, tags, related) -> list[Page]:
+    if not config.pages.language_pages:
+        return []
     return _group_pages(articles, config, "language", LANGUAGES_URL, "Languages",
                         lambda a: (a.language or "").lower(), lambda m: m[0].language.lower(),
                         language_url, feeds=False)
@@ -279,9 +285,10 @@ def _feed(config, members: Sequence[Article], url: str, title: str | None, page:
 
 
 def feed_pages(articles, config, tags, related) -> list[Page]:
-    """The site's Atom feed, and one per tag (per source: with the source pages)."""
+    """The site's Atom feed, and one per tag unless the site turned them off (per source:
+    with the source pages)."""
     pages = _feed(config, articles, FEED_URL, None, home_url())
-    for tag, members in tags:
+    for tag, members in (tags if config.pages.tag_feeds else ()):
         pages += _feed(config, members, group_feed_url("tags", tag.slug), tag.name,
                        tag_url(tag.slug))
     return pages
@@ -290,12 +297,15 @@ def feed_pages(articles, config, tags, related) -> list[Page]:
 def sitemap_pages(articles, config, tags, related) -> list[Page]:
     """sitemap.xml; above SITEMAP_MAX URLs it becomes the index of sitemap-1.xml, -2..."""
     periods = sorted({a.day[:n] for a in articles if a.day for n in (4, 7)})
-    urls = ([home_url(), TAGS_URL, ARCHIVE_URL, SOURCES_URL, LANGUAGES_URL]
+    switches = config.pages
+    urls = ([home_url(), TAGS_URL, ARCHIVE_URL]
+            + [SOURCES_URL] * switches.source_pages + [LANGUAGES_URL] * switches.language_pages
             + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags]
             + [archive_url(p) for p in periods]
-            + [source_url(s) for s in sorted({source_slug(a.source) for a in articles} - {""})]
-            + [language_url(c) for c in sorted({(a.language or "").lower() for a in articles}
-                                               - {""})])
+            + ([source_url(s) for s in sorted({source_slug(a.source) for a in articles} - {""})]
+               if switches.source_pages else [])
+            + ([language_url(c) for c in sorted({(a.language or "").lower() for a in articles}
+                                                - {""})] if switches.language_pages else []))
     lastmod = {a.url: a.updated or a.date for a in articles if a.updated or a.date}
     if len(urls) <= SITEMAP_MAX:
         return [_page(SITEMAP_URL, "sitemap.xml", urls=urls, lastmod=lastmod)]

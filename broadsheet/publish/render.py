@@ -430,6 +430,10 @@ def site_context(config: Config) -> dict:
         "archive_url": ARCHIVE_URL,
         "sources_url": SOURCES_URL,
         "languages_url": LANGUAGES_URL,
+        # the optional kinds of page, as site.yaml's `pages:` has them (the nav links only
+        # to those published); plain values, so the site's fingerprint covers them
+        "pages": {"source_pages": config.pages.source_pages,
+                  "language_pages": config.pages.language_pages},
         "csp": CONTENT_SECURITY_POLICY,
     }
 
