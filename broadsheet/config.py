@@ -32,6 +32,7 @@ class Pages:
     source_feeds: bool = True  # an Atom feed per source (only with source_pages)
     source_pages: bool = True  # a listing per source, and the sources index
     language_pages: bool = True  # a listing per language, and the languages index
+    archive_pages: bool = True  # a listing per year and per month, and the archive index
 
     @property
     def with_source_feeds(self) -> bool:

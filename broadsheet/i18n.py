@@ -126,6 +126,8 @@ STRINGS: dict[str, str | tuple[str, str]] = {
     "not_found": "Page not found",
     "not_found_text": "There is no page at this address. Try the %(latest)s, the %(archive)s "
                       "or the %(search)s.",
+    "not_found_text_no_archive": "There is no page at this address. Try the %(latest)s or the "
+                                 "%(search)s.",
     "latest_link": "latest articles",
     "archive_link": "archive",
     "search_link": "search page",

@@ -26,6 +26,7 @@ GONE = {
     "source_feeds": lambda p: p.startswith("sources/") and p.endswith(".xml"),
     "source_pages": lambda p: p.startswith("sources/"),
     "language_pages": lambda p: p.startswith("languages/"),
+    "archive_pages": lambda p: p.startswith("archive/"),
 }
 SWITCHES = list(GONE)
 
@@ -161,6 +162,17 @@ def test_the_nav_links_only_to_what_is_published(tmp_path):
     home = (config.parent / "site" / "index.html").read_text(encoding="utf-8")
     assert 'href="tags/index.html"' in home and 'href="archive/index.html"' in home
     assert "sources/" not in home and "languages/" not in home
+
+
+def test_without_archive_pages_articles_lead_home_and_the_404_page_says_where_to_go(tmp_path):
+    config = project(tmp_path / "proj", archive_pages=False)
+    assert run(config, "build", "--no-index") == 0
+    site = config.parent / "site"
+    page = (site / "articles" / f"{ARTICLES[0].slug}.html").read_text(encoding="utf-8")
+    crumbs = page.split('<nav class="crumbs"')[1].split("</nav>")[0]
+    assert crumbs.count("<a ") == 1 and 'href="../index.html"' in crumbs
+    missing = (site / "404.html").read_text(encoding="utf-8")
+    assert "Essayez" in missing and "archive" not in missing.split("<main")[1]
 
 
 @pytest.mark.parametrize("off", [[s] for s in SWITCHES] + [SWITCHES])

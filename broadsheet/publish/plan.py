@@ -80,17 +80,18 @@ def _page(path: str, template: str, **context) -> Page:
                                                         **context})
 
 
-def crumbs(article: Article) -> list[tuple[str, str]]:
+def crumbs(article: Article, archive: bool = True) -> list[tuple[str, str]]:
     """Home › year › month: where an article sits in the archive, as (label, url). The
     labels are what templates show through the `period` filter: '' (the home page), the
-    year '2024', the month '2024-03' ('March 2024', 'mars 2024')."""
-    return list(_crumbs(article.day[:7]))
+    year '2024', the month '2024-03' ('March 2024', 'mars 2024'). archive: whether the site
+    has archive pages (without, only home)."""
+    return list(_crumbs(article.day[:7], archive))
 
 
 @cache
-def _crumbs(month: str) -> tuple[tuple[str, str], ...]:
+def _crumbs(month: str, archive: bool) -> tuple[tuple[str, str], ...]:
     out = [("", home_url())]
-    if month:
+    if month and archive:
         out += [(month[:4], archive_url(month[:4])), (month, archive_url(month))]
     return tuple(out)
 
@@ -131,7 +132,7 @@ def article_pages(articles, config, tags, related) -> list[Page]:
             related_links=links(a) if a.related else [],
             newer=articles[i - 1] if i > 0 else None,
             older=articles[i + 1] if i + 1 < len(articles) else None,
-            crumbs=crumbs(a)))
+            crumbs=crumbs(a, config.pages.archive_pages)))
     return pages
 
 
@@ -208,6 +209,8 @@ def groups_of(articles: Sequence[Article], key) -> dict[str, list[Article]]:
 
 def archive_pages(articles, config, tags, related) -> list[Page]:
     """A page per year and per month (paginated), and the archive index with counts."""
+    if not config.pages.archive_pages:
+        return []
     years = groups_of(articles, lambda a: a.day[:4])
     months = groups_of(articles, lambda a: a.day[:7])
     # months by 'YYYY-MM': templates name them in the site's language (the `period` filter)
@@ -298,10 +301,10 @@ def sitemap_pages(articles, config, tags, related) -> list[Page]:
     """sitemap.xml; above SITEMAP_MAX URLs it becomes the index of sitemap-1.xml, -2..."""
     periods = sorted({a.day[:n] for a in articles if a.day for n in (4, 7)})
     switches = config.pages
-    urls = ([home_url(), TAGS_URL, ARCHIVE_URL]
+    urls = ([home_url(), TAGS_URL] + [ARCHIVE_URL] * switches.archive_pages
             + [SOURCES_URL] * switches.source_pages + [LANGUAGES_URL] * switches.language_pages
             + [a.url for a in articles] + [tag_url(t.slug) for t, _ in tags]
-            + [archive_url(p) for p in periods]
+            + ([archive_url(p) for p in periods] if switches.archive_pages else [])
             + ([source_url(s) for s in sorted({source_slug(a.source) for a in articles} - {""})]
                if switches.source_pages else [])
             + ([language_url(c) for c in sorted({(a.language or "").lower() for a in articles}

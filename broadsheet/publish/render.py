@@ -433,7 +433,8 @@ def site_context(config: Config) -> dict:
         # the optional kinds of page, as site.yaml's `pages:` has them (the nav links only
         # to those published); plain values, so the site's fingerprint covers them
         "pages": {"source_pages": config.pages.source_pages,
-                  "language_pages": config.pages.language_pages},
+                  "language_pages": config.pages.language_pages,
+                  "archive_pages": config.pages.archive_pages},
         "csp": CONTENT_SECURITY_POLICY,
     }
 
