@@ -153,7 +153,10 @@ def _read_postings(db, ids: list, keys: dict) -> tuple[dict, dict, dict]:
     # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
     # documents as tuples took a gigabyte, as text it takes the size of the files. This loop
     # runs once per posting (300 a document): _contributions() written out, a table of
-    # lists per field, by term, and one of the filters' lists, each a [previous key, chunk].
+    # lists per field, by term, and one of the filters' lists, each a [previous key, text]
+    # once a second document is on it (the text a bytearray, appended to in place: a list
+    # of a few short strings takes five times its size); with one, a term's is (its key,
+    # its entry) and a filter's its key alone (at 10k, 560,000 of the 946,000 pair keys).
     fields: dict[str, dict[str, list]] = {}
     filters: dict[str, list] = {}
     docs: dict[str, list] = {}
@@ -168,23 +171,23 @@ def _read_postings(db, ids: list, keys: dict) -> tuple[dict, dict, dict]:
             fl = "." + b36(_stored_length(length))
             for t, tf in counts.items():
                 entry = lists.get(t)
-                if entry is None:
-                    entry = lists[t] = [0, []]
-                chunk = entry[1]
-                chunk.append(f"{b36(k - entry[0])}{fl}" if tf == 1
-                             else f"{b36(k - entry[0])}{fl}.{b36(tf)}")
+                if entry is None:  # most terms are in a few documents: no lists until a second
+                    lists[t] = (k, f"{b36(k)}{fl}" if tf == 1 else f"{b36(k)}{fl}.{b36(tf)}")
+                    continue
+                if entry.__class__ is tuple:
+                    entry = lists[t] = [entry[0], bytearray(entry[1].encode())]
+                d = b36(k - entry[0])
+                entry[1] += (f",{d}{fl}" if tf == 1 else f",{d}{fl}.{b36(tf)}").encode()
                 entry[0] = k
-                if len(chunk) >= 64:
-                    chunk[:] = [",".join(chunk)]
         for pkey in rec["x"]:
             entry = filters.get(pkey)
-            if entry is None:
-                entry = filters[pkey] = [0, []]
-            chunk = entry[1]
-            chunk.append(b36(k - entry[0]))
+            if entry is None:  # 6 pair keys in 10 are in one document: its key, no lists
+                filters[pkey] = k
+                continue
+            if entry.__class__ is int:
+                entry = filters[pkey] = [entry, bytearray(b36(entry).encode())]
+            entry[1] += f",{b36(k - entry[0])}".encode()
             entry[0] = k
-            if len(chunk) >= 64:
-                chunk[:] = [",".join(chunk)]
         docs[b36(k)] = rec["d"]
     return fields, filters, docs
 
@@ -194,13 +197,21 @@ def _joined_values(fields: dict, filters: dict) -> dict:
     text, a term's as one text per field of its group. Empties fields and filters."""
     # each list joined as its chunks are let go, and each shard made as its lists are: the
     # postings are held once at a time (at 50k, 100 MB a copy)
-    values: dict = {pkey: ",".join(filters.pop(pkey)[1]) for pkey in list(filters)}
+    values: dict = {}
+    for pkey in list(filters):
+        entry = filters.pop(pkey)
+        values[pkey] = _b36(entry) if entry.__class__ is int else entry[1].decode()
     for group in {_group_of(f) for f in fields}:
         tables = [fields.get(f, {}) for f in _group_fields(group)]
         for t in set().union(*tables):
-            values[f"{group}:{t}"] = [",".join(lists.pop(t)[1]) if t in lists else ""
+            values[f"{group}:{t}"] = [_joined(lists.pop(t)) if t in lists else ""
                                       for lists in tables]
     return values
+
+
+def _joined(entry) -> str:
+    """A term's list in one field as text: (key, entry) for one document, else [key, text]."""
+    return entry[1] if entry.__class__ is tuple else entry[1].decode()
 
 
 class _Current:
