@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.errors import SearchError
+from broadsheet.fsutil import atomic_file
 from broadsheet.publish.search.analysis import common_words
 from broadsheet.publish.search.documents import _exists, _stored_length, schema
 from broadsheet.publish.search.static_cache import (
@@ -77,11 +78,13 @@ def _meta(db, layout: dict, big: dict[str, str], key: str) -> dict:
 
 
 class _Files:
-    """The files of a full export, built up shard by shard."""
+    """The files of a full export, built up shard by shard: each given to put(path, data)
+    as it is made (by default, kept in `files`)."""
 
-    def __init__(self, layout: dict):
+    def __init__(self, layout: dict, put: Callable[[str, bytes], None] | None = None):
         self.layout = layout
         self.files: dict[str, bytes] = {}
+        self.put = put or self.files.__setitem__
         self.big: dict[str, str] = {}
 
     def postings(self, values: dict) -> None:
@@ -93,19 +96,19 @@ class _Files:
             if _is_big(value):
                 name = _big_name(key)
                 self.big[key] = name
-                self.files[f"{STATIC_DIR}/{name}.js"] = _script(name, {key: value})
+                self.put(f"{STATIC_DIR}/{name}.js", _script(name, {key: value}))
             else:
                 buckets[fnv1a(key) % P][key] = value
         for n in range(P):
             bucket, buckets[n] = buckets[n], None
-            self.files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", bucket)
+            self.put(f"{STATIC_DIR}/p/{n}.js", _script(f"p/{n}", bucket))
 
     def table(self, kind: str, count: int, items: dict, shard: Callable) -> None:
         buckets: list[dict] = [{} for _ in range(count)]
         for key, value in items.items():
             buckets[shard(key)][key] = value
         for n, bucket in enumerate(buckets):
-            self.files[f"{STATIC_DIR}/{kind}/{n}.js"] = _script(f"{kind}/{n}", bucket)
+            self.put(f"{STATIC_DIR}/{kind}/{n}.js", _script(f"{kind}/{n}", bucket))
 
 
 def _is_big(value) -> bool:
@@ -124,14 +127,17 @@ def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool])
     return {g: t for g, t in found.items() if present(f"{g}:{t}")}
 
 
-def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
+def _full_export(db, layout: dict, key: str,
+                 put: Callable[[str, bytes], None] | None = None) -> dict[str, bytes]:
+    """Every file of the static index, by path: returned, or each given to put(path, data)
+    as it is made (then none is held, and the dict returned is empty)."""
     ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE hash IS NOT NULL")]
     keys = _doc_keys(ids, layout["keybits"])
     fields, filters, docs = _read_postings(db, ids, keys)
     values = _joined_values(fields, filters)
     del fields, filters
     present = set(values)
-    out = _Files(layout)
+    out = _Files(layout, put)
     out.postings(values)
     groups = layout["groups"]
     # the words of the records: the vocabulary table counts them
@@ -140,8 +146,8 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
     S, D = layout["s"], layout["d"]
     out.table("s", S, surface, lambda w: fnv1a(w) % S)
     out.table("d", D, docs, lambda k: int(k, 36) % D)
-    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big, key))
-    out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    out.put(f"{STATIC_DIR}/meta.js", _meta_script(_meta(db, layout, out.big, key)))
+    out.put(f"{STATIC_DIR}/key.txt", (key + "\n").encode())
     db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
     return out.files
 
@@ -421,13 +427,29 @@ PREPARED_FILE = "broadsheet-static-full.pickle"  # a full export made during a r
 
 
 def _prepared(index_dir: Path, key: str) -> dict[str, bytes] | None:
-    """The full export a rebuild prepared, if it is of this very cache state."""
+    """The full export a rebuild prepared, if it is of this very cache state: its key, then
+    each file as (path, data), then None, pickled one after the other (prepare_export)."""
+    files = {}
     try:
-        with open(index_dir / PREPARED_FILE, "rb") as f:
-            found, files = pickle.load(f)  # written by _cache_records in this index folder
+        with open(index_dir / PREPARED_FILE, "rb") as f:  # written in this index folder
+            if pickle.load(f) != key:
+                return None
+            while (item := pickle.load(f)) is not None:
+                path, data = item
+                files[path] = data
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
         return None
-    return files if found == key else None
+    return files
+
+
+def prepare_export(db, index_dir: Path, key: str) -> None:
+    """The full export written for _prepared, each file pickled as it is made: at 10k the
+    files are 84 MB, never held here."""
+    with atomic_file(index_dir / PREPARED_FILE) as f:
+        pickle.dump(key, f, protocol=5)
+        _full_export(db, _layout(db), key,
+                     lambda path, data: pickle.dump((path, data), f, protocol=5))
+        pickle.dump(None, f, protocol=5)
 
 
 def _export(index_dir: Path, current: Path | None) -> StaticExport:
