@@ -87,20 +87,36 @@ class _Files:
         self.put = put or self.files.__setitem__
         self.big: dict[str, str] = {}
 
-    def postings(self, values: dict) -> None:
-        """The posting files, from values (emptied: each list is let go once written)."""
+    def postings(self, fields: dict, filters: dict) -> None:
+        """The posting files, from _read_postings's lists (emptied), a shard at a time: each
+        list is joined when its shard is made and let go once the shard is written."""
         P = self.layout["p"]
-        buckets: list[dict | None] = [{} for _ in range(P)]
-        for key in sorted(values):
-            value = values.pop(key)
-            if _is_big(value):
-                name = _big_name(key)
-                self.big[key] = name
-                self.put(f"{STATIC_DIR}/{name}.js", _script(name, {key: value}))
-            else:
-                buckets[fnv1a(key) % P][key] = value
+        shards: list[list | None] = [[] for _ in range(P)]
+        for pkey in filters:
+            shards[fnv1a(pkey) % P].append(pkey)
+        tables = {}
+        for group in sorted({_group_of(f) for f in fields}):
+            tables[group] = [fields.get(f, {}) for f in _group_fields(group)]
+            for t in set().union(*tables[group]):
+                pkey = f"{group}:{t}"
+                shards[fnv1a(pkey) % P].append((pkey, group, t))
         for n in range(P):
-            bucket, buckets[n] = buckets[n], None
+            items, shards[n] = shards[n], None
+            bucket = {}
+            for item in items:
+                if item.__class__ is str:  # a filter's, or a pair's
+                    pkey, entry = item, filters.pop(item)
+                    value = _b36(entry) if entry.__class__ is int else entry[1].decode()
+                else:  # a term's: one list per field of its group
+                    pkey, group, t = item
+                    value = [_joined(lists.pop(t)) if t in lists else ""
+                             for lists in tables[group]]
+                if _is_big(value):
+                    name = _big_name(pkey)
+                    self.big[pkey] = name
+                    self.put(f"{STATIC_DIR}/{name}.js", _script(name, {pkey: value}))
+                else:
+                    bucket[pkey] = value
             self.put(f"{STATIC_DIR}/p/{n}.js", _script(f"p/{n}", bucket))
 
     def table(self, kind: str, count: int, items: dict, shard: Callable) -> None:
@@ -134,11 +150,11 @@ def _full_export(db, layout: dict, key: str,
     ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE hash IS NOT NULL")]
     keys = _doc_keys(ids, layout["keybits"])
     fields, filters, docs = _read_postings(db, ids, keys)
-    values = _joined_values(fields, filters)
-    del fields, filters
-    present = set(values)
+    # the terms' keys (what the surface map asks about), not the filters' and pairs' too
+    present = {f"{_group_of(f)}:{t}" for f, lists in fields.items() for t in lists}
     out = _Files(layout, put)
-    out.postings(values)
+    out.postings(fields, filters)
+    del fields, filters
     groups = layout["groups"]
     # the words of the records: the vocabulary table counts them
     surface = {w: _surface_entry(w, groups, present.__contains__)
@@ -196,23 +212,6 @@ def _read_postings(db, ids: list, keys: dict) -> tuple[dict, dict, dict]:
             entry[0] = k
         docs[b36(k)] = rec["d"]
     return fields, filters, docs
-
-
-def _joined_values(fields: dict, filters: dict) -> dict:
-    """The posting lists as the files hold them, by posting key: a filter's list as one
-    text, a term's as one text per field of its group. Empties fields and filters."""
-    # each list joined as its chunks are let go, and each shard made as its lists are: the
-    # postings are held once at a time (at 50k, 100 MB a copy)
-    values: dict = {}
-    for pkey in list(filters):
-        entry = filters.pop(pkey)
-        values[pkey] = _b36(entry) if entry.__class__ is int else entry[1].decode()
-    for group in {_group_of(f) for f in fields}:
-        tables = [fields.get(f, {}) for f in _group_fields(group)]
-        for t in set().union(*tables):
-            values[f"{group}:{t}"] = [_joined(lists.pop(t)) if t in lists else ""
-                                      for lists in tables]
-    return values
 
 
 def _joined(entry) -> str:
