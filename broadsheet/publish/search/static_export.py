@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.errors import SearchError
+from broadsheet.fsutil import atomic_file
 from broadsheet.publish.search.analysis import common_words
 from broadsheet.publish.search.documents import _exists, _stored_length, schema
 from broadsheet.publish.search.static_cache import (
@@ -77,35 +78,53 @@ def _meta(db, layout: dict, big: dict[str, str], key: str) -> dict:
 
 
 class _Files:
-    """The files of a full export, built up shard by shard."""
+    """The files of a full export, built up shard by shard: each given to put(path, data)
+    as it is made (by default, kept in `files`)."""
 
-    def __init__(self, layout: dict):
+    def __init__(self, layout: dict, put: Callable[[str, bytes], None] | None = None):
         self.layout = layout
         self.files: dict[str, bytes] = {}
+        self.put = put or self.files.__setitem__
         self.big: dict[str, str] = {}
 
-    def postings(self, values: dict) -> None:
-        """The posting files, from values (emptied: each list is let go once written)."""
+    def postings(self, fields: dict, filters: dict) -> None:
+        """The posting files, from _read_postings's lists (emptied), a shard at a time: each
+        list is joined when its shard is made and let go once the shard is written."""
         P = self.layout["p"]
-        buckets: list[dict | None] = [{} for _ in range(P)]
-        for key in sorted(values):
-            value = values.pop(key)
-            if _is_big(value):
-                name = _big_name(key)
-                self.big[key] = name
-                self.files[f"{STATIC_DIR}/{name}.js"] = _script(name, {key: value})
-            else:
-                buckets[fnv1a(key) % P][key] = value
+        shards: list[list | None] = [[] for _ in range(P)]
+        for pkey in filters:
+            shards[fnv1a(pkey) % P].append(pkey)
+        tables = {}
+        for group in sorted({_group_of(f) for f in fields}):
+            tables[group] = [fields.get(f, {}) for f in _group_fields(group)]
+            for t in set().union(*tables[group]):
+                pkey = f"{group}:{t}"
+                shards[fnv1a(pkey) % P].append((pkey, group, t))
         for n in range(P):
-            bucket, buckets[n] = buckets[n], None
-            self.files[f"{STATIC_DIR}/p/{n}.js"] = _script(f"p/{n}", bucket)
+            items, shards[n] = shards[n], None
+            bucket = {}
+            for item in items:
+                if item.__class__ is str:  # a filter's, or a pair's
+                    pkey, entry = item, filters.pop(item)
+                    value = _b36(entry) if entry.__class__ is int else entry[1].decode()
+                else:  # a term's: one list per field of its group
+                    pkey, group, t = item
+                    value = [_joined(lists.pop(t)) if t in lists else ""
+                             for lists in tables[group]]
+                if _is_big(value):
+                    name = _big_name(pkey)
+                    self.big[pkey] = name
+                    self.put(f"{STATIC_DIR}/{name}.js", _script(name, {pkey: value}))
+                else:
+                    bucket[pkey] = value
+            self.put(f"{STATIC_DIR}/p/{n}.js", _script(f"p/{n}", bucket))
 
     def table(self, kind: str, count: int, items: dict, shard: Callable) -> None:
         buckets: list[dict] = [{} for _ in range(count)]
         for key, value in items.items():
             buckets[shard(key)][key] = value
         for n, bucket in enumerate(buckets):
-            self.files[f"{STATIC_DIR}/{kind}/{n}.js"] = _script(f"{kind}/{n}", bucket)
+            self.put(f"{STATIC_DIR}/{kind}/{n}.js", _script(f"{kind}/{n}", bucket))
 
 
 def _is_big(value) -> bool:
@@ -124,15 +143,18 @@ def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool])
     return {g: t for g, t in found.items() if present(f"{g}:{t}")}
 
 
-def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
+def _full_export(db, layout: dict, key: str,
+                 put: Callable[[str, bytes], None] | None = None) -> dict[str, bytes]:
+    """Every file of the static index, by path: returned, or each given to put(path, data)
+    as it is made (then none is held, and the dict returned is empty)."""
     ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE hash IS NOT NULL")]
     keys = _doc_keys(ids, layout["keybits"])
     fields, filters, docs = _read_postings(db, ids, keys)
-    values = _joined_values(fields, filters)
+    # the terms' keys (what the surface map asks about), not the filters' and pairs' too
+    present = {f"{_group_of(f)}:{t}" for f, lists in fields.items() for t in lists}
+    out = _Files(layout, put)
+    out.postings(fields, filters)
     del fields, filters
-    present = set(values)
-    out = _Files(layout)
-    out.postings(values)
     groups = layout["groups"]
     # the words of the records: the vocabulary table counts them
     surface = {w: _surface_entry(w, groups, present.__contains__)
@@ -140,8 +162,8 @@ def _full_export(db, layout: dict, key: str) -> dict[str, bytes]:
     S, D = layout["s"], layout["d"]
     out.table("s", S, surface, lambda w: fnv1a(w) % S)
     out.table("d", D, docs, lambda k: int(k, 36) % D)
-    out.files[f"{STATIC_DIR}/meta.js"] = _meta_script(_meta(db, layout, out.big, key))
-    out.files[f"{STATIC_DIR}/key.txt"] = (key + "\n").encode()
+    out.put(f"{STATIC_DIR}/meta.js", _meta_script(_meta(db, layout, out.big, key)))
+    out.put(f"{STATIC_DIR}/key.txt", (key + "\n").encode())
     db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
     return out.files
 
@@ -153,7 +175,10 @@ def _read_postings(db, ids: list, keys: dict) -> tuple[dict, dict, dict]:
     # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
     # documents as tuples took a gigabyte, as text it takes the size of the files. This loop
     # runs once per posting (300 a document): _contributions() written out, a table of
-    # lists per field, by term, and one of the filters' lists, each a [previous key, chunk].
+    # lists per field, by term, and one of the filters' lists, each a [previous key, text]
+    # once a second document is on it (the text a bytearray, appended to in place: a list
+    # of a few short strings takes five times its size); with one, a term's is (its key,
+    # its entry) and a filter's its key alone (at 10k, 560,000 of the 946,000 pair keys).
     fields: dict[str, dict[str, list]] = {}
     filters: dict[str, list] = {}
     docs: dict[str, list] = {}
@@ -168,39 +193,30 @@ def _read_postings(db, ids: list, keys: dict) -> tuple[dict, dict, dict]:
             fl = "." + b36(_stored_length(length))
             for t, tf in counts.items():
                 entry = lists.get(t)
-                if entry is None:
-                    entry = lists[t] = [0, []]
-                chunk = entry[1]
-                chunk.append(f"{b36(k - entry[0])}{fl}" if tf == 1
-                             else f"{b36(k - entry[0])}{fl}.{b36(tf)}")
+                if entry is None:  # most terms are in a few documents: no lists until a second
+                    lists[t] = (k, f"{b36(k)}{fl}" if tf == 1 else f"{b36(k)}{fl}.{b36(tf)}")
+                    continue
+                if entry.__class__ is tuple:
+                    entry = lists[t] = [entry[0], bytearray(entry[1].encode())]
+                d = b36(k - entry[0])
+                entry[1] += (f",{d}{fl}" if tf == 1 else f",{d}{fl}.{b36(tf)}").encode()
                 entry[0] = k
-                if len(chunk) >= 64:
-                    chunk[:] = [",".join(chunk)]
         for pkey in rec["x"]:
             entry = filters.get(pkey)
-            if entry is None:
-                entry = filters[pkey] = [0, []]
-            chunk = entry[1]
-            chunk.append(b36(k - entry[0]))
+            if entry is None:  # 6 pair keys in 10 are in one document: its key, no lists
+                filters[pkey] = k
+                continue
+            if entry.__class__ is int:
+                entry = filters[pkey] = [entry, bytearray(b36(entry).encode())]
+            entry[1] += f",{b36(k - entry[0])}".encode()
             entry[0] = k
-            if len(chunk) >= 64:
-                chunk[:] = [",".join(chunk)]
         docs[b36(k)] = rec["d"]
     return fields, filters, docs
 
 
-def _joined_values(fields: dict, filters: dict) -> dict:
-    """The posting lists as the files hold them, by posting key: a filter's list as one
-    text, a term's as one text per field of its group. Empties fields and filters."""
-    # each list joined as its chunks are let go, and each shard made as its lists are: the
-    # postings are held once at a time (at 50k, 100 MB a copy)
-    values: dict = {pkey: ",".join(filters.pop(pkey)[1]) for pkey in list(filters)}
-    for group in {_group_of(f) for f in fields}:
-        tables = [fields.get(f, {}) for f in _group_fields(group)]
-        for t in set().union(*tables):
-            values[f"{group}:{t}"] = [",".join(lists.pop(t)[1]) if t in lists else ""
-                                      for lists in tables]
-    return values
+def _joined(entry) -> str:
+    """A term's list in one field as text: (key, entry) for one document, else [key, text]."""
+    return entry[1] if entry.__class__ is tuple else entry[1].decode()
 
 
 class _Current:
@@ -410,13 +426,29 @@ PREPARED_FILE = "broadsheet-static-full.pickle"  # a full export made during a r
 
 
 def _prepared(index_dir: Path, key: str) -> dict[str, bytes] | None:
-    """The full export a rebuild prepared, if it is of this very cache state."""
+    """The full export a rebuild prepared, if it is of this very cache state: its key, then
+    each file as (path, data), then None, pickled one after the other (prepare_export)."""
+    files = {}
     try:
-        with open(index_dir / PREPARED_FILE, "rb") as f:
-            found, files = pickle.load(f)  # written by _cache_records in this index folder
+        with open(index_dir / PREPARED_FILE, "rb") as f:  # written in this index folder
+            if pickle.load(f) != key:
+                return None
+            while (item := pickle.load(f)) is not None:
+                path, data = item
+                files[path] = data
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
         return None
-    return files if found == key else None
+    return files
+
+
+def prepare_export(db, index_dir: Path, key: str) -> None:
+    """The full export written for _prepared, each file pickled as it is made: at 10k the
+    files are 84 MB, never held here."""
+    with atomic_file(index_dir / PREPARED_FILE) as f:
+        pickle.dump(key, f, protocol=5)
+        _full_export(db, _layout(db), key,
+                     lambda path, data: pickle.dump((path, data), f, protocol=5))
+        pickle.dump(None, f, protocol=5)
 
 
 def _export(index_dir: Path, current: Path | None) -> StaticExport:

@@ -40,7 +40,7 @@ from broadsheet.publish.search.documents import (
 from broadsheet.publish.search.static_cache import (
     STATIC_CACHE, _cache_current, _open_cache, _static_key, _update_static_cache,
     update_static_cache)
-from broadsheet.publish.search.static_export import PREPARED_FILE, _full_export, _layout
+from broadsheet.publish.search.static_export import prepare_export
 from broadsheet.publish.search.static_format import _record
 
 
@@ -477,11 +477,8 @@ def _cache_records(index_dir: Path, keep: bool, entries: list[Entry], record_of=
         _update_static_cache(db, entries, record_of)
         db.commit()
         if prepare:
-            key = _static_key(db)
-            files = _full_export(db, _layout(db), key)
+            prepare_export(db, index_dir, _static_key(db))  # each file written as made
             db.commit()
-            with atomic_file(index_dir / PREPARED_FILE) as f:  # streamed: 140 MB at 50k,
-                pickle.dump((key, files), f, protocol=5)     # never held twice
     finally:
         db.close()
 
