@@ -30,7 +30,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.system import pack_uint as _pack_uint
 
 from broadsheet.errors import SearchError
-from broadsheet.fsutil import atomic_file, atomic_write, fresh_dir_beside, swap_in
+from broadsheet.fsutil import atomic_write, fresh_dir_beside, swap_in
 from broadsheet.model import slugify
 from broadsheet.parallel import Background
 from broadsheet.publish.search.analysis import fingerprint, route
