@@ -175,6 +175,7 @@ def test_without_archive_pages_articles_lead_home_and_the_404_page_says_where_to
     assert "Essayez" in missing and "archive" not in missing.split("<main")[1]
 
 
+@pytest.mark.slow  # three whole builds each
 @pytest.mark.parametrize("off", [[s] for s in SWITCHES] + [SWITCHES])
 def test_switching_a_kind_off_and_on_again_incrementally_equals_a_cold_build(tmp_path, off):
     config = project(tmp_path / "proj")
