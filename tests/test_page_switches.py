@@ -70,32 +70,33 @@ def test_a_kind_turned_off_is_not_planned(tmp_path, switch):
     assert feeds - {None} <= paths
 
 
-def test_source_feeds_cannot_be_asked_for_without_source_pages(tmp_path):
+def config_error(tmp_path, text: str) -> ConfigError:
+    """The error load_config raises for a site.yaml of this text."""
     path = tmp_path / "site.yaml"
-    path.write_text("pages:\n  source_pages: false\n  source_feeds: true\n", encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert err.value.line == 3 and "'pages.source_feeds' needs the source pages" in str(err.value)
+    return err.value
+
+
+def test_source_feeds_cannot_be_asked_for_without_source_pages(tmp_path):
+    err = config_error(tmp_path, "pages:\n  source_pages: false\n  source_feeds: true\n")
+    assert err.line == 3 and "'pages.source_feeds' needs the source pages" in str(err)
 
 
 def test_bad_switches_are_told_at_their_own_line(tmp_path):
+    err = config_error(tmp_path, "title: T\npages:\n  tag_feeds: false\n  source_feed: false\n"
+                       "  language_pages: no way\nper_page: 3\n")
     path = tmp_path / "site.yaml"
-    path.write_text("title: T\npages:\n  tag_feeds: false\n  source_feed: false\n"
-                    "  language_pages: no way\nper_page: 3\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        load_config(path)
-    lines = [str(e) for e in (err.value, *err.value.others)]
+    lines = [str(e) for e in (err, *err.others)]
     assert lines == [
         f"{path}:4: unknown key 'pages.source_feed' (did you mean 'pages.source_feeds'?)",
         f"{path}:5: 'pages.language_pages' must be true or false, not \"no way\""]
 
 
 def test_pages_must_be_a_mapping(tmp_path):
-    path = tmp_path / "site.yaml"
-    path.write_text("title: T\npages: [tag_feeds]\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as err:
-        load_config(path)
-    assert err.value.line == 2 and "'pages' must be a mapping" in str(err.value)
+    err = config_error(tmp_path, "title: T\npages: [tag_feeds]\n")
+    assert err.line == 2 and "'pages' must be a mapping" in str(err)
 
 
 # ---- a real build -----------------------------------------------------------------------------
