@@ -31,6 +31,13 @@ def make_project(root: Path, raw_files: list[Path] | None = None) -> Path:
 THEME = REPO / "broadsheet" / "theme"
 
 
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under folder, by relative path, with its bytes: two trees compare equal
+    only when they are byte-identical."""
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def override(config: Path, name: str, folder: str = "templates") -> Path:
     """The project's own copy of a theme file (templates/NAME or static/NAME), made from the
     theme's on first use, as a user overrides one: edit it and the build uses it."""

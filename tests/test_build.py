@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from conftest import run, write_article
+from conftest import run, tree, write_article
 
 SEED_PAGE = "articles/la-maison-blanche-a-dit-ne-pas-vouloir-lancer-de-vaste-operation-de-terrain-en.html"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -18,10 +18,6 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 def site(config: Path) -> Path:
     return config.parent / "site"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 class Links(HTMLParser):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, make_project, run
-from test_incremental import cold, tree
+from conftest import REPO, make_project, run, tree
+from test_incremental import cold
 
 sys.path.insert(0, str(REPO / "bench"))
 import gen_content  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from conftest import REPO, make_project, run
+from conftest import REPO, run, tree
 
 from broadsheet.config import load_config
 from broadsheet.errors import ConfigError
@@ -22,7 +22,7 @@ from broadsheet.frontmatter import dump
 from broadsheet.i18n import (LOCALE_DIR, SCRIPT_STRINGS, SHIPPED, STRINGS, _split, catalogue,
                              placeholders, theme_language)
 from broadsheet.model import Article, Page
-from broadsheet.publish.plan import JUMP_MIN, by_letter, plan, related_links, search_hint
+from broadsheet.publish.plan import JUMP_MIN, by_letter, plan, related_links
 from broadsheet.publish.render import THEME, Theme, make_env, render, site_context
 from broadsheet.publish.search.searching import _count_facets
 
@@ -275,25 +275,20 @@ def test_a_change_of_language_or_strings_renders_the_pages_again(built):
     assert "<h1>Derniers articles</h1>" in (site / "index.html").read_text(encoding="utf-8")
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
-
-
 def test_rebuilds_in_several_languages_are_byte_identical(built, tmp_path):
     for i, language in enumerate(["en", "de", "es", "it", "fr"]):
         _put(built, _article(i, language=language, slug=f"a-{language}",
                              related=("Titre numéro 4",), author=("Anne", "Paul")))
     assert run(built, "build") == 0
-    first = _tree(built.parent / "site")
+    first = tree(built.parent / "site")
     assert run(built, "build", "--full") == 0
-    assert _tree(built.parent / "site") == first
+    assert tree(built.parent / "site") == first
     other = tmp_path / "copy"
     for name in ("content", "templates", "static"):
         shutil.copytree(built.parent / name, other / name)
     shutil.copy(built, other / "site.yaml")
     assert run(other / "site.yaml", "build") == 0
-    assert _tree(other / "site") == first
+    assert tree(other / "site") == first
 
 
 def test_a_related_headline_that_is_an_article_of_the_site_links_to_it():

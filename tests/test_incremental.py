@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_project, override, run
+from conftest import make_project, override, run, tree
 from broadsheet.config import load_config
 from broadsheet.frontmatter import dump
 from broadsheet.model import Article
@@ -38,11 +38,6 @@ def article(i: int, **changes) -> Article:
 
 def put(config: Path, a: Article) -> None:
     (config.parent / "content" / f"{a.slug}.md").write_text(dump(a), encoding="utf-8")
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def cold(config: Path, tmp: Path) -> dict[str, bytes]:

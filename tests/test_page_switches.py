@@ -13,7 +13,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 import yaml
 
-from conftest import make_project, run
+from conftest import make_project, run, tree
 from broadsheet.config import Pages, load_config
 from broadsheet.errors import ConfigError
 from broadsheet.frontmatter import dump
@@ -113,11 +113,6 @@ def project(root: Path, **pages: bool) -> Path:
 def switches_yaml(pages: dict) -> str:
     return ("pages:\n" + "".join(f"  {k}: {str(v).lower()}\n" for k, v in pages.items())
             if pages else "")
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 LINK = re.compile(rb'(?:href|src)="([^"]*)"|<loc>([^<]*)</loc>')
