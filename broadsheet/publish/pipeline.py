@@ -20,7 +20,7 @@ from __future__ import annotations
 import gc
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urljoin
 
@@ -28,7 +28,7 @@ from broadsheet.config import Config
 from broadsheet.errors import Diagnostics
 from broadsheet.gitdates import file_dates
 from broadsheet.i18n import strings_fingerprint
-from broadsheet.model import Article, BuildResult, Page
+from broadsheet.model import Article, BuildResult
 from broadsheet.parallel import Background, Progress, no_progress
 from broadsheet.publish import pagestore
 from broadsheet.publish.fingerprint import fingerprint_pages, site_fingerprint, site_shape
@@ -137,9 +137,6 @@ class _Run:
     previous: BuildState | None
     result: BuildResult
     started: float
-    published: object = field(default=None, init=False)  # the search/ folder as published
-    env: Theme | None = field(default=None, init=False)
-    site: dict | None = field(default=None, init=False)
 
     def into(self, staging: Staging, site_files: dict, listed: dict):
         """Everything but the swap: the next site in staging, and the state that describes
@@ -154,19 +151,22 @@ class _Run:
         digests = digests_of(articles, files)
         trusted, kept = trusted_outputs(previous, site_files, config.site_dir)
         self._took("load")
-        indexing = self._start_index(staging, articles, files, digests, trusted)
+        indexing, fresh = self._start_index(staging, articles, files, digests, trusted)
         storing = None
         try:
-            todo, prints, page_index, storing = self._pages(articles, digests, trusted)
+            env, site = Theme.of(config), site_context(config)
+            todo, prints, page_index, storing = self._pages(env, site, articles, digests,
+                                                            trusted)
             self._took("plan")
             outputs = Outputs(staging, result, trusted, kept)
-            self._render(staging, outputs, todo, prints, trusted)
+            self._render(staging, outputs, RenderJob(todo, env, site, staging.root,
+                                                     staging.twin, trusted), prints)
             page_index.token = staging.token  # named by the head only once published
             save_page_index(config.state_dir, page_index)
             if indexing is not None:
                 (staging.index, made), indexing = indexing.result(), None
                 try:
-                    outputs.search_files(made, fresh=self.published is None)
+                    outputs.search_files(made, fresh=fresh)
                 finally:
                     shutil.rmtree(made.folder, ignore_errors=True)
                 self._took("index_wait")
@@ -185,29 +185,27 @@ class _Run:
         self.started = now
 
     def _start_index(self, staging: Staging, articles: list[Article], files: dict,
-                     digests: dict[str, str], trusted: dict) -> Background | None:
+                     digests: dict[str, str], trusted: dict) -> tuple[Background | None, bool]:
         """The index and the static search files, made in a forked process (the index does
-        not show git dates: undated digests keep it from changing with every commit)."""
-        self.published = None
+        not show git dates: undated digests keep it from changing with every commit); and
+        whether they are made afresh (no published search/ folder to start from)."""
         if not self.opts.with_index:
-            return None
+            return None, True
         staging.index_dir = self.config.index_dir
         undated = (digests if not any(a.updated for a in articles)
                    else digests_of(articles, files, dated=False))
-        self.published = published_search(self.config, staging, trusted)
+        published = published_search(self.config, staging, trusted)
         return Background(partial(index_and_export, self.config, articles, undated,
-                                  self.opts.full, self.published))
+                                  self.opts.full, published)), published is None
 
-    def _pages(self, articles: list[Article], digests: dict[str, str], trusted: dict):
+    def _pages(self, env: Theme, site: dict, articles: list[Article], digests: dict[str, str],
+               trusted: dict):
         """The pages to render, every page's fingerprint, the page index, and the page
         store catching up in another process (None when the pages came from it)."""
         config, previous = self.config, self.previous
-        self.env = Theme.of(config)
-        self.site = site_context(config)
-        templates = template_fingerprints(self.env.env())
+        templates = template_fingerprints(env.env())
         # the theme's words too: the site's language, its `strings:`, the catalogues
-        site_fp = site_fingerprint(self.site, strings_fingerprint(config.language,
-                                                                  config.strings))
+        site_fp = site_fingerprint(site, strings_fingerprint(config.language, config.strings))
         shape = site_shape(articles, str(config), templates, site_fp)
         last = load_page_index(config.state_dir, previous)
         again = pages_again(config, previous, last, shape, articles, digests, trusted,
@@ -225,14 +223,13 @@ class _Run:
             previous.pages if previous is not None and previous.pages_stored else {}))
         return todo, prints, page_index, storing
 
-    def _render(self, staging: Staging, outputs: Outputs, todo: list[Page],
-                prints: dict[str, str], trusted: dict) -> None:
+    def _render(self, staging: Staging, outputs: Outputs, job: RenderJob,
+                prints: dict[str, str]) -> None:
         # rendering makes garbage: collect it, but never scan the corpus (nor, in the forked
         # workers, touch its pages, which would copy them)
         gc.freeze()
         gc.enable()
         staging.ready()
-        job = RenderJob(todo, self.env, self.site, staging.root, staging.twin, trusted)
         for page_path, stat, page_digest in render_pages(job, self.opts.jobs, self.opts.progress):
             outputs.record(page_path, stat, page_digest)
         outputs.keep(prints)
