@@ -81,7 +81,7 @@ def content_as_it_is(config: Config) -> list[Article]:
     """content/'s articles as written (drafts too, no policy; bad files left out), the last
     build's state sparing the parse of the files unchanged since."""
     state = load_state(config.state_dir, code_fingerprint())
-    known = load_content_files(config.state_dir, state, config.content_dir) if state else None
+    known = load_content_files(config.state_dir, state, config.content_dir)
     return load_content(config.content_dir, Diagnostics(), known)[0]
 
 
@@ -142,8 +142,7 @@ class _Run:
         """Everything but the swap: the next site in staging, and the state that describes
         it. The index and its static files are made in another process while pages render."""
         config, previous, result = self.config, self.previous, self.result
-        known = (load_content_files(config.state_dir, previous, config.content_dir)
-                 if previous else {})
+        known = load_content_files(config.state_dir, previous, config.content_dir)
         articles, files = load(config, result, strict=self.opts.strict, known=known,
                                jobs=self.opts.jobs, drafts=self.opts.drafts, listed=listed)
         moved_without_alias(articles, known, files, result)

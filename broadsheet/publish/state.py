@@ -173,12 +173,14 @@ def _bucket(name: str) -> str:
     return f"{zlib.crc32(name.encode('utf-8', 'surrogatepass')) % CONTENT_BUCKETS:02d}.pickle"
 
 
-def load_content_files(state_dir: Path, state: BuildState, content_dir: Path
+def load_content_files(state_dir: Path, state: BuildState | None, content_dir: Path
                        ) -> dict[str, ContentFile]:
-    """The content files saved with that state; their articles have no body (body=None). A bucket
-    file that is missing or not the one the state names is left out: its files are parsed
-    again."""
+    """The content files saved with that state (none without one); their articles have no
+    body (body=None). A bucket file that is missing or not the one the state names is left
+    out: its files are parsed again."""
     out: dict[str, ContentFile] = {}
+    if state is None:
+        return out
     for bucket, bucket_digest in sorted(state.content_buckets.items()):
         try:
             data = (state_dir / CONTENT_FILES_DIR / bucket).read_bytes()
