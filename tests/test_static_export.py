@@ -254,6 +254,23 @@ def test_same_files_whatever_the_hash_seed(tmp_path):
     assert len(out) == 1
 
 
+@pytest.mark.parametrize("per_part", [400, 5000])
+def test_an_export_made_in_parts_is_the_one_made_in_one_pass(tmp_path, corpus, monkeypatch,
+                                                            per_part):
+    """Past POSTINGS_PER_PART postings the posting files are made a share of the keys at a
+    time (each spilled beside the index, then joined): the same bytes, and no spill left."""
+    from broadsheet.publish.search import static_postings
+
+    docs, _ = corpus
+    index(docs, tmp_path / "index")
+    whole = search.static_files(tmp_path / "index")
+    monkeypatch.setattr(static_postings, "POSTINGS_PER_PART", per_part)
+    posts = sum(len(d.body.split()) for d in docs.values())
+    assert static_postings.parts_for(posts) > 1
+    assert search.static_files(tmp_path / "index") == whole
+    assert not list((tmp_path / "index").glob("*.part"))
+
+
 def test_rebuild_on_two_processes_gives_the_same_static_index(tmp_path, monkeypatch):
     """On two processes the documents and their analysis reach the Whoosh writer as JSON:
     the index made so holds what the one made in one process does, posting by posting."""

@@ -4,20 +4,21 @@ the folder last published (export_static, static_files)."""
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from broadsheet.errors import SearchError
 from broadsheet.fsutil import atomic_file
 from broadsheet.publish.search.analysis import common_words
-from broadsheet.publish.search.documents import _exists, _stored_length, schema
+from broadsheet.publish.search.documents import _exists, schema
 from broadsheet.publish.search.static_cache import (
     _info, _load_record, _open_cache, _select_in, _set_info, _static_key)
 from broadsheet.publish.search.static_format import (
     BM25_B, BM25_K1, DOCS_PER_SHARD, SHARD_BYTES, STATIC_DIR, STATIC_VERSION, _b36,
-    _contributions, _doc_keys, _group_fields, _group_of, _meta_script, _parse_script,
-    _patch_list, _record_keys, _script, _slots, _term_in, fnv1a)
+    _contributions, _doc_keys, _group_fields, _meta_script, _parse_script, _patch_list,
+    _record_keys, _script, _slots, _term_in, fnv1a)
+from broadsheet.publish.search.static_postings import big_name, is_big, write_postings
 
 
 @dataclass
@@ -77,63 +78,14 @@ def _meta(db, layout: dict, big: dict[str, str], key: str) -> dict:
             "common": sorted(common_words())}
 
 
-class _Files:
-    """The files of a full export, built up shard by shard: each given to put(path, data)
-    as it is made (by default, kept in `files`)."""
-
-    def __init__(self, layout: dict, put: Callable[[str, bytes], None] | None = None):
-        self.layout = layout
-        self.files: dict[str, bytes] = {}
-        self.put = put or self.files.__setitem__
-        self.big: dict[str, str] = {}
-
-    def postings(self, fields: dict, filters: dict) -> None:
-        """The posting files, from _read_postings's lists (emptied), a shard at a time: each
-        list is joined when its shard is made and let go once the shard is written."""
-        P = self.layout["p"]
-        shards: list[list | None] = [[] for _ in range(P)]
-        for pkey in filters:
-            shards[fnv1a(pkey) % P].append(pkey)
-        tables = {}
-        for group in sorted({_group_of(f) for f in fields}):
-            tables[group] = [fields.get(f, {}) for f in _group_fields(group)]
-            for t in set().union(*tables[group]):
-                pkey = f"{group}:{t}"
-                shards[fnv1a(pkey) % P].append((pkey, group, t))
-        for n in range(P):
-            items, shards[n] = shards[n], None
-            bucket = {}
-            for item in items:
-                if item.__class__ is str:  # a filter's, or a pair's
-                    pkey, entry = item, filters.pop(item)
-                    value = _b36(entry) if entry.__class__ is int else entry[1].decode()
-                else:  # a term's: one list per field of its group
-                    pkey, group, t = item
-                    value = [_joined(lists.pop(t)) if t in lists else ""
-                             for lists in tables[group]]
-                if _is_big(value):
-                    name = _big_name(pkey)
-                    self.big[pkey] = name
-                    self.put(f"{STATIC_DIR}/{name}.js", _script(name, {pkey: value}))
-                else:
-                    bucket[pkey] = value
-            self.put(f"{STATIC_DIR}/p/{n}.js", _script(f"p/{n}", bucket))
-
-    def table(self, kind: str, count: int, items: dict, shard: Callable) -> None:
-        buckets: list[dict] = [{} for _ in range(count)]
-        for key, value in items.items():
-            buckets[shard(key)][key] = value
-        for n, bucket in enumerate(buckets):
-            self.put(f"{STATIC_DIR}/{kind}/{n}.js", _script(f"{kind}/{n}", bucket))
-
-
-def _is_big(value) -> bool:
-    size = len(value) if isinstance(value, str) else sum(len(v) + 3 for v in value)
-    return size > SHARD_BYTES // 2
-
-
-def _big_name(key: str) -> str:
-    return f"p/x{fnv1a(key):08x}"
+def _table(put: Callable[[str, bytes], None], kind: str, count: int, items: dict,
+           shard: Callable) -> None:
+    """The files of a table sharded by shard(key): the surface map's, the result rows'."""
+    buckets: list[dict] = [{} for _ in range(count)]
+    for key, value in items.items():
+        buckets[shard(key)][key] = value
+    for n, bucket in enumerate(buckets):
+        put(f"{STATIC_DIR}/{kind}/{n}.js", _script(f"{kind}/{n}", bucket))
 
 
 def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool]) -> dict:
@@ -143,80 +95,37 @@ def _surface_entry(word: str, groups: list[str], present: Callable[[str], bool])
     return {g: t for g, t in found.items() if present(f"{g}:{t}")}
 
 
-def _full_export(db, layout: dict, key: str,
+def _full_export(db, layout: dict, key: str, spill_dir: Path,
                  put: Callable[[str, bytes], None] | None = None) -> dict[str, bytes]:
     """Every file of the static index, by path: returned, or each given to put(path, data)
-    as it is made (then none is held, and the dict returned is empty)."""
+    as it is made (then none is held, and the dict returned is empty). Spill files, when the
+    corpus is large, go in spill_dir."""
+    files: dict[str, bytes] = {}
+    put = put or files.__setitem__
     ids = [i for (i,) in db.execute("SELECT id FROM docs WHERE hash IS NOT NULL")]
     keys = _doc_keys(ids, layout["keybits"])
-    fields, filters, docs = _read_postings(db, ids, keys)
-    # the terms' keys (what the surface map asks about), not the filters' and pairs' too
-    present = {f"{_group_of(f)}:{t}" for f, lists in fields.items() for t in lists}
-    out = _Files(layout, put)
-    out.postings(fields, filters)
-    del fields, filters
-    groups = layout["groups"]
+    postings = db.execute(
+        "SELECT COALESCE(SUM(npost), 0) FROM docs WHERE hash IS NOT NULL").fetchone()[0]
+    out, rows = write_postings(_records(db, ids, keys), postings, layout["p"], put, spill_dir)
+    groups, present = layout["groups"], out.term_keys.__contains__
     # the words of the records: the vocabulary table counts them
-    surface = {w: _surface_entry(w, groups, present.__contains__)
-               for (w,) in db.execute("SELECT word FROM vocab")}
+    surface = {w: _surface_entry(w, groups, present) for (w,) in db.execute("SELECT word FROM vocab")}
     S, D = layout["s"], layout["d"]
-    out.table("s", S, surface, lambda w: fnv1a(w) % S)
-    out.table("d", D, docs, lambda k: int(k, 36) % D)
-    out.put(f"{STATIC_DIR}/meta.js", _meta_script(_meta(db, layout, out.big, key)))
-    out.put(f"{STATIC_DIR}/key.txt", (key + "\n").encode())
+    _table(put, "s", S, surface, lambda w: fnv1a(w) % S)
+    del surface
+    _table(put, "d", D, rows, lambda k: int(k, 36) % D)
+    put(f"{STATIC_DIR}/meta.js", _meta_script(_meta(db, layout, out.big, key)))
+    put(f"{STATIC_DIR}/key.txt", (key + "\n").encode())
     db.executemany("UPDATE docs SET key=? WHERE id=?", [(k, i) for i, k in keys.items()])
-    return out.files
+    return files
 
 
-def _read_postings(db, ids: list, keys: dict) -> tuple[dict, dict, dict]:
-    """Every document's record read into delta-coded posting lists: by field and term, by
-    filter, and the result list's rows by key (the documents' keys in base 36)."""
-    # Documents are read one at a time in key order, so every posting list grows in order
-    # and is delta-coded as it goes, in joined chunks: holding the postings of 10,000
-    # documents as tuples took a gigabyte, as text it takes the size of the files. This loop
-    # runs once per posting (300 a document): _contributions() written out, a table of
-    # lists per field, by term, and one of the filters' lists, each a [previous key, text]
-    # once a second document is on it (the text a bytearray, appended to in place: a list
-    # of a few short strings takes five times its size); with one, a term's is (its key,
-    # its entry) and a filter's its key alone (at 10k, 560,000 of the 946,000 pair keys).
-    fields: dict[str, dict[str, list]] = {}
-    filters: dict[str, list] = {}
-    docs: dict[str, list] = {}
-    b36 = _b36
+def _records(db, ids: list, keys: dict) -> Iterator[tuple[int, dict]]:
+    """(document key, record) for every document, in key order: each posting list then
+    grows in order."""
     for i in sorted(ids, key=keys.__getitem__):
-        rec = _load_record(db.execute("SELECT record FROM docs WHERE id=?", (i,)).fetchone()[0])
-        k = keys[i]
-        for field, (length, counts) in rec["f"].items():
-            lists = fields.get(field)
-            if lists is None:
-                lists = fields[field] = {}
-            fl = "." + b36(_stored_length(length))
-            for t, tf in counts.items():
-                entry = lists.get(t)
-                if entry is None:  # most terms are in a few documents: no lists until a second
-                    lists[t] = (k, f"{b36(k)}{fl}" if tf == 1 else f"{b36(k)}{fl}.{b36(tf)}")
-                    continue
-                if entry.__class__ is tuple:
-                    entry = lists[t] = [entry[0], bytearray(entry[1].encode())]
-                d = b36(k - entry[0])
-                entry[1] += (f",{d}{fl}" if tf == 1 else f",{d}{fl}.{b36(tf)}").encode()
-                entry[0] = k
-        for pkey in rec["x"]:
-            entry = filters.get(pkey)
-            if entry is None:  # 6 pair keys in 10 are in one document: its key, no lists
-                filters[pkey] = k
-                continue
-            if entry.__class__ is int:
-                entry = filters[pkey] = [entry, bytearray(b36(entry).encode())]
-            entry[1] += f",{b36(k - entry[0])}".encode()
-            entry[0] = k
-        docs[b36(k)] = rec["d"]
-    return fields, filters, docs
-
-
-def _joined(entry) -> str:
-    """A term's list in one field as text: (key, entry) for one document, else [key, text]."""
-    return entry[1] if entry.__class__ is tuple else entry[1].decode()
+        yield keys[i], _load_record(
+            db.execute("SELECT record FROM docs WHERE id=?", (i,)).fetchone()[0])
 
 
 class _Current:
@@ -343,11 +252,11 @@ def _patch_postings(current: _Current, P: int, old_big: dict[str, str], pkeys: s
         value = _patched_value(pkey, old_value, adds.get(pkey, ()), drop)
         if (old_value is None) != (value is None):
             flipped.append(pkey)
-        if pkey in old_big and (value is None or not _is_big(value)):
+        if pkey in old_big and (value is None or not is_big(value)):
             removed.add(f"{STATIC_DIR}/{big.pop(pkey)}.js")
         home = bucket(fnv1a(pkey) % P)
-        if value is not None and _is_big(value):
-            name = big[pkey] = _big_name(pkey)
+        if value is not None and is_big(value):
+            name = big[pkey] = big_name(pkey)
             removed.discard(f"{STATIC_DIR}/{name}.js")
             new_files[f"{STATIC_DIR}/{name}.js"] = _script(name, {pkey: value})
             home.pop(pkey, None)
@@ -446,7 +355,7 @@ def prepare_export(db, index_dir: Path, key: str) -> None:
     files are 84 MB, never held here."""
     with atomic_file(index_dir / PREPARED_FILE) as f:
         pickle.dump(key, f, protocol=5)
-        _full_export(db, _layout(db), key,
+        _full_export(db, _layout(db), key, index_dir,
                      lambda path, data: pickle.dump((path, data), f, protocol=5))
         pickle.dump(None, f, protocol=5)
 
@@ -480,7 +389,7 @@ def _export(index_dir: Path, current: Path | None) -> StaticExport:
             except _Stale:
                 db.rollback()
         if result is None:
-            files = prepared or _full_export(db, layout, key)
+            files = prepared or _full_export(db, layout, key, index_dir)
             result = StaticExport(files, set(), True, key)
             if current is not None and current.is_dir():
                 for path in sorted(current.rglob("*")):
