@@ -3,7 +3,7 @@ Pagefind) and Pelican.
 
     python bench/build_speed.py [--sizes 1000,10000] [--peers] [--pelican PATH]
                                 [--pagefind PATH | --install-pagefind]
-                                [--workdir DIR] [--repeat 3] [--seed S]
+                                [--workdir DIR] [--repeat 3] [--seed S] [--memory-cap GB]
 
 For each size it generates a corpus (with ../shared/bench/gen_corpus.py when it is there, the
 corpus the issues' figures were measured with; otherwise bench/gen_content.py), then times
@@ -97,6 +97,16 @@ class Run:
     cpu_s: float | None = None  # user + system time of the command and all its processes
 
 
+MEMORY_CAP: int | None = None  # bytes of address space per process (--memory-cap)
+
+
+def _capped() -> None:
+    """In the child, before it runs: no process of the command may map more than the cap (a
+    peer that needs more fails, as it would on a machine with that much memory)."""
+    if MEMORY_CAP:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
 def measure(cmd: list[str], cwd: Path, env: dict | None = None) -> Run:
     """Wall time from start to exit, and peak RSS of the child (the largest single process of
     the command: what GNU time's %M reports, and what the psutil fallback samples)."""
@@ -112,13 +122,15 @@ def measure(cmd: list[str], cwd: Path, env: dict | None = None) -> Run:
             if method.startswith(GNU_TIME):
                 start = time.perf_counter()
                 rc = subprocess.run([GNU_TIME, "-f", "%M", "-o", str(rss_path), *cmd], cwd=cwd,
-                                    env=env, stdout=out, stderr=err).returncode
+                                    env=env, stdout=out, stderr=err,
+                                    preexec_fn=_capped).returncode
                 seconds = time.perf_counter() - start
                 lines = rss_path.read_text(errors="replace").split() if rss_path.exists() else []
                 rss_kb = int(lines[-1]) if lines and lines[-1].isdigit() else None
             else:
                 start = time.perf_counter()
-                proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+                proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err,
+                                        preexec_fn=_capped)
                 peak = 0
                 if method == "psutil":
                     try:
@@ -643,6 +655,10 @@ def main(argv=None) -> int:
                     help="work here and keep the files (its n<SIZE>/ folders are replaced)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per step (default 3)")
     ap.add_argument("--seed", type=int, help="the corpus generator's seed (default: its own)")
+    ap.add_argument("--memory-cap", type=float, metavar="GB",
+                    help="no process of a measured command (broadsheet's or a peer's) may map "
+                         "more than GB gigabytes: what fails past it would fail on a machine "
+                         "that small (default: no cap)")
     ap.add_argument("--corpus", choices=["auto", "shared", "bench"], default="auto",
                     help="generator: ../shared's gen_corpus.py, bench/gen_content.py, or the "
                          "first when it is there (default)")
@@ -655,13 +671,17 @@ def main(argv=None) -> int:
         ap.error("--repeat must be at least 1")
     if args.corpus == "shared" and not SHARED_GEN.is_file():
         ap.error(f"--corpus shared: {SHARED_GEN} is not there")
+    global MEMORY_CAP
+    MEMORY_CAP = int(args.memory_cap * 2**30) if args.memory_cap else None
     args.use_shared = args.corpus == "shared" or (args.corpus == "auto" and SHARED_GEN.is_file())
 
     print(f"machine: {cpu_summary()}; Python {sys.version.split()[0]}; broadsheet run as "
           f"`{broadsheet_python()} -m broadsheet` from {ROOT}")
     method = rss_method()
     print("peak RSS: " + (f"{method} (largest single process of the command)" if method
-                          else "not measured (no /usr/bin/time, no psutil)"))
+                          else "not measured (no /usr/bin/time, no psutil)")
+          + (f"; every process capped at {args.memory_cap:g} GB of address space"
+             if args.memory_cap else ""))
     hugo = pagefind = pelican = None
     if args.peers:
         hugo, about = find_hugo()
@@ -710,6 +730,8 @@ def main(argv=None) -> int:
     if args.workdir:
         again += ["--workdir", str(args.workdir)]
     again += ["--repeat", str(args.repeat)]
+    if args.memory_cap:
+        again += ["--memory-cap", f"{args.memory_cap:g}"]
     if args.seed is not None:
         again += ["--seed", str(args.seed)]
     if args.corpus != "auto":
