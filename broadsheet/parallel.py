@@ -90,6 +90,10 @@ class Background:
         self._proc.start()
         send.close()
 
+    def ready(self, timeout: float) -> bool:
+        """Whether fn has finished (or the process died), waiting up to timeout seconds."""
+        return self._recv.poll(timeout)
+
     def result(self):
         try:
             ok, value = self._recv.recv()
@@ -108,6 +112,22 @@ class Background:
             self._proc.kill()
         self._proc.join()
         self._recv.close()
+
+
+class Tally:
+    """A count that forked processes add to and their parent reads while it waits: how many
+    documents the index process has read, for the parent's progress bar."""
+
+    def __init__(self):
+        self._value = multiprocessing.get_context("fork").Value("q", 0)
+
+    def add(self) -> None:
+        with self._value.get_lock():
+            self._value.value += 1
+
+    @property
+    def value(self) -> int:
+        return self._value.value
 
 
 def _run_and_send(fn: Callable[[], object], send) -> None:

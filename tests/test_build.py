@@ -412,3 +412,29 @@ def test_a_tag_with_no_letter_or_digit_is_said_and_left_out(project, capsys):
     out = site(project)
     assert '"keywords":["Paris"]' in (out / "articles" / "odd.html").read_text(encoding="utf-8")
     assert 'term=""' not in (out / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_the_index_bar_counts_the_documents_the_index_process_reads(project):
+    """On a terminal the wait for the index has a bar: it counts each document as the index
+    process reads it (every one on a cold build, only the edited one after an edit)."""
+    from broadsheet.config import load_config
+    from broadsheet.publish.pipeline import build
+
+    for i in range(6):
+        write_article(project, f"a{i}", f"title: Article {i}\nlanguage: fr\ndate: 2024-01-0{i + 1}",
+                      f"Corps de l'article {i}.")
+    write_article(project, "hidden", "title: Hors recherche\nexclude_from_search: true")
+    bars: dict[str, int] = {}
+
+    def progress(items, desc, total):
+        items = list(items)
+        bars[desc] = (total, len(items))
+        return items
+
+    config = load_config(project)
+    build(config, progress=progress)
+    assert bars["index"] == (6, 6)
+    write_article(project, "a3", "title: Article 3, revu\nlanguage: fr\ndate: 2024-01-04")
+    bars.clear()
+    build(config, progress=progress)
+    assert bars["index"] == (6, 1)

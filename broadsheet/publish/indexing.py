@@ -14,7 +14,7 @@ from pathlib import Path
 from broadsheet.config import Config
 from broadsheet.fsutil import fresh_dir_beside, working_copy
 from broadsheet.model import SEARCH_DIR, Article
-from broadsheet.parallel import Progress, no_progress
+from broadsheet.parallel import Progress, Tally, no_progress
 from broadsheet.publish.load import with_body
 from broadsheet.publish.render import day, plain_text
 from broadsheet.publish.state import digest
@@ -49,7 +49,9 @@ def to_entry(article: Article, made_of: str):
 
 def index_articles(config: Config, articles: list[Article], digests: dict[str, str],
                    progress: Progress = no_progress, full: bool = False,
-                   index_dir: Path | None = None, then=None):
+                   index_dir: Path | None = None, then=None, tally: Tally | None = None):
+    """The index brought in line with the articles; tally, if given, counts the documents
+    as Whoosh takes them."""
     from broadsheet.publish import search
 
     entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))
@@ -61,7 +63,7 @@ def index_articles(config: Config, articles: list[Article], digests: dict[str, s
     gc.disable()
     try:
         return search.write_index(entries, index_dir or config.index_dir, full=full,
-                                  then=then)
+                                  then=then, indexed=tally.add if tally else None)
     finally:
         if was_on:
             gc.enable()
@@ -88,7 +90,8 @@ class SearchFiles:
 
 
 def index_and_export(config: Config, articles: list[Article], digests: dict, full: bool,
-                      published: Path | None) -> tuple[Path, SearchFiles]:
+                     published: Path | None, tally: Tally | None = None
+                     ) -> tuple[Path, SearchFiles]:
     """Update a working copy of the index (swapped in with the site, so a failed build leaves
     the index as it was), then write the static search files that differ from those
     published into a folder beside the site."""
@@ -108,7 +111,7 @@ def index_and_export(config: Config, articles: list[Article], digests: dict, ful
 
     try:
         return work, index_articles(config, articles, digests, full=full, index_dir=work,
-                                    then=export).then
+                                    then=export, tally=tally).then
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(folder, ignore_errors=True)

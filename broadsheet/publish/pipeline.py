@@ -20,8 +20,10 @@ from __future__ import annotations
 import gc
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
+from itertools import repeat
 from urllib.parse import urljoin
 
 from broadsheet.config import Config
@@ -29,7 +31,7 @@ from broadsheet.errors import Diagnostics
 from broadsheet.gitdates import file_dates
 from broadsheet.i18n import strings_fingerprint
 from broadsheet.model import Article, BuildResult
-from broadsheet.parallel import Background, Progress, no_progress
+from broadsheet.parallel import Background, Progress, Tally, no_progress
 from broadsheet.publish import pagestore
 from broadsheet.publish.fingerprint import fingerprint_pages, site_fingerprint, site_shape
 from broadsheet.publish.indexing import index_and_export, published_search
@@ -150,7 +152,8 @@ class _Run:
         digests = digests_of(articles, files)
         trusted, kept = trusted_outputs(previous, site_files, config.site_dir)
         self._took("load")
-        indexing, fresh = self._start_index(staging, articles, files, digests, trusted)
+        tally = Tally()
+        indexing, fresh = self._start_index(staging, articles, files, digests, trusted, tally)
         storing = None
         try:
             env, site = Theme.of(config), site_context(config)
@@ -163,6 +166,10 @@ class _Run:
             page_index.token = staging.token  # named by the head only once published
             save_page_index(config.state_dir, page_index)
             if indexing is not None:
+                searched = sum(not a.exclude_from_search for a in articles)
+                for _ in self.opts.progress(_read_by(indexing, tally, searched), "index",
+                                            searched):
+                    pass
                 (staging.index, made), indexing = indexing.result(), None
                 try:
                     outputs.search_files(made, fresh=fresh)
@@ -184,7 +191,8 @@ class _Run:
         self.started = now
 
     def _start_index(self, staging: Staging, articles: list[Article], files: dict,
-                     digests: dict[str, str], trusted: dict) -> tuple[Background | None, bool]:
+                     digests: dict[str, str], trusted: dict, tally: Tally
+                     ) -> tuple[Background | None, bool]:
         """The index and the static search files, made in a forked process (the index does
         not show git dates: undated digests keep it from changing with every commit); and
         whether they are made afresh (no published search/ folder to start from)."""
@@ -195,7 +203,7 @@ class _Run:
                    else digests_of(articles, files, dated=False))
         published = published_search(self.config, staging, trusted)
         return Background(partial(index_and_export, self.config, articles, undated,
-                                  self.opts.full, published)), published is None
+                                  self.opts.full, published, tally)), published is None
 
     def _pages(self, env: Theme, site: dict, articles: list[Article], digests: dict[str, str],
                trusted: dict):
@@ -235,6 +243,20 @@ class _Run:
         for rel, data in static_assets(self.config, self.result):
             outputs.put(rel, data)
         self._took("render")
+
+
+def _read_by(indexing: Background, tally: Tally, total: int) -> Iterator[None]:
+    """One item for each document the index process has read, as it reads them, until it is
+    done: what the progress bar of the wait for the index counts (an update reads only the
+    documents that changed; after the last, the static search files are written)."""
+    seen = 0
+    while True:
+        done = indexing.ready(0.25)
+        now = min(tally.value, total)
+        yield from repeat(None, now - seen)
+        seen = now
+        if done:
+            return
 
 
 def _stored(storing: Background | None, previous: BuildState | None) -> bool:

@@ -88,8 +88,9 @@ class _BulkWriter:
     # the largest process is the static export's, not this one.
     FLUSH_POSTINGS = 4_000_000
 
-    def __init__(self, ix):
+    def __init__(self, ix, indexed: Callable[[], None] | None = None):
         self.ix = ix
+        self.indexed = indexed
         self.schema = ix.schema
         self.writer = None
         self.repeating: dict[tuple[str, str], list] = {}  # _REPEATING's values, as indexed
@@ -124,6 +125,8 @@ class _BulkWriter:
         pdw.finish_doc()
         w.docnum += 1
         w._added = True
+        if self.indexed is not None:
+            self.indexed()
         if self.count >= self.FLUSH_POSTINGS:
             self._flush()
 
@@ -236,13 +239,15 @@ class IndexReport:
 
 
 def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False,
-                then: Callable[[], object] | None = None) -> IndexReport:
+                then: Callable[[], object] | None = None,
+                indexed: Callable[[], None] | None = None) -> IndexReport:
     """Bring the index in line with the entries: in place when only some changed (their
     hashes, kept beside the index, tell); rebuilt beside and swapped in when there is no
     index, it was made with other analysis settings, or `full` is asked. Searches never see
     half an index either way (Whoosh commits atomically). `then()` runs once the static
     cache is up to date (an update runs both in another process while Whoosh's segments
-    are written here); its result is the report's `then`."""
+    are written here); its result is the report's `then`. indexed() is called as each
+    document is given to Whoosh (what a progress bar counts)."""
     entries = sorted(entries, key=lambda e: e.id)
     stored = _read_json(index_dir / HASHES_FILE)
     usable = (not full and isinstance(stored, dict) and _exists(index_dir)
@@ -263,7 +268,7 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
 
         static = Background(static_side)  # its own file (the cache), its own core
         try:
-            report = _update(entries, stored, index_dir, document)
+            report = _update(entries, stored, index_dir, document, indexed)
         except Exception:  # a damaged index is rebuilt, never patched
             static.cancel()
             full = True  # the cache too: the killed process may have been writing it
@@ -276,7 +281,8 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
                 static.cancel()
                 raise
     if report is None:
-        report = _rebuild(entries, index_dir, _side_files(entries), keep_cache=not full)
+        report = _rebuild(entries, index_dir, _side_files(entries), keep_cache=not full,
+                          indexed=indexed)
         report.then = then() if then is not None else None
     return report
 
@@ -303,7 +309,8 @@ def _read_json(path: Path):
 
 
 def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
-             keep_cache: bool = True) -> IndexReport:
+             keep_cache: bool = True, indexed: Callable[[], None] | None = None
+             ) -> IndexReport:
     """The index made afresh beside and swapped in, and the static cache brought up to date,
     in one pass over the documents: each is read and analysed once, its postings go to
     Whoosh's codec directly (_BulkWriter) and its record to the cache."""
@@ -313,7 +320,7 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
         keep = keep_cache and _cache_current(index_dir / STATIC_CACHE)
         if keep:  # still good for the export: only what changed is redone
             shutil.copy2(index_dir / STATIC_CACHE, new / STATIC_CACHE)
-        bulk = _BulkWriter(ix)
+        bulk = _BulkWriter(ix, indexed)
         pending = iter(entries)
 
         def feed_until(entry: Entry | None):
@@ -483,7 +490,8 @@ def _cache_records(index_dir: Path, keep: bool, entries: list[Entry], record_of=
         db.close()
 
 
-def _update(entries: list[Entry], stored: dict, index_dir: Path, document) -> IndexReport:
+def _update(entries: list[Entry], stored: dict, index_dir: Path, document,
+            indexed: Callable[[], None] | None = None) -> IndexReport:
     report = IndexReport()
     changed = [e for e in entries if stored.get(e.id) != e.hash]
     gone = sorted(set(stored) - {e.id for e in entries})
@@ -499,6 +507,8 @@ def _update(entries: list[Entry], stored: dict, index_dir: Path, document) -> In
             writer.delete_by_term("id", doc_id)
         for entry in changed:
             writer.update_document(**_fields(document(entry)))
+            if indexed is not None:
+                indexed()
             if entry.id in stored:
                 report.updated += 1
             else:
