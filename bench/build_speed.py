@@ -489,6 +489,7 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[
     #    goes): Pelican's, broadsheet's site only, Hugo's, Pagefind's, broadsheet's site +
     #    index, then the rebuilds that follow it: each peer next to what it is compared with
     middle = sorted(content.glob("*.md"))[n // 2]
+    static: list = []
     added = sorted(p.name for p in (work / "extra").glob("*.md"))
     for r in range(args.repeat):
         note(f"[{n}] run {r + 1}/{args.repeat}: cold builds, the peers', rebuilds")
@@ -518,6 +519,9 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[
                 record("hugo_pagefind", add_runs(built, searched), out)
         aside.put(site, state)
         record("both", broadsheet(work, "build"), site, index)
+        if r == 0 and not steps["both"].failed():  # what the static search weighs, served
+            from search_speed import query_mix, static_index_rows
+            static = static_index_rows(site, index, query_mix(work, 20))
         record("noop", broadsheet(work, "build"), site, index)
         edit(middle, f"run {r + 1}")
         record("edit", broadsheet(work, "build"), site, index)
@@ -540,7 +544,8 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[
             wanted += ["pagefind", "hugo_pagefind"]
     if pelican_site:
         wanted += ["pelican", "pelican_cache", "pelican_edit"]
-    extra_info = {"phases_site": phases(steps["site"].runs),
+    extra_info = {"static": static if steps["both"].runs else [],
+                  "phases_site": phases(steps["site"].runs),
                   "phases_both": phases(steps["both"].runs),
                   "phases_edit": phases(steps["edit"].runs)}
     if steps["pagefind"].runs:
@@ -597,6 +602,11 @@ def print_table(corpus: Corpus, steps: list[Step], info: dict, repeat: int) -> N
         print_ratio(label, by_key[ours], by_key.get(theirs))
     if info.get("pagefind"):
         print(f"pagefind indexed (last run): {info['pagefind']}")
+    if info.get("static"):
+        v = [value for _, value in info["static"]]
+        print(f"broadsheet's static search (first cold build): {v[0]:,} files, {v[1]} MB, "
+              f"largest file {v[2]} KB; a first query downloads {v[3]} KB (median of 20 "
+              f"queries), {v[4]} KB at most")
     for key, label in (("phases_site", "build --no-index, cold"), ("phases_both", "build, cold"),
                        ("phases_edit", "build after editing 1 article")):
         if info.get(key):

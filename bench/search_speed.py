@@ -16,6 +16,7 @@ then measures, each as a user runs it:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -116,6 +117,30 @@ def api_latency(work: Path, queries: list[str]) -> tuple[float, float]:
         server.wait(timeout=10)
 
 
+@functools.lru_cache(maxsize=4)
+def _row_shards(site: Path) -> dict[str, str]:
+    """The result rows' shard files, by the URL of their article (read once per site)."""
+    where = {}
+    for p in sorted((site / "search" / "d").glob("*.js")):
+        text = p.read_text(encoding="utf-8")
+        for row in json.loads(text[text.index(",") + 1: text.rindex(")")]).values():
+            where[row[0]] = p.stem
+    return where
+
+
+def static_index_rows(site: Path, index_dir: Path, queries: list[str]) -> list[tuple[str, float]]:
+    """The static index's size and what a first query downloads (median and max over the
+    first 20 queries)."""
+    files = list((site / "search").rglob("*.js"))
+    firsts = [first_query_bytes(site, index_dir, q) for q in queries[:20]]
+    return [("static index: files", len(files)),
+            ("static index: total MB", round(sum(f.stat().st_size for f in files) / 1e6, 1)),
+            ("static index: largest file KB",
+             round(max(f.stat().st_size for f in files) / 1e3, 1)),
+            ("first query download KB, median of 20", round(statistics.median(firsts) / 1e3, 1)),
+            ("first query download KB, max of 20", round(max(firsts) / 1e3, 1))]
+
+
 def first_query_bytes(site: Path, index_dir: Path, query: str) -> int:
     """The files the static search page loads for its first query, as the browser would."""
     from broadsheet.publish import search as s
@@ -149,10 +174,7 @@ def first_query_bytes(site: Path, index_dir: Path, query: str) -> int:
         hits = ix.search(query, limit=10, facets=False)["hits"]
     finally:
         ix.close()
-    where = {}
-    for p in sorted((site / "search" / "d").glob("*.js")):
-        for row in load(f"d/{p.stem}")[0].values():
-            where[row[0]] = p.stem
+    where = _row_shards(site)
     for hit in hits:
         need(f"d/{where[hit['url']]}")
     return total
@@ -182,14 +204,7 @@ def main(argv=None) -> int:
     p50, p99 = api_latency(work, queries)
     rows.append((f"/api/search p50 over {len(queries)} queries, ms", round(p50, 1)))
     rows.append(("/api/search p99, ms", round(p99, 1)))
-    site = work / "site"
-    files = list((site / "search").rglob("*.js"))
-    rows.append(("static index: files", len(files)))
-    rows.append(("static index: total MB", round(sum(f.stat().st_size for f in files) / 1e6, 1)))
-    rows.append(("static index: largest file KB", round(max(f.stat().st_size for f in files) / 1e3, 1)))
-    firsts = [first_query_bytes(site, work / ".broadsheet" / "index", q) for q in queries[:20]]
-    rows.append(("first query download KB, median of 20", round(statistics.median(firsts) / 1e3, 1)))
-    rows.append(("first query download KB, max of 20", round(max(firsts) / 1e3, 1)))
+    rows += static_index_rows(work / "site", work / ".broadsheet" / "index", queries)
     width = max(len(r[0]) for r in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
