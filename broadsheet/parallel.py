@@ -115,19 +115,28 @@ class Background:
 
 
 class Tally:
-    """A count that forked processes add to and their parent reads while it waits: how many
-    documents the index process has read, for the parent's progress bar."""
+    """How far the index process is, shared with its parent, which shows it while it waits:
+    `total` documents to give Whoosh and `done` so far. One process writes (the one that
+    writes the index), so there is no lock: a lock held by a process killed mid-update
+    would hang the parent's next read."""
 
     def __init__(self):
-        self._value = multiprocessing.get_context("fork").Value("q", 0)
+        ctx = multiprocessing.get_context("fork")
+        self._total, self._done = ctx.RawValue("q", 0), ctx.RawValue("q", 0)
+
+    def start(self, total: int) -> None:
+        self._total.value, self._done.value = total, 0
 
     def add(self) -> None:
-        with self._value.get_lock():
-            self._value.value += 1
+        self._done.value += 1
 
     @property
-    def value(self) -> int:
-        return self._value.value
+    def total(self) -> int:
+        return self._total.value
+
+    @property
+    def done(self) -> int:
+        return self._done.value
 
 
 def _run_and_send(fn: Callable[[], object], send) -> None:

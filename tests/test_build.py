@@ -414,15 +414,21 @@ def test_a_tag_with_no_letter_or_digit_is_said_and_left_out(project, capsys):
     assert 'term=""' not in (out / "feed.xml").read_text(encoding="utf-8")
 
 
-def test_the_index_bar_counts_the_documents_the_index_process_reads(project):
-    """On a terminal the wait for the index has a bar: it counts each document as the index
-    process reads it (every one on a cold build, only the edited one after an edit)."""
+@pytest.mark.parametrize("two_processes", [False, True])
+def test_the_index_bar_counts_the_documents_whoosh_takes(project, monkeypatch, two_processes):
+    """On a terminal the wait for the index has a bar of the documents Whoosh takes: every
+    one on a cold build (whether one process reads them or the static cache's process does
+    and sends them), only the edited one after an edit."""
+    from broadsheet.publish.search import writer
+
+    if two_processes:
+        monkeypatch.setattr(writer, "PARALLEL_FROM", 2)
     from broadsheet.config import load_config
     from broadsheet.publish.pipeline import build
 
     for i in range(6):
-        write_article(project, f"a{i}", f"title: Article {i}\nlanguage: fr\ndate: 2024-01-0{i + 1}",
-                      f"Corps de l'article {i}.")
+        write_article(project, f"a{i}", f"title: Article {i}\nlanguage: fr\n"
+                      f"date: 2024-01-0{i + 1}", f"Corps de l'article {i}.")
     write_article(project, "hidden", "title: Hors recherche\nexclude_from_search: true")
     bars: dict[str, int] = {}
 
@@ -437,4 +443,4 @@ def test_the_index_bar_counts_the_documents_the_index_process_reads(project):
     write_article(project, "a3", "title: Article 3, revu\nlanguage: fr\ndate: 2024-01-04")
     bars.clear()
     build(config, progress=progress)
-    assert bars["index"] == (6, 1)
+    assert bars["index"] == (1, 1)

@@ -236,9 +236,12 @@ def test_full_rebuild_of_the_index_keeps_exports_identical(tmp_path, corpus):
     assert folder(site) == fresh_full(docs, tmp_path)
 
 
-def test_same_files_whatever_the_hash_seed(tmp_path):
+@pytest.mark.parametrize("per_part", [0, 500])  # 0: one pass; 500: in parts, by hash()
+def test_same_files_whatever_the_hash_seed(tmp_path, per_part):
     script = (
         "import sys, hashlib, random; sys.path.insert(0, sys.argv[2]);"
+        "import broadsheet.publish.search.static_postings as sp;"
+        f"sp.POSTINGS_PER_PART = {per_part} or sp.POSTINGS_PER_PART;"
         "from pathlib import Path; import test_static_export as t;"
         "rng = random.Random(5); docs = {d.id: d for d in (t.make_doc(i, rng) for i in range(60))};"
         "t.index(docs, Path(sys.argv[1]));"
@@ -254,20 +257,29 @@ def test_same_files_whatever_the_hash_seed(tmp_path):
     assert len(out) == 1
 
 
-@pytest.mark.parametrize("per_part", [400, 5000])
+@pytest.mark.parametrize("per_part", [400, 3000])
 def test_an_export_made_in_parts_is_the_one_made_in_one_pass(tmp_path, corpus, monkeypatch,
                                                             per_part):
     """Past POSTINGS_PER_PART postings the posting files are made a share of the keys at a
-    time (each spilled beside the index, then joined): the same bytes, and no spill left."""
+    time (each spilled beside the index, then joined): the same bytes, lists big enough for
+    a file of their own included, and no spill file left."""
     from broadsheet.publish.search import static_postings
 
     docs, _ = corpus
+    monkeypatch.setattr(static_postings, "SHARD_BYTES", 600)  # some lists get their own file
     index(docs, tmp_path / "index")
     whole = search.static_files(tmp_path / "index")
+    assert any("/p/x" in path for path in whole)
+    split, real = [], static_postings._split
+
+    def spied(records, parted, rows):
+        split.append(len(parted))
+        return real(records, parted, rows)
+
     monkeypatch.setattr(static_postings, "POSTINGS_PER_PART", per_part)
-    posts = sum(len(d.body.split()) for d in docs.values())
-    assert static_postings.parts_for(posts) > 1
+    monkeypatch.setattr(static_postings, "_split", spied)
     assert search.static_files(tmp_path / "index") == whole
+    assert split and split[0] > 1
     assert not list((tmp_path / "index").glob("*.part"))
 
 

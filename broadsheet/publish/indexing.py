@@ -51,7 +51,7 @@ def index_articles(config: Config, articles: list[Article], digests: dict[str, s
                    progress: Progress = no_progress, full: bool = False,
                    index_dir: Path | None = None, then=None, tally: Tally | None = None):
     """The index brought in line with the articles; tally, if given, counts the documents
-    as Whoosh takes them."""
+    Whoosh takes (see write_index)."""
     from broadsheet.publish import search
 
     entries = [to_entry(a, digests[a.slug]) for a in progress(articles, "index", len(articles))
@@ -63,7 +63,7 @@ def index_articles(config: Config, articles: list[Article], digests: dict[str, s
     gc.disable()
     try:
         return search.write_index(entries, index_dir or config.index_dir, full=full,
-                                  then=then, indexed=tally.add if tally else None)
+                                  then=then, tally=tally)
     finally:
         if was_on:
             gc.enable()

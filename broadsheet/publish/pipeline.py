@@ -152,7 +152,7 @@ class _Run:
         digests = digests_of(articles, files)
         trusted, kept = trusted_outputs(previous, site_files, config.site_dir)
         self._took("load")
-        tally = Tally()
+        tally = Tally() if self.opts.with_index else None
         indexing, fresh = self._start_index(staging, articles, files, digests, trusted, tally)
         storing = None
         try:
@@ -166,10 +166,7 @@ class _Run:
             page_index.token = staging.token  # named by the head only once published
             save_page_index(config.state_dir, page_index)
             if indexing is not None:
-                searched = sum(not a.exclude_from_search for a in articles)
-                for _ in self.opts.progress(_read_by(indexing, tally, searched), "index",
-                                            searched):
-                    pass
+                self._wait(indexing, tally)
                 (staging.index, made), indexing = indexing.result(), None
                 try:
                     outputs.search_files(made, fresh=fresh)
@@ -185,13 +182,22 @@ class _Run:
                            pages=prints, outputs=outputs.files, articles=len(articles),
                            pages_stored=stored), files, known, page_index)
 
+    def _wait(self, indexing: Background, tally: Tally) -> None:
+        """The wait for the index process, with a bar of the documents Whoosh has taken: its
+        total is known once that process has compared the articles with the index."""
+        while not indexing.ready(0.25) and not tally.total:
+            pass
+        if tally.total:
+            for _ in self.opts.progress(_taken(indexing, tally), "index", tally.total):
+                pass
+
     def _took(self, stage: str) -> None:
         now = time.perf_counter()
         self.result.timings[stage] = now - self.started
         self.started = now
 
     def _start_index(self, staging: Staging, articles: list[Article], files: dict,
-                     digests: dict[str, str], trusted: dict, tally: Tally
+                     digests: dict[str, str], trusted: dict, tally: Tally | None
                      ) -> tuple[Background | None, bool]:
         """The index and the static search files, made in a forked process (the index does
         not show git dates: undated digests keep it from changing with every commit); and
@@ -245,17 +251,16 @@ class _Run:
         self._took("render")
 
 
-def _read_by(indexing: Background, tally: Tally, total: int) -> Iterator[None]:
-    """One item for each document the index process has read, as it reads them, until it is
-    done: what the progress bar of the wait for the index counts (an update reads only the
-    documents that changed; after the last, the static search files are written)."""
+def _taken(indexing: Background, tally: Tally) -> Iterator[None]:
+    """One item for each document Whoosh takes in the index process, as it takes them, until
+    that process is done (after the last, it writes the static search files)."""
     seen = 0
     while True:
-        done = indexing.ready(0.25)
-        now = min(tally.value, total)
+        finished = indexing.ready(0.25)
+        now = tally.done
         yield from repeat(None, now - seen)
         seen = now
-        if done:
+        if finished:
             return
 
 

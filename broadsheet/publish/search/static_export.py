@@ -109,7 +109,8 @@ def _full_export(db, layout: dict, key: str, spill_dir: Path,
     out, rows = write_postings(_records(db, ids, keys), postings, layout["p"], put, spill_dir)
     groups, present = layout["groups"], out.term_keys.__contains__
     # the words of the records: the vocabulary table counts them
-    surface = {w: _surface_entry(w, groups, present) for (w,) in db.execute("SELECT word FROM vocab")}
+    surface = {w: _surface_entry(w, groups, present)
+               for (w,) in db.execute("SELECT word FROM vocab")}
     S, D = layout["s"], layout["d"]
     _table(put, "s", S, surface, lambda w: fnv1a(w) % S)
     del surface

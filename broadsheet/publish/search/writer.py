@@ -32,7 +32,7 @@ from whoosh.system import pack_uint as _pack_uint
 from broadsheet.errors import SearchError
 from broadsheet.fsutil import atomic_write, fresh_dir_beside, swap_in
 from broadsheet.model import slugify
-from broadsheet.parallel import Background
+from broadsheet.parallel import Background, Tally
 from broadsheet.publish.search.analysis import fingerprint, route
 from broadsheet.publish.search.documents import (
     FINGERPRINT_FILE, HASHES_FILE, LABELS_FILE, Document, Entry, _analyse, _exists, _fields,
@@ -240,14 +240,14 @@ class IndexReport:
 
 def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False,
                 then: Callable[[], object] | None = None,
-                indexed: Callable[[], None] | None = None) -> IndexReport:
+                tally: Tally | None = None) -> IndexReport:
     """Bring the index in line with the entries: in place when only some changed (their
     hashes, kept beside the index, tell); rebuilt beside and swapped in when there is no
     index, it was made with other analysis settings, or `full` is asked. Searches never see
     half an index either way (Whoosh commits atomically). `then()` runs once the static
     cache is up to date (an update runs both in another process while Whoosh's segments
-    are written here); its result is the report's `then`. indexed() is called as each
-    document is given to Whoosh (what a progress bar counts)."""
+    are written here); its result is the report's `then`. tally, if given, is told how many
+    documents Whoosh is to take, and counts them as it takes them (a progress bar's)."""
     entries = sorted(entries, key=lambda e: e.id)
     stored = _read_json(index_dir / HASHES_FILE)
     usable = (not full and isinstance(stored, dict) and _exists(index_dir)
@@ -268,7 +268,7 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
 
         static = Background(static_side)  # its own file (the cache), its own core
         try:
-            report = _update(entries, stored, index_dir, document, indexed)
+            report = _update(entries, stored, index_dir, document, tally)
         except Exception:  # a damaged index is rebuilt, never patched
             static.cancel()
             full = True  # the cache too: the killed process may have been writing it
@@ -282,7 +282,7 @@ def write_index(entries: Iterable[Entry], index_dir: Path, *, full: bool = False
                 raise
     if report is None:
         report = _rebuild(entries, index_dir, _side_files(entries), keep_cache=not full,
-                          indexed=indexed)
+                          tally=tally)
         report.then = then() if then is not None else None
     return report
 
@@ -309,8 +309,7 @@ def _read_json(path: Path):
 
 
 def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
-             keep_cache: bool = True, indexed: Callable[[], None] | None = None
-             ) -> IndexReport:
+             keep_cache: bool = True, tally: Tally | None = None) -> IndexReport:
     """The index made afresh beside and swapped in, and the static cache brought up to date,
     in one pass over the documents: each is read and analysed once, its postings go to
     Whoosh's codec directly (_BulkWriter) and its record to the cache."""
@@ -320,7 +319,9 @@ def _rebuild(entries: list[Entry], index_dir: Path, side: dict[str, str],
         keep = keep_cache and _cache_current(index_dir / STATIC_CACHE)
         if keep:  # still good for the export: only what changed is redone
             shutil.copy2(index_dir / STATIC_CACHE, new / STATIC_CACHE)
-        bulk = _BulkWriter(ix, indexed)
+        if tally is not None:
+            tally.start(len(entries))
+        bulk = _BulkWriter(ix, tally.add if tally is not None else None)
         pending = iter(entries)
 
         def feed_until(entry: Entry | None):
@@ -491,9 +492,11 @@ def _cache_records(index_dir: Path, keep: bool, entries: list[Entry], record_of=
 
 
 def _update(entries: list[Entry], stored: dict, index_dir: Path, document,
-            indexed: Callable[[], None] | None = None) -> IndexReport:
+            tally: Tally | None = None) -> IndexReport:
     report = IndexReport()
     changed = [e for e in entries if stored.get(e.id) != e.hash]
+    if tally is not None:
+        tally.start(len(changed))
     gone = sorted(set(stored) - {e.id for e in entries})
     report.unchanged = len(entries) - len(changed)
     # opened even when no document changed: an index that does not open (a segment or its
@@ -507,8 +510,8 @@ def _update(entries: list[Entry], stored: dict, index_dir: Path, document,
             writer.delete_by_term("id", doc_id)
         for entry in changed:
             writer.update_document(**_fields(document(entry)))
-            if indexed is not None:
-                indexed()
+            if tally is not None:
+                tally.add()
             if entry.id in stored:
                 report.updated += 1
             else:
