@@ -59,6 +59,15 @@ def make_corpus(n: int, work: Path) -> None:
         f"templates_dir: {ROOT / 'templates'}\nstatic_dir: {ROOT / 'static'}\n", encoding="utf-8")
 
 
+def front_matter(text: str) -> dict:
+    """The YAML between the first two "---" lines (flow or block lists alike)."""
+    import yaml
+
+    parts = text.split("---", 2)
+    data = yaml.safe_load(parts[1]) if len(parts) == 3 else None
+    return data if isinstance(data, dict) else {}
+
+
 def query_mix(work: Path, count: int) -> list[str]:
     """Deterministic queries from the corpus's own words, tags and years."""
     rng = random.Random(7)
@@ -66,9 +75,7 @@ def query_mix(work: Path, count: int) -> list[str]:
     for path in sorted((work / "content").glob("*.md"))[:400]:
         text = path.read_text(encoding="utf-8")
         words += [w for w in re.findall(r"[^\W\d_]{5,}", text.split("---", 2)[-1])][:40]
-        m = re.search(r"^tags: \[(.*)\]", text, re.M)
-        if m:
-            tags += [t.strip(' "') for t in m.group(1).split(",")]
+        tags += [str(t) for t in (front_matter(text).get("tags") or [])]
     out = []
     for i in range(count):
         kind = i % 5
