@@ -4,7 +4,9 @@
 Generates N raw articles with bench/gen_raw.py (into a temporary folder unless --workdir),
 then runs the ingest as a user does, in a child process:
 
-    python -m broadsheet ingest RAW --content CONTENT --quiet     (cwd: the work folder)
+    python -m broadsheet ingest RAW --content CONTENT --config WORK/site.yaml --quiet
+
+(WORK, the work folder, gets a site.yaml of its own and is the child's working folder)
 
 and reports its wall time, articles per second, peak resident memory (the child's maximum RSS)
 and the number of content files it wrote; then runs the same command again, with nothing new
@@ -39,6 +41,13 @@ def peak_rss_mb(ru_maxrss: int) -> float:
     return ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else ru_maxrss / 1024
 
 
+SITE_YAML = """\
+title: broadsheet ingest benchmark
+base_url: "https://example.org/"
+content_dir: content
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=10000, help="articles to generate (default 10000)")
@@ -70,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{stats['exact']} exact + {stats['near']} near duplicates) in {gen_secs:.1f}s "
               f"-> {raw}", flush=True)
 
+        # a project of its own: ingest works in the site.yaml's folder (or one above it)
+        (work / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
         cmd = [sys.executable, "-m", "broadsheet", "ingest", str(raw), "--content", str(content),
-               "--quiet"]
+               "--config", str(work / "site.yaml"), "--quiet"]
         env = dict(os.environ)
         # measure this checkout's code, whatever is installed in the interpreter
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
