@@ -544,7 +544,7 @@ def bench_size(n: int, work: Path, args, hugo: list[str] | None, pagefind: list[
             wanted += ["pagefind", "hugo_pagefind"]
     if pelican_site:
         wanted += ["pelican", "pelican_cache", "pelican_edit"]
-    extra_info = {"static": static if steps["both"].runs else [],
+    extra_info = {"static": static,
                   "phases_site": phases(steps["site"].runs),
                   "phases_both": phases(steps["both"].runs),
                   "phases_edit": phases(steps["edit"].runs)}

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 import os
 import random
 import re
@@ -59,23 +58,16 @@ def make_corpus(n: int, work: Path) -> None:
         f"templates_dir: {ROOT / 'templates'}\nstatic_dir: {ROOT / 'static'}\n", encoding="utf-8")
 
 
-def front_matter(text: str) -> dict:
-    """The YAML between the first two "---" lines (flow or block lists alike)."""
-    import yaml
-
-    parts = text.split("---", 2)
-    data = yaml.safe_load(parts[1]) if len(parts) == 3 else None
-    return data if isinstance(data, dict) else {}
-
-
 def query_mix(work: Path, count: int) -> list[str]:
     """Deterministic queries from the corpus's own words, tags and years."""
     rng = random.Random(7)
     words, tags = [], []
+    from broadsheet.frontmatter import load
+
     for path in sorted((work / "content").glob("*.md"))[:400]:
-        text = path.read_text(encoding="utf-8")
-        words += [w for w in re.findall(r"[^\W\d_]{5,}", text.split("---", 2)[-1])][:40]
-        tags += [str(t) for t in (front_matter(text).get("tags") or [])]
+        article = load(path.read_text(encoding="utf-8"), path)
+        words += re.findall(r"[^\W\d_]{5,}", article.body)[:40]
+        tags += article.tags
     out = []
     for i in range(count):
         kind = i % 5
@@ -127,10 +119,11 @@ def api_latency(work: Path, queries: list[str]) -> tuple[float, float]:
 @functools.lru_cache(maxsize=4)
 def _row_shards(site: Path) -> dict[str, str]:
     """The result rows' shard files, by the URL of their article (read once per site)."""
+    from broadsheet.publish.search.static_format import _parse_script
+
     where = {}
     for p in sorted((site / "search" / "d").glob("*.js")):
-        text = p.read_text(encoding="utf-8")
-        for row in json.loads(text[text.index(",") + 1: text.rindex(")")]).values():
+        for row in _parse_script(p.read_bytes()).values():
             where[row[0]] = p.stem
     return where
 
@@ -151,10 +144,11 @@ def static_index_rows(site: Path, index_dir: Path, queries: list[str]) -> list[t
 def first_query_bytes(site: Path, index_dir: Path, query: str) -> int:
     """The files the static search page loads for its first query, as the browser would."""
     from broadsheet.publish import search as s
+    from broadsheet.publish.search.static_format import _parse_script
 
     def load(name):
-        text = (site / "search" / f"{name}.js").read_text(encoding="utf-8")
-        return json.loads(text[text.index(",") + 1: text.rindex(")")]), len(text.encode())
+        data = (site / "search" / f"{name}.js").read_bytes()
+        return _parse_script(data), len(data)
 
     meta, total = load("meta")
     seen = {"meta"}
